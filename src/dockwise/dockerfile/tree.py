@@ -1,0 +1,221 @@
+"""The lossless Dockerfile tree: every byte of the source belongs to exactly one node.
+
+A `Dockerfile` is a sequence of nodes that tile its text: `Trivia` for lines outside any instruction (blank
+lines, comments, parser directives) and `Instruction` for an instruction's physical lines, including its
+continuation lines, the comments and blank lines BuildKit skips inside them, and its heredoc bodies. So
+`render()` gives back the input byte for byte, and a fix is a text edit at offsets the nodes know.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from dockwise.diagnostics import Position, SourceText, TextRange
+
+if TYPE_CHECKING:
+    from dockwise.dockerfile.build import Build
+    from dockwise.dockerfile.flags import Flags, Mount
+
+#: The instructions BuildKit knows, in the order its reference lists them.
+KNOWN_INSTRUCTIONS = frozenset(
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    """A here-document attached to RUN, COPY or ADD (`<<EOF`, `<<-EOF`, `<<'EOF'`, `3<<EOF`)."""
+
+    name: str
+    content: str
+    """The body as BuildKit reads it: each line followed by "\\n", leading tabs kept even for `<<-`."""
+    strip_tabs: bool
+    """`<<-`: leading tabs of the body and terminator are removed when the instruction runs."""
+    expand: bool
+    """False when the marker is (partly) quoted: variables in the body are then left as written."""
+    file_descriptor: int
+    body_range: TextRange
+    """The body lines and the terminator line in the source (without the terminator's newline)."""
+
+    @property
+    def effective_content(self) -> str:
+        """The content the build sees: with leading tabs removed from each line for `<<-`."""
+        if not self.strip_tabs:
+            return self.content
+        return "".join(line.lstrip("\t") for line in self.content.splitlines(keepends=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """A parser directive (`# syntax=`, `# escape=`, `# check=`) from the leading comment block."""
+
+    name: str
+    value: str
+    line: int
+    range: TextRange
+
+
+@dataclass(frozen=True, slots=True)
+class Directives:
+    """The parser directives in force, with BuildKit's defaults for the ones not written."""
+
+    syntax: str | None = None
+    escape: str = "\\"
+    check: str | None = None
+    all: tuple[Directive, ...] = ()
+
+    def get(self, name: str) -> Directive | None:
+        return next((directive for directive in self.all if directive.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Trivia:
+    """A source line that is not part of an instruction: blank, a comment, or a parser directive."""
+
+    kind: Literal["blank", "comment", "directive"]
+    line: int
+    source_range: TextRange
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One Dockerfile instruction, with BuildKit's view of it and the source positions behind it.
+
+    `start_line`/`end_line` are counted as BuildKit counts them (1-based; an instruction ends on its last
+    continuation line or heredoc terminator). `line` is the logical line BuildKit parses (continuations
+    joined, comment and empty lines inside them dropped); `arguments` is BuildKit's argument list for it.
+    """
+
+    keyword: str
+    """Upper case, e.g. "RUN"."""
+    keyword_as_written: str
+    line: str
+    start_line: int
+    end_line: int
+    start_column: int
+    end_column: int
+    """1-based column just past the last character of the instruction's last line (heredoc body included)."""
+    range: TextRange
+    """From the keyword to the end of the last line's content (line ending excluded)."""
+    source_range: TextRange
+    """The whole physical lines of the instruction, line ending included: the nodes tile the file."""
+    keyword_range: TextRange
+    flags: tuple[str, ...]
+    """The raw flag strings as BuildKit extracts them, e.g. "--mount=type=cache,target=/x"."""
+    flag_ranges: tuple[TextRange, ...]
+    arguments: tuple[str, ...]
+    arguments_range: TextRange
+    """The argument text in the source (after keyword and flags), for edits that rewrite it."""
+    is_exec_form: bool
+    heredocs: tuple[Heredoc, ...]
+    onbuild: Instruction | None
+    """The instruction an ONBUILD wraps (its lines and ranges lie within this one)."""
+    comments: tuple[str, ...]
+    """The comment lines directly above, as BuildKit attaches them (used for pragmas)."""
+    index: int
+    """Position among the file's top-level instructions (0-based)."""
+
+    @property
+    def parsed_flags(self) -> Flags:
+        """`flags` parsed: `--mount` specs, `--from`, `--chown`, `--link` ... (see `dockwise.dockerfile.flags`)."""
+        from dockwise.dockerfile.flags import parse_flags
+
+        return parse_flags(self.flags)
+
+    @property
+    def mounts(self) -> tuple[Mount, ...]:
+        """The `RUN --mount=` specs, parsed."""
+        return self.parsed_flags.mounts
+
+    @property
+    def is_shell_form(self) -> bool:
+        return not self.is_exec_form
+
+    def walk(self) -> Iterator[Instruction]:
+        """This instruction and, for ONBUILD, the one it wraps."""
+        yield self
+        if self.onbuild is not None:
+            yield from self.onbuild.walk()
+
+
+Node = Instruction | Trivia
+
+
+class Dockerfile:
+    """A parsed Dockerfile: the lossless node sequence plus its semantic `Build` (computed on first use)."""
+
+    __slots__ = (
+        "_build",
+        "_source",
+        "directives",
+        "escape",
+        "has_bom",
+        "has_final_newline",
+        "instructions",
+        "newline",
+        "nodes",
+        "path",
+        "text",
+    )
+
+    def __init__(
+        self,
+        *,
+        text: str,
+        path: str | None,
+        nodes: tuple[Node, ...],
+        directives: Directives,
+    ) -> None:
+        self.text = text
+        self.path = path
+        self.nodes = nodes
+        self.instructions: tuple[Instruction, ...] = tuple(n for n in nodes if isinstance(n, Instruction))
+        self.directives = directives
+        self.escape = directives.escape
+        self.has_bom = text.startswith("\ufeff")
+        self.has_final_newline = text.endswith("\n")
+        crlf = text.count("\r\n")
+        self.newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+        self._source: SourceText | None = None
+        self._build: Build | None = None
+
+    def render(self) -> str:
+        """The source text, rebuilt from the nodes; equal to the parsed text byte for byte."""
+        text = self.text
+        return "".join(text[node.source_range.start : node.source_range.end] for node in self.nodes)
+
+    @property
+    def source(self) -> SourceText:
+        """The text with a line index, for turning offsets into positions."""
+        if self._source is None:
+            self._source = SourceText(self.path or "<string>", self.text)
+        return self._source
+
+    def position(self, offset: int) -> Position:
+        return self.source.position(offset)
+
+    def instruction_at_line(self, line: int) -> Instruction | None:
+        """The top-level instruction whose lines include 1-based `line`."""
+        starts = [instruction.start_line for instruction in self.instructions]
+        index = bisect.bisect_right(starts, line) - 1
+        if index >= 0 and self.instructions[index].end_line >= line:
+            return self.instructions[index]
+        return None
+
+    @property
+    def build(self) -> Build:
+        """The semantic model: stages, ARG/ENV scopes, the stage graph."""
+        if self._build is None:
+            from dockwise.dockerfile.build import Build
+
+            self._build = Build(self)
+        return self._build
+
+    def __repr__(self) -> str:
+        return f"<Dockerfile {self.path or '<string>'}: {len(self.instructions)} instructions>"
