@@ -79,9 +79,12 @@ class _Logical:
                 hi = mid - 1
         return self.segment_offsets[lo] + index - starts[lo]
 
-    def end_offset(self, index: int) -> int:
-        """The source offset just past character `index - 1` (for exclusive range ends)."""
-        return self.offset(index - 1) + 1 if index > 0 else self.offset(0)
+    def range(self, start: int, end: int) -> TextRange:
+        """The source range of logical characters `start` up to `end` (empty when `end <= start`)."""
+        first = self.offset(start)
+        if end <= start:
+            return TextRange(first, first)
+        return TextRange(first, max(first, self.offset(end - 1) + 1))
 
 
 class _DirectiveScanner:
@@ -289,7 +292,7 @@ class _Parser:
             rest = trimmed[split.end() :]
             rest_index = lead + split.end()
         keyword = keyword_text.upper()
-        keyword_range = TextRange(logical.offset(lead), logical.end_offset(lead + len(keyword_text)))
+        keyword_range = logical.range(lead, lead + len(keyword_text))
         if keyword not in KNOWN_INSTRUCTIONS:
             column = self._column(keyword_range.start)
             if not keyword_text:
@@ -303,10 +306,8 @@ class _Parser:
         args = rest[args_offset:].strip(GO_SPACE)
         args_index = rest_index + args_offset + len(rest[args_offset:]) - len(rest[args_offset:].lstrip(GO_SPACE))
         args_end = args_index + len(args)
-        flag_ranges = tuple(
-            TextRange(logical.offset(rest_index + s), logical.end_offset(rest_index + e)) for s, e in flag_spans
-        )
-        arguments_range = TextRange(logical.offset(args_index), logical.end_offset(args_end))
+        flag_ranges = tuple(logical.range(rest_index + start, rest_index + end) for start, end in flag_spans)
+        arguments_range = logical.range(args_index, args_end)
         parts = _Parts(
             keyword=keyword,
             keyword_text=keyword_text,
@@ -341,7 +342,7 @@ class _Parser:
     def _heredoc_markers(self, line: str, start_line: int, end_line: int) -> list[tuple[str, bool, bool, int]]:
         """BuildKit's heredocsFromLine: every word shaped `[n]<<[-]WORD`, in order."""
         markers = []
-        for word in Lexer("\\", raw_quotes=True, raw_escapes=True).words(line):
+        for word in Lexer("\\", raw_quotes=True, raw_escapes=True, skip_unset=True).words(line):
             match = _HEREDOC_MARKER.fullmatch(word)
             if match is None or not match.group(3):
                 continue

@@ -126,7 +126,7 @@ class Instruction:
         """`flags` parsed: `--mount` specs, `--from`, `--chown`, `--link` ... (see `dockwise.dockerfile.flags`)."""
         from dockwise.dockerfile.flags import parse_flags
 
-        return parse_flags(self.flags)
+        return parse_flags(self.flags, self.keyword)
 
     @property
     def mounts(self) -> tuple[Mount, ...]:
