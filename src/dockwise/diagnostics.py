@@ -8,6 +8,7 @@ when a diagnostic is rendered (`SourceText.position`), so edits never leave stal
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, field
 
 from dockwise._compat import StrEnum
@@ -69,14 +70,18 @@ class Applicability(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TextRange:
-    """Character offsets into a file's text; `end` is exclusive."""
+    """Character offsets into a file's text; `end` is exclusive.
+
+    Built by the millions while parsing, so it does not validate itself; `Edit` checks the ranges that
+    fixes bring in, where a wrong range would damage a file.
+    """
 
     start: int
     end: int
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError(f"invalid text range {self.start}..{self.end}")
+    @property
+    def is_valid(self) -> bool:
+        return 0 <= self.start <= self.end
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,10 @@ class Edit:
 
     range: TextRange
     text: str
+
+    def __post_init__(self) -> None:
+        if not self.range.is_valid:
+            raise ValueError(f"invalid edit range {self.range.start}..{self.range.end}")
 
     @classmethod
     def insert(cls, at: int, text: str) -> Edit:
@@ -105,7 +114,7 @@ class Fix:
 
     def __post_init__(self) -> None:
         ordered = sorted(self.edits, key=lambda e: (e.range.start, e.range.end))
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in itertools.pairwise(ordered):
             if after.range.start < before.range.end:
                 raise ValueError(f"fix {self.title!r} has overlapping edits")
         object.__setattr__(self, "edits", tuple(ordered))

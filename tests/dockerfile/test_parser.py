@@ -10,10 +10,10 @@ from dockwise.errors import DockerfileSyntaxError
 ROUND_TRIP_CASES = {
     "plain": "FROM alpine:3.20\nRUN echo hi\n",
     "crlf": "FROM alpine\r\nRUN apk add \\\r\n    curl\r\n",
-    "bom": "\ufeffFROM alpine\nCMD [\"sh\"]\n",
+    "bom": '\ufeffFROM alpine\nCMD ["sh"]\n',
     "tabs and trailing blanks": "FROM alpine \t\n\tRUN\techo \t \n   \n",
     "no final newline": "FROM alpine\nCMD echo hi",
-    "comment inside continuation": "FROM a\nRUN apt-get update \\\n  # why we install\n  && apt-get install -y x\n",
+    "comment inside continuation": "FROM a\nRUN apt-get update \\\n  # why\n  && apt-get install -y x\n",
     "empty line inside continuation": "FROM a\nRUN echo a \\\n\n  b\n",
     "heredoc": "FROM a\nRUN <<EOF\nset -e\necho hi\nEOF\nCOPY <<-'CFG' /etc/x\n\tkey=1\n\tCFG\n",
     "backtick escape": "# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN dir `\n    c:\\\n",
@@ -150,11 +150,16 @@ def test_exec_form_is_json_only() -> None:
         'CMD ["app"] # trailing text after the array\nHEALTHCHECK --interval=5s CMD ["curl", "-f", "x"]\n'
     )
     cmd, entrypoint, run, cmd2, healthcheck = dockerfile.instructions[1:]
-    assert cmd.is_exec_form and cmd.arguments == ("nginx", "-g", "daemon off;")
-    assert not entrypoint.is_exec_form and entrypoint.arguments == ("['sh']",)
-    assert not run.is_exec_form and run.arguments == ("[ -f x ]",)
-    assert cmd2.is_exec_form and cmd2.arguments == ("app",)
-    assert healthcheck.is_exec_form and healthcheck.arguments == ("CMD", "curl", "-f", "x")
+    assert cmd.is_exec_form
+    assert cmd.arguments == ("nginx", "-g", "daemon off;")
+    assert not entrypoint.is_exec_form
+    assert entrypoint.arguments == ("['sh']",)
+    assert not run.is_exec_form
+    assert run.arguments == ("[ -f x ]",)
+    assert cmd2.is_exec_form
+    assert cmd2.arguments == ("app",)
+    assert healthcheck.is_exec_form
+    assert healthcheck.arguments == ("CMD", "curl", "-f", "x")
 
 
 def test_onbuild_exposes_its_inner_instruction() -> None:
@@ -181,7 +186,9 @@ def test_env_and_label_give_name_value_pairs() -> None:
 
 
 def test_parser_directives() -> None:
-    text = "# syntax=docker/dockerfile:1.7\n#escape = `\n# check=skip=JSONArgsRecommended;error=true\nFROM a\n"
+    text = (
+        "# syntax=docker/dockerfile:1.7\n#escape = `\n# check=skip=JSONArgsRecommended;error=true\nFROM a\n"
+    )
     dockerfile = parse(text)
     directives = dockerfile.directives
     assert directives.syntax == "docker/dockerfile:1.7"
@@ -210,7 +217,7 @@ ERROR_CASES = {
     "unterminated heredoc": ("FROM a\nRUN <<EOF\necho\n", 2, "unterminated heredoc"),
     "non-string JSON": ("FROM a\nCMD [1, 2]\n", 2, "arrays must be comprised of strings only"),
     "ENV without value": ("FROM a\nENV ONLY\n", 2, "ENV must have two arguments"),
-    "LABEL without =": ("FROM a\nLABEL a=b c\n", 2, "can't find = in \"c\""),
+    "LABEL without =": ("FROM a\nLABEL a=b c\n", 2, 'can\'t find = in "c"'),
     "unknown instruction": ("FROM a\nRUNN echo\n", 2, "unknown instruction: RUNN (did you mean run?)"),
     "no instructions": ("# only a comment\n\n", 2, "file with no instructions"),
     "empty file": ("", 1, "file with no instructions"),

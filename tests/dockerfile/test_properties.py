@@ -12,11 +12,12 @@ from dockwise.errors import DockerfileSyntaxError
 
 #: Pieces that make Dockerfile-shaped text, so the generator reaches the parser's corners quickly.
 FRAGMENTS = [
-    "FROM", "from", "RUN", "COPY", "ADD", "ONBUILD", "ENV", "LABEL", "ARG", "CMD", "ENTRYPOINT", "HEALTHCHECK",
-    "SHELL", "EXPOSE", "USER", "VOLUME", "WORKDIR", "STOPSIGNAL", "MAINTAINER", " ", "\t", "\n", "\r\n", "\r",
-    "\\", "\\\n", "`", "#", "# escape=`\n", "# syntax=x\n", "<<EOF", "<<-EOF", "EOF", "\tEOF", "<<'E'", "E",
-    "'", '"', "[", "]", '["a"]', "[1]", "$a", "${a}", "${a:-b}", "=", "a", "b=c", "--mount=type=cache,target=/x",
-    "--from=b", "--", "-", "\ufeff", "NONE", "2<<EOF", "é", "\n\n", "#c\n",
+    "FROM", "from", "RUN", "COPY", "ADD", "ONBUILD", "ENV", "LABEL", "ARG", "CMD", "ENTRYPOINT",
+    "HEALTHCHECK", "SHELL", "EXPOSE", "USER", "VOLUME", "WORKDIR", "STOPSIGNAL", "MAINTAINER",
+    " ", "\t", "\n", "\r\n", "\r", "\\", "\\\n", "`", "#", "# escape=`\n", "# syntax=x\n",
+    "<<EOF", "<<-EOF", "EOF", "\tEOF", "<<'E'", "E", "'", '"', "[", "]", '["a"]', "[1]", "$a", "${a}",
+    "${a:-b}", "=", "a", "b=c", "--mount=type=cache,target=/x", "--from=b", "--", "-", "\ufeff", "NONE",
+    "2<<EOF", "é", "\n\n", "#c\n",
 ]  # fmt: skip
 
 dockerfile_like = st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join)
@@ -47,7 +48,7 @@ def test_parsed_text_agrees_with_buildkit(text: str) -> None:
     oracle = pytest.importorskip("dockerfile")
     try:
         theirs = oracle.parse_string(text)
-    except Exception:  # noqa: BLE001 - the oracle raises its own Go error types
+    except Exception:
         theirs = None
     try:
         ours = parse(text)
@@ -60,8 +61,29 @@ def test_parsed_text_agrees_with_buildkit(text: str) -> None:
     ours_view = [
         # BuildKit extracts flags byte by byte, turning non-ASCII flag text into Latin-1 mojibake;
         # dockwise keeps the text as written, so compare in BuildKit's terms.
-        (i.keyword, i.start_line, i.end_line, i.is_exec_form, tuple(f.encode().decode("latin-1") for f in i.flags))
+        (
+            i.keyword,
+            i.start_line,
+            i.end_line,
+            i.is_exec_form,
+            tuple(f.encode().decode("latin-1") for f in i.flags),
+        )
         for i in ours.instructions
     ]
     theirs_view = [(c.cmd.upper(), c.start_line, c.end_line, c.json, tuple(c.flags)) for c in theirs]
     assert ours_view == theirs_view
+
+
+word_text = st.lists(
+    st.sampled_from(["a", "b", " ", "\t", "'", '"', "\\", "`", "=", "x y", "\u3000", "é"]), max_size=14
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(word_text, st.sampled_from(["\\", "`"]))
+def test_word_splitting_fast_path_matches_the_character_loop(text: str, escape: str) -> None:
+    from dockwise.dockerfile.parser import _words_by_loop, _words_by_pattern
+
+    fast = _words_by_pattern(text, escape)
+    if fast is not None:
+        assert fast == _words_by_loop(text, escape)

@@ -14,7 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 #: Characters Go's `unicode.IsSpace` accepts; Python's `str.isspace` also accepts U+001C..U+001F.
-GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 _GO_SPACE_SET = frozenset(GO_SPACE)
 _SPECIAL_PARAMETERS = frozenset("@*#?-$!0")
 
@@ -356,7 +359,9 @@ def glob_to_regex(pattern: str, *, greedy: bool) -> re.Pattern[str]:
             parts.append(re.escape(pattern[index]))
             index += 1
         elif ch == "[":
-            close = pattern.find("]", index + 1 if index < len(pattern) and pattern[index] in "!^]" else index)
+            close = pattern.find(
+                "]", index + 1 if index < len(pattern) and pattern[index] in "!^]" else index
+            )
             if close == -1:
                 parts.append(re.escape(ch))
                 continue

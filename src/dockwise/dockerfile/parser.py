@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockwise.diagnostics import TextRange
 from dockwise.dockerfile.lexer import GO_SPACE, Lexer
@@ -24,7 +24,9 @@ from dockwise.dockerfile.tree import (
     Heredoc,
     Instruction,
     Node,
+    OffsetMap,
     Trivia,
+    TriviaKind,
 )
 from dockwise.errors import DockerfileSyntaxError
 
@@ -34,9 +36,10 @@ MAX_LINE_BYTES = 65535
 _DIRECTIVE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*")
 _VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _COMMAND_SPLIT = re.compile(r"[\t\v\f\r ]+")
+_SPACE_RUN = re.compile("[" + GO_SPACE + "]+")
 _HEREDOC_MARKER = re.compile(r"([0-9]*)<<(-?)([^<]*)", re.DOTALL)
-#: BuildKit scans flags and HEALTHCHECK types byte by byte with unicode.IsSpace; in valid UTF-8 text only the
-#: ASCII spaces can match there (0x85 and 0xA0 occur only inside multi-byte characters, which dockwise keeps whole).
+#: BuildKit scans flags and HEALTHCHECK types byte by byte with unicode.IsSpace; in valid UTF-8 only the ASCII
+#: spaces can match there (0x85 and 0xA0 occur only inside multi-byte characters, which dockwise keeps whole).
 _BYTE_SPACE = frozenset("\t\n\v\f\r ")
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _JSON_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
@@ -48,43 +51,6 @@ _STRING_KEYWORDS = frozenset({"MAINTAINER", "STOPSIGNAL", "USER", "WORKDIR"})
 def parse(text: str, path: str | None = None) -> Dockerfile:
     """Parse a Dockerfile; raise `DockerfileSyntaxError` where BuildKit's parser would fail."""
     return _Parser(text, path).parse()
-
-
-@dataclass(frozen=True, slots=True)
-class _PhysicalLine:
-    """One source line: where it starts, its content without "\\n", and where the next line starts."""
-
-    start: int
-    content: str
-    end: int
-
-
-@dataclass(slots=True)
-class _Logical:
-    """A logical line being assembled, with a map from its character indexes back to source offsets."""
-
-    text: str
-    segment_starts: list[int]
-    segment_offsets: list[int]
-
-    def offset(self, index: int) -> int:
-        """The source offset of character `index` of the logical line (or just past its end)."""
-        starts = self.segment_starts
-        lo, hi = 0, len(starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if starts[mid] <= index:
-                lo = mid
-            else:
-                hi = mid - 1
-        return self.segment_offsets[lo] + index - starts[lo]
-
-    def range(self, start: int, end: int) -> TextRange:
-        """The source range of logical characters `start` up to `end` (empty when `end <= start`)."""
-        first = self.offset(start)
-        if end <= start:
-            return TextRange(first, first)
-        return TextRange(first, max(first, self.offset(end - 1) + 1))
 
 
 class _DirectiveScanner:
@@ -121,117 +87,119 @@ class _Parser:
     def __init__(self, text: str, path: str | None) -> None:
         self.text = text
         self.path = path
-        self.lines = self._split_lines(text)
+        self.has_bom = text.startswith("\ufeff")
+        self.contents, self.starts = self._split_lines(text)
         self.directives = _DirectiveScanner(self)
 
-    def error(self, message: str, line: int, column: int = 1, end_line: int | None = None) -> DockerfileSyntaxError:
+    def error(
+        self, message: str, line: int, column: int = 1, end_line: int | None = None
+    ) -> DockerfileSyntaxError:
         return DockerfileSyntaxError(message, path=self.path, line=line, column=column, end_line=end_line)
 
-    def _split_lines(self, text: str) -> list[_PhysicalLine]:
-        lines: list[_PhysicalLine] = []
-        start = 0
-        length = len(text)
-        find = text.find
-        while start < length:
-            newline = find("\n", start)
-            end = length if newline == -1 else newline
-            content = text[start:end]
-            if len(content) * 4 > MAX_LINE_BYTES and len(content.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
+    def _split_lines(self, text: str) -> tuple[list[str], list[int]]:
+        """The physical lines (without "\\n") and where each starts, as Go's line scanner sees them."""
+        contents = text.split("\n")
+        if contents[-1] == "":
+            contents.pop()
+        starts = [0] * (len(contents) + 1)
+        position = 0
+        for number, content in enumerate(contents):
+            starts[number] = position
+            position += len(content) + 1
+            if (
+                len(content) * 4 > MAX_LINE_BYTES
+                and len(content.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES
+            ):
                 raise self.error(
-                    f"line is longer than BuildKit's limit of {MAX_LINE_BYTES} bytes", len(lines) + 1
+                    f"line is longer than BuildKit's limit of {MAX_LINE_BYTES} bytes", number + 1
                 )
-            lines.append(_PhysicalLine(start, content, length if newline == -1 else newline + 1))
-            start = end + 1
-        return lines
-
-    @staticmethod
-    def _scanned(content: str) -> str:
-        """What Go's line scanner yields for a line: one trailing carriage return dropped."""
-        return content[:-1] if content.endswith("\r") else content
-
-    def _trim_continuation(self, text: str) -> tuple[str, bool]:
-        """Remove a trailing escape character (and blanks after it); True when the line is complete.
-
-        As in BuildKit, an escape preceded by another escape (`a\\\\`) does not continue the line.
-        """
-        escape = self.directives.escape
-        stripped = text.rstrip(" \t")
-        if stripped.endswith(escape) and not stripped.endswith(escape * 2):
-            return stripped[:-1], False
-        return text, True
+        starts[len(contents)] = len(text)
+        return contents, starts
 
     def parse(self) -> Dockerfile:
         nodes: list[Node] = []
-        lines = self.lines
-        count = len(lines)
+        contents, starts = self.contents, self.starts
+        directives = self.directives
+        count = len(contents)
+        # Per-line work done in bulk: the text as Go's scanner and BuildKit's trimming see it, and the last
+        # two non-blank characters, which decide whether the line continues.
+        tokens = [content.rstrip("\r") for content in contents]
+        if self.has_bom and tokens:
+            tokens[0] = tokens[0][1:]
+        stripped_lines = [token.lstrip(GO_SPACE) for token in tokens]
+        endings = [token.rstrip(" \t")[-2:] for token in tokens]
         index = 0
         comments: list[str] = []
         instruction_count = 0
         while index < count:
-            physical = lines[index]
-            content = physical.content
-            skip = 0
-            if index == 0 and content.startswith("\ufeff"):
-                content = content[1:]
-                skip = 1
-            scanned = self._scanned(content)
-            if scanned.lstrip(GO_SPACE).startswith("#"):
-                comment = scanned[1:].strip(GO_SPACE)
+            stripped = stripped_lines[index]
+            start = starts[index]
+            line_number = index + 1
+            index += 1
+            bom = 1 if line_number == 1 and self.has_bom else 0
+            lead = start + bom + len(tokens[index - 1]) - len(stripped)
+            if not directives.done:
+                directives.feed(stripped, line_number, lead)
+            if not stripped:
+                nodes.append(Trivia("blank", line_number, start, starts[index]))
+                continue
+            if stripped[0] == "#":
+                comment = tokens[index - 1][1:].strip(GO_SPACE)
                 if comment:
                     comments.append(comment)
                 else:
                     comments = []
-            token = scanned.rstrip("\r\n")
-            stripped = token.lstrip(GO_SPACE)
-            lead = skip + len(token) - len(stripped)
-            line_number = index + 1
-            self.directives.feed(stripped, line_number, physical.start + lead)
-            index += 1
-            is_comment = stripped.startswith("#")
-            first = "" if is_comment else stripped
-            first, complete = self._trim_continuation(first)
-            if complete and not first:
-                kind = "blank" if not stripped else "comment"
-                if is_comment and self.directives.found and self.directives.found[-1].line == line_number:
+                kind: TriviaKind = "comment"
+                if directives.found and directives.found[-1].line == line_number:
                     kind = "directive"
-                nodes.append(Trivia(kind, line_number, TextRange(physical.start, physical.end)))
+                nodes.append(Trivia(kind, line_number, start, starts[index]))
                 continue
+            escape = directives.escape
+            ending = endings[index - 1]
+            if ending[-1:] == escape and ending[:-1] != escape:
+                first = stripped.rstrip(" \t")[:-1]
+                complete = False
+            else:
+                first = stripped
+                complete = True
             start_line = line_number
-            logical = _Logical(first, [0], [physical.start + lead])
+            offsets = OffsetMap([0], [lead])
             pieces = [first]
             length = len(first)
             while not complete and index < count:
-                physical = lines[index]
-                scanned = self._scanned(physical.content)
-                token = scanned.rstrip("\r\n")
-                self.directives.feed(token, index + 1, physical.start)
+                if not directives.done:
+                    directives.feed(tokens[index], index + 1, starts[index])
+                stripped = stripped_lines[index]
                 index += 1
-                if scanned.lstrip(GO_SPACE).startswith("#"):
+                if not stripped or stripped[0] == "#":
                     continue
-                if not token.lstrip(GO_SPACE):
-                    continue
-                token, complete = self._trim_continuation(token)
-                logical.segment_starts.append(length)
-                logical.segment_offsets.append(physical.start)
+                token = tokens[index - 1]
+                ending = endings[index - 1]
+                if ending[-1:] == escape and ending[:-1] != escape:
+                    token = token.rstrip(" \t")[:-1]
+                else:
+                    complete = True
+                offsets.segment_starts.append(length)
+                offsets.segment_offsets.append(starts[index - 1])
                 pieces.append(token)
                 length += len(token)
-            logical.text = "".join(pieces)
             instruction, index = self._instruction(
-                logical, start_line, index, tuple(comments), instruction_count, lines[start_line - 1].start
-            )
+                "".join(pieces), offsets, start_line, index, tuple(comments), instruction_count,
+                starts[start_line - 1],
+            )  # fmt: skip
             nodes.append(instruction)
             instruction_count += 1
             comments = []
         if not instruction_count:
             raise self.error("file with no instructions", max(count, 1))
-        found = self.directives.found
+        found = directives.found
         return Dockerfile(
             text=self.text,
             path=self.path,
             nodes=tuple(nodes),
             directives=Directives(
                 syntax=next((d.value for d in found if d.name == "syntax"), None),
-                escape=self.directives.escape,
+                escape=directives.escape,
                 check=next((d.value for d in found if d.name == "check"), None),
                 all=tuple(found),
             ),
@@ -239,7 +207,8 @@ class _Parser:
 
     def _instruction(
         self,
-        logical: _Logical,
+        line: str,
+        offsets: OffsetMap,
         start_line: int,
         next_index: int,
         comments: tuple[str, ...],
@@ -248,40 +217,46 @@ class _Parser:
     ) -> tuple[Instruction, int]:
         """Build the instruction for a logical line, then read its heredoc bodies from the lines after it."""
         end_line = next_index
-        parts = self._split_command(logical, 0, start_line, end_line)
-        heredocs: list[Heredoc] = []
+        parts = self._split_command(line, offsets, 0, start_line, end_line)
+        heredocs: tuple[Heredoc, ...] = ()
         target = parts.onbuild or parts
-        if target.keyword in _HEREDOC_KEYWORDS and not target.is_exec_form and "<<" in logical.text:
-            for name, strip_tabs, expand, descriptor in self._heredoc_markers(logical.text, start_line, end_line):
+        if target.keyword in _HEREDOC_KEYWORDS and not target.is_exec_form and "<<" in line:
+            found = []
+            for name, strip_tabs, expand, descriptor in self._heredoc_markers(line, start_line, end_line):
                 heredoc, next_index = self._read_heredoc(
                     name, strip_tabs, expand, descriptor, next_index, start_line
                 )
-                heredocs.append(heredoc)
+                found.append(heredoc)
+            heredocs = tuple(found)
             end_line = next_index
-        last = self.lines[end_line - 1]
-        content_end = last.start + len(last.content)
-        if content_end > last.start and self.text[content_end - 1] == "\r":
+        last_start = self.starts[end_line - 1]
+        content_end = last_start + len(self.contents[end_line - 1])
+        if content_end > last_start and self.text[content_end - 1] == "\r":
             content_end -= 1
-        end_column = content_end - last.start + 1
-        if end_line == 1 and self.text.startswith("\ufeff"):
+        end_column = content_end - last_start + 1
+        if end_line == 1 and self.has_bom:
             end_column -= 1
         onbuild = None
+        common = (start_line, end_line, end_column, content_end, heredocs, offsets)
         if parts.onbuild is not None:
-            inner_start = parts.onbuild.keyword_range.start
+            inner_start = offsets.offset(parts.onbuild.keyword_span[0])
             onbuild = parts.onbuild.to_instruction(
-                start_line, end_line, end_column, content_end, tuple(heredocs), self,
-                source_range=TextRange(inner_start, max(inner_start, content_end)), comments=(), index=position,
+                *common, self._column(inner_start),
+                source_range=TextRange(inner_start, max(inner_start, content_end)),
+                comments=(), index=position,
             )  # fmt: skip
         instruction = parts.to_instruction(
-            start_line, end_line, end_column, content_end, tuple(heredocs), self,
-            source_range=TextRange(source_start, self.lines[end_line - 1].end), comments=comments,
+            *common, self._column(offsets.offset(parts.keyword_span[0])),
+            source_range=TextRange(source_start, self.starts[end_line]), comments=comments,
             index=position, onbuild=onbuild,
         )  # fmt: skip
         return instruction, next_index
 
-    def _split_command(self, logical: _Logical, base: int, start_line: int, end_line: int) -> _Parts:
+    def _split_command(
+        self, line: str, offsets: OffsetMap, base: int, start_line: int, end_line: int
+    ) -> _Parts:
         """BuildKit's splitCommand + dispatch for the logical line's text from index `base` on."""
-        text = logical.text[base:]
+        text = line[base:] if base else line
         trimmed = text.strip(GO_SPACE)
         lead = base + len(text) - len(text.lstrip(GO_SPACE))
         split = _COMMAND_SPLIT.search(trimmed)
@@ -292,9 +267,9 @@ class _Parser:
             rest = trimmed[split.end() :]
             rest_index = lead + split.end()
         keyword = keyword_text.upper()
-        keyword_range = logical.range(lead, lead + len(keyword_text))
+        keyword_span = (lead, lead + len(keyword_text))
         if keyword not in KNOWN_INSTRUCTIONS:
-            column = self._column(keyword_range.start)
+            column = self._column(offsets.offset(lead))
             if not keyword_text:
                 raise self.error("instruction is empty", start_line, column, end_line)
             message = f"unknown instruction: {keyword_text}"
@@ -302,44 +277,44 @@ class _Parser:
             if suggestion:
                 message += f" (did you mean {suggestion[0].lower()}?)"
             raise self.error(message, start_line, column, end_line)
-        flags, flag_spans, args_offset = _extract_flags(rest)
-        args = rest[args_offset:].strip(GO_SPACE)
-        args_index = rest_index + args_offset + len(rest[args_offset:]) - len(rest[args_offset:].lstrip(GO_SPACE))
-        args_end = args_index + len(args)
-        flag_ranges = tuple(logical.range(rest_index + start, rest_index + end) for start, end in flag_spans)
-        arguments_range = logical.range(args_index, args_end)
-        parts = _Parts(
-            keyword=keyword,
-            keyword_text=keyword_text,
-            line=text,
-            keyword_range=keyword_range,
-            flags=tuple(flags),
-            flag_ranges=flag_ranges,
-            arguments=(),
-            arguments_range=arguments_range,
-            is_exec_form=False,
-            onbuild=None,
-        )
+        flag_spans: tuple[tuple[int, int], ...] = ()
+        flags: tuple[str, ...] = ()
+        if rest[:2] == "--":
+            found_flags, spans, args_offset = _extract_flags(rest)
+            flags = tuple(found_flags)
+            flag_spans = tuple((rest_index + start, rest_index + end) for start, end in spans)
+            remainder = rest[args_offset:]
+            args = remainder.strip(GO_SPACE)
+            args_index = rest_index + args_offset + len(remainder) - len(remainder.lstrip(GO_SPACE))
+        else:
+            args, args_index = rest, rest_index
+        inner: _Parts | None = None
+        arguments: tuple[str, ...] = ()
+        is_exec_form = False
         try:
-            if keyword == "ONBUILD":
-                if args:
-                    parts.onbuild = self._split_command(logical, args_index, start_line, end_line)
-                    parts.arguments = parts.onbuild.arguments
-                    parts.is_exec_form = parts.onbuild.is_exec_form
-            else:
-                parts.arguments, parts.is_exec_form = _dispatch(keyword, args, self.directives.escape)
+            if keyword != "ONBUILD":
+                arguments, is_exec_form = _dispatch(keyword, args, self.directives.escape)
+            elif args:
+                inner = self._split_command(line, offsets, args_index, start_line, end_line)
+                arguments, is_exec_form = inner.arguments, inner.is_exec_form
         except _ArgumentError as error:
-            raise self.error(str(error), start_line, self._column(keyword_range.start), end_line) from None
-        return parts
+            raise self.error(str(error), start_line, self._column(offsets.offset(lead)), end_line) from None
+        arguments_span = (args_index, args_index + len(args))
+        return _Parts(
+            keyword, keyword_text, text, keyword_span, flags, flag_spans, arguments, arguments_span,
+            is_exec_form, inner,
+        )  # fmt: skip
 
     def _column(self, offset: int) -> int:
         line_start = self.text.rfind("\n", 0, offset) + 1
         column = offset - line_start + 1
-        if line_start == 0 and self.text.startswith("\ufeff"):
+        if line_start == 0 and self.has_bom:
             column -= 1
         return column
 
-    def _heredoc_markers(self, line: str, start_line: int, end_line: int) -> list[tuple[str, bool, bool, int]]:
+    def _heredoc_markers(
+        self, line: str, start_line: int, end_line: int
+    ) -> list[tuple[str, bool, bool, int]]:
         """BuildKit's heredocsFromLine: every word shaped `[n]<<[-]WORD`, in order."""
         markers = []
         for word in Lexer("\\", raw_quotes=True, raw_escapes=True, skip_unset=True).words(line):
@@ -355,7 +330,9 @@ class _Parser:
             if len(plain) != 1:
                 continue
             if len(raw) != len(plain):
-                raise self.error(f"internal lexing of heredoc produced inconsistent results: {rest}", start_line)
+                raise self.error(
+                    f"internal lexing of heredoc produced inconsistent results: {rest}", start_line
+                )
             expand = plain[0].count("'") + plain[0].count('"') == raw[0].count("'") + raw[0].count('"')
             descriptor = int(match.group(1)) if match.group(1) and len(match.group(1)) < 20 else 0
             markers.append((plain[0], match.group(2) == "-", expand, descriptor))
@@ -364,37 +341,42 @@ class _Parser:
     def _read_heredoc(
         self, name: str, strip_tabs: bool, expand: bool, descriptor: int, index: int, start_line: int
     ) -> tuple[Heredoc, int]:
-        body_start = self.lines[index].start if index < len(self.lines) else len(self.text)
+        contents = self.contents
+        body_start = self.starts[index]
         content: list[str] = []
-        while index < len(self.lines):
-            physical = self.lines[index]
+        while index < len(contents):
+            line = contents[index]
             index += 1
-            scanned = self._scanned(physical.content)
-            candidate = scanned.rstrip("\r\n")
+            scanned = line[:-1] if line[-1:] == "\r" else line
+            candidate = line.rstrip("\r")
             if strip_tabs:
                 candidate = candidate.lstrip("\t")
             if candidate == name:
-                end = physical.start + len(physical.content)
+                end = self.starts[index - 1] + len(line)
                 return (
-                    Heredoc(name, "".join(content), strip_tabs, expand, descriptor, TextRange(body_start, end)),
+                    Heredoc(
+                        name, "".join(content), strip_tabs, expand, descriptor, TextRange(body_start, end)
+                    ),
                     index,
                 )
             content.append(scanned + "\n")
-        raise self.error(f"unterminated heredoc {name!r}", start_line, end_line=len(self.lines))
+        raise self.error(f"unterminated heredoc {name!r}", start_line, end_line=len(contents))
 
 
-@dataclass(slots=True)
-class _Parts:
-    """The pieces of one instruction before line and heredoc information is known."""
+class _Parts(NamedTuple):
+    """The pieces of one instruction before line and heredoc information is known.
+
+    A NamedTuple, not a dataclass: one is built per instruction, and tuples are several times cheaper.
+    """
 
     keyword: str
     keyword_text: str
     line: str
-    keyword_range: TextRange
+    keyword_span: tuple[int, int]
     flags: tuple[str, ...]
-    flag_ranges: tuple[TextRange, ...]
+    flag_spans: tuple[tuple[int, int], ...]
     arguments: tuple[str, ...]
-    arguments_range: TextRange
+    arguments_span: tuple[int, int]
     is_exec_form: bool
     onbuild: _Parts | None
 
@@ -405,35 +387,20 @@ class _Parts:
         end_column: int,
         content_end: int,
         heredocs: tuple[Heredoc, ...],
-        parser: _Parser,
+        offsets: OffsetMap,
+        start_column: int,
         *,
         source_range: TextRange,
         comments: tuple[str, ...],
         index: int,
         onbuild: Instruction | None = None,
     ) -> Instruction:
-        start = self.keyword_range.start
+        # Positional arguments in field order: keyword arguments make this call twice as slow.
         return Instruction(
-            keyword=self.keyword,
-            keyword_as_written=self.keyword_text,
-            line=self.line,
-            start_line=start_line,
-            end_line=end_line,
-            start_column=parser._column(start),
-            end_column=end_column,
-            range=TextRange(start, max(start, content_end)),
-            source_range=source_range,
-            keyword_range=self.keyword_range,
-            flags=self.flags,
-            flag_ranges=self.flag_ranges,
-            arguments=self.arguments,
-            arguments_range=self.arguments_range,
-            is_exec_form=self.is_exec_form,
-            heredocs=heredocs,
-            onbuild=onbuild,
-            comments=comments,
-            index=index,
-        )
+            self.keyword, self.keyword_text, self.line, start_line, end_line, start_column, end_column,
+            source_range, self.flags, self.arguments, self.is_exec_form, heredocs, onbuild, comments, index,
+            content_end, offsets, self.keyword_span, self.flag_spans, self.arguments_span,
+        )  # fmt: skip
 
 
 class _ArgumentError(ValueError):
@@ -574,6 +541,16 @@ def _healthcheck(args: str) -> tuple[tuple[str, ...], bool]:
 
 def _words(rest: str, escape: str) -> list[str]:
     """BuildKit's parseWords: whitespace-separated words, quotes and escapes kept as written."""
+    if "'" not in rest and '"' not in rest and escape not in rest:
+        return [word for word in _SPACE_RUN.split(rest) if word]
+    fast = _words_by_pattern(rest, escape)
+    if fast is not None:
+        return fast
+    return _words_by_loop(rest, escape)
+
+
+def _words_by_loop(rest: str, escape: str) -> list[str]:
+    """`_words` character by character, as BuildKit's loop (unclosed quotes, a trailing escape)."""
     words: list[str] = []
     word: list[str] = []
     in_word = False
@@ -624,6 +601,25 @@ def _words(rest: str, escape: str) -> list[str]:
     if in_word and (blank_ok or word):
         words.append("".join(word))
     return words
+
+
+def _word_patterns(escape: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A word of `_words` (quotes closed, escapes followed by a character) and a whole line of them."""
+    e = re.escape(escape)
+    space = re.escape(GO_SPACE)
+    word = rf"(?:[^{space}'\"{e}]|{e}.|\"(?:[^\"{e}]|{e}.)*\"|'[^']*')+"
+    return re.compile(word, re.DOTALL), re.compile(rf"[{space}]*(?:{word}[{space}]*)*", re.DOTALL)
+
+
+_WORD_PATTERNS = {escape: _word_patterns(escape) for escape in ("\\", "`")}
+
+
+def _words_by_pattern(rest: str, escape: str) -> list[str] | None:
+    """`_words` for well-formed text (closed quotes, no trailing escape); None when the loop must decide."""
+    word, line = _WORD_PATTERNS[escape]
+    if line.fullmatch(rest) is None:
+        return None
+    return word.findall(rest)
 
 
 def _name_values(rest: str, keyword: str, escape: str) -> tuple[str, ...]:

@@ -74,13 +74,49 @@ class Directives:
         return next((directive for directive in self.all if directive.name == name), None)
 
 
+TriviaKind = Literal["blank", "comment", "directive"]
+
+
 @dataclass(frozen=True, slots=True)
 class Trivia:
     """A source line that is not part of an instruction: blank, a comment, or a parser directive."""
 
-    kind: Literal["blank", "comment", "directive"]
+    kind: TriviaKind
     line: int
-    source_range: TextRange
+    start: int
+    end: int
+
+    @property
+    def source_range(self) -> TextRange:
+        """The line, its line ending included."""
+        return TextRange(self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetMap:
+    """Maps character indexes of a logical line back to offsets in the source text.
+
+    A logical line is made of pieces of several physical lines; `segment_starts[i]` is where piece `i`
+    begins in the logical line and `segment_offsets[i]` where it begins in the source.
+    """
+
+    segment_starts: list[int]
+    segment_offsets: list[int]
+
+    def offset(self, index: int) -> int:
+        """The source offset of character `index` of the logical line (or just past its end)."""
+        starts = self.segment_starts
+        if len(starts) == 1:
+            return self.segment_offsets[0] + index
+        piece = bisect.bisect_right(starts, index) - 1
+        return self.segment_offsets[piece] + index - starts[piece]
+
+    def range(self, start: int, end: int) -> TextRange:
+        """The source range of logical characters `start` up to `end` (empty when `end <= start`)."""
+        first = self.offset(start)
+        if end <= start:
+            return TextRange(first, first)
+        return TextRange(first, max(first, self.offset(end - 1) + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,17 +137,11 @@ class Instruction:
     start_column: int
     end_column: int
     """1-based column just past the last character of the instruction's last line (heredoc body included)."""
-    range: TextRange
-    """From the keyword to the end of the last line's content (line ending excluded)."""
     source_range: TextRange
     """The whole physical lines of the instruction, line ending included: the nodes tile the file."""
-    keyword_range: TextRange
     flags: tuple[str, ...]
     """The raw flag strings as BuildKit extracts them, e.g. "--mount=type=cache,target=/x"."""
-    flag_ranges: tuple[TextRange, ...]
     arguments: tuple[str, ...]
-    arguments_range: TextRange
-    """The argument text in the source (after keyword and flags), for edits that rewrite it."""
     is_exec_form: bool
     heredocs: tuple[Heredoc, ...]
     onbuild: Instruction | None
@@ -120,10 +150,36 @@ class Instruction:
     """The comment lines directly above, as BuildKit attaches them (used for pragmas)."""
     index: int
     """Position among the file's top-level instructions (0-based)."""
+    content_end: int
+    """Offset just past the last character of the last line (line ending excluded)."""
+    offsets: OffsetMap
+    """Where each character of `line` came from; the ranges below are derived from it on demand."""
+    keyword_span: tuple[int, int]
+    flag_spans: tuple[tuple[int, int], ...]
+    arguments_span: tuple[int, int]
+
+    @property
+    def range(self) -> TextRange:
+        """From the keyword to the end of the last line's content (line ending excluded)."""
+        start = self.offsets.offset(self.keyword_span[0])
+        return TextRange(start, max(start, self.content_end))
+
+    @property
+    def keyword_range(self) -> TextRange:
+        return self.offsets.range(*self.keyword_span)
+
+    @property
+    def flag_ranges(self) -> tuple[TextRange, ...]:
+        return tuple(self.offsets.range(start, end) for start, end in self.flag_spans)
+
+    @property
+    def arguments_range(self) -> TextRange:
+        """The argument text in the source (after keyword and flags), for edits that rewrite it."""
+        return self.offsets.range(*self.arguments_span)
 
     @property
     def parsed_flags(self) -> Flags:
-        """`flags` parsed: `--mount` specs, `--from`, `--chown`, `--link` ... (see `dockwise.dockerfile.flags`)."""
+        """`flags` parsed and checked: `--mount` specs, `--from`, `--chown`, `--link` ... (see `flags.py`)."""
         from dockwise.dockerfile.flags import parse_flags
 
         return parse_flags(self.flags, self.keyword)
