@@ -222,9 +222,7 @@ def parse_mount(spec: str) -> tuple[Mount | None, list[str]]:
             problems.append(f"unexpected key '{key}' in '{field}'")
             continue
         options.append((key, value))
-    found: dict[str, str | None] = {}
-    for key, value in options:
-        found[key] = value
+    found: dict[str, str | None] = dict(options)
     mount_type = (found.get("type") or "bind").lower()
     if mount_type not in MOUNT_TYPES:
         problems.append(f"unsupported mount type {mount_type!r}")
