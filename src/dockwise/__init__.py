@@ -1,4 +1,4 @@
-"""dockwise: enforce the advanced Docker playbook on Dockerfiles, Compose files, images and running engines."""
+"""dockwise: enforce the advanced Docker playbook on Dockerfiles, Compose files, images and engines."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ __all__ = [
     "Applicability",
     "Category",
     "Diagnostic",
-    "DockerfileSyntaxError",
     "Dockerfile",
+    "DockerfileSyntaxError",
     "DockwiseError",
     "Edit",
     "Fix",

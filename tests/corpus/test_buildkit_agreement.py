@@ -63,7 +63,7 @@ def test_every_corpus_dockerfile_round_trips_and_agrees_with_buildkit() -> None:
         theirs_view = [buildkit_view(c) for c in theirs]
         instructions += len(ours_view)
         if ours_view != theirs_view:
-            for mine, buildkit in zip(ours_view, theirs_view):
+            for mine, buildkit in zip(ours_view, theirs_view, strict=False):
                 if mine != buildkit:
                     disagreements.append(f"{path}: dockwise {mine} != BuildKit {buildkit}")
                     break

@@ -46,6 +46,15 @@ def test_expansion_matches_buildkit(word: str, expected: str) -> None:
     assert expand(word, ENV) == expected
 
 
+def test_required_variables_are_named_in_the_error() -> None:
+    with pytest.raises(ExpansionError) as caught:
+        expand("${TOKEN:?pass --build-arg TOKEN}", ENV)
+    assert caught.value.required == "TOKEN"
+    with pytest.raises(ExpansionError) as other:
+        expand("${}", ENV)
+    assert other.value.required is None
+
+
 def test_backtick_escape_character() -> None:
     assert expand("`$a", ENV, escape="`") == "$a"
     assert expand("c:\\dir\\$a", ENV, escape="`") == "c:\\dir\\value"
@@ -73,7 +82,7 @@ def test_bad_forms_raise_expansion_errors(word: str, message: str) -> None:
 
 
 def test_words_split_on_unquoted_whitespace_only() -> None:
-    result = Lexer().process('a "b c" $a \'d e\'', ENV)
+    result = Lexer().process("a \"b c\" $a 'd e'", ENV)
     assert result.words == ("a", "b c", "value", "d e")
 
 

@@ -135,7 +135,6 @@ def test_flags_are_raw_strings_and_parsed_values() -> None:
 def test_flag_problems_are_reported_not_raised() -> None:
     run = only("FROM a\nRUN --mount=type=cache --netwrk=host --mount=type=nope,target=/x echo\n", "RUN")
     messages = [problem.message for problem in run.parsed_flags.problems]
-    assert "mount type cache requires a target" in messages
     assert "unknown flag: netwrk" in messages
     assert "unsupported mount type 'nope'" in messages
     copy = only("FROM a\nCOPY --link=maybe --from=a --from=b x y\n", "COPY")

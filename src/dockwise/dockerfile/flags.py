@@ -239,8 +239,6 @@ def parse_mount(spec: str) -> tuple[Mount | None, list[str]]:
             target = f"/run/secrets/{mount_id}"
     elif mount_type == "ssh" and mount_id is None:
         mount_id = "default"
-    elif mount_type in ("bind", "cache", "tmpfs") and not target:
-        problems.append(f"mount type {mount_type} requires a target")
     readonly = _truthy(found, "readonly") or _truthy(found, "ro")
     if _truthy(found, "readwrite") or _truthy(found, "rw"):
         readonly = False

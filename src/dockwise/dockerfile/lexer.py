@@ -25,6 +25,11 @@ _SPECIAL_PARAMETERS = frozenset("@*#?-$!0")
 class ExpansionError(ValueError):
     """A `${...}` form BuildKit rejects (bad substitution, missing `}`, `${a:?msg}` on an unset `a`)."""
 
+    def __init__(self, message: str, *, required: str | None = None) -> None:
+        super().__init__(message)
+        self.required = required
+        """For `${name:?}`/`${name?}`: the variable that must be given (e.g. as a build argument)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ExpansionResult:
@@ -307,9 +312,9 @@ class _State:
             return "" if empty else word
         if ch == "?":
             if not found:
-                raise ExpansionError(f"{name}: {word or 'is not allowed to be unset'}")
+                raise ExpansionError(f"{name}: {word or 'is not allowed to be unset'}", required=name)
             if null_is_unset and value == "":
-                raise ExpansionError(f"{name}: {word or 'is not allowed to be empty'}")
+                raise ExpansionError(f"{name}: {word or 'is not allowed to be empty'}", required=name)
             return value
         if ch in ("#", "%"):
             greedy = word.startswith(ch)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from dockwise.diagnostics import Position, SourceText, TextRange
 
 if TYPE_CHECKING:
-    from dockwise.dockerfile.build import Build
+    from dockwise.dockerfile.build import Build, Stage
     from dockwise.dockerfile.flags import Flags, Mount
 
 #: The instructions BuildKit knows, in the order its reference lists them.
@@ -272,6 +272,11 @@ class Dockerfile:
 
             self._build = Build(self)
         return self._build
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The build stages, in order (shorthand for `build.stages`)."""
+        return self.build.stages
 
     def __repr__(self) -> str:
         return f"<Dockerfile {self.path or '<string>'}: {len(self.instructions)} instructions>"

@@ -1,0 +1,5 @@
+import sys
+
+from dockwise.cli import main
+
+sys.exit(main())

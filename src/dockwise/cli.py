@@ -1,0 +1,140 @@
+"""The `dockwise` command: parse arguments, call the library, print a report, return an exit status.
+
+Exit status: 0 when nothing at or above `--fail-on` was found, 1 when something was, 2 for a usage error or
+a path or file that could not be read (the other files are still checked). No logic lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from dockwise import __version__
+from dockwise.errors import DockwiseError
+
+SEVERITY_NAMES = ("error", "warning", "info", "style")
+
+
+def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles or directories to search")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument(
+        "--fail-on",
+        choices=SEVERITY_NAMES,
+        default="style",
+        help="lowest severity that makes the exit status 1 (default: style, i.e. any finding)",
+    )
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dockwise",
+        description="Enforce the advanced Docker playbook on Dockerfiles, Compose files and images.",
+    )
+    parser.add_argument("--version", action="version", version=f"dockwise {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    lint = commands.add_parser("lint", help="lint Dockerfiles")
+    _add_lint_arguments(lint)
+    check = commands.add_parser("check", help="check a project: every Dockerfile found under PATH")
+    _add_lint_arguments(check)
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rule = commands.add_parser("rule", help="show the documentation of one rule")
+    rule.add_argument("code", help="a rule code (DW001), name (invalid-syntax) or alias")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        return _run(arguments)
+    except DockwiseError as error:
+        print(f"dockwise: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dockwise: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        if arguments.debug:
+            raise
+        print(
+            "dockwise: internal error, please report it with the output of --debug",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    if arguments.command in ("lint", "check"):
+        return _lint(arguments)
+    if arguments.command == "rules":
+        return _list_rules(arguments.format)
+    return _show_rule(arguments.code)
+
+
+def _lint(arguments: argparse.Namespace) -> int:
+    from dockwise.diagnostics import Severity
+    from dockwise.lint import lint_paths
+    from dockwise.report import FORMATS
+
+    report = lint_paths(arguments.paths)
+    sys.stdout.write(FORMATS[arguments.format](report))
+    for result in report.files:
+        if result.error:
+            print(f"dockwise: error: {result.path}: {result.error}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"dockwise: error: {problem}", file=sys.stderr)
+    if report.has_errors:
+        return 2
+    if arguments.exit_zero:
+        return 0
+    return 1 if report.count_at_or_above(Severity(arguments.fail_on)) else 0
+
+
+def _list_rules(output_format: str) -> int:
+    import json
+
+    from dockwise.rules import all_rules
+
+    rules = all_rules()
+    if output_format == "json":
+        rows = [
+            {
+                "code": rule.code,
+                "name": rule.name,
+                "category": str(rule.category),
+                "severity": str(rule.severity),
+                "aliases": list(rule.aliases),
+                "fix": str(rule.fix_availability),
+                "summary": rule.summary(),
+            }
+            for rule in rules
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    for rule in rules:
+        aliases = ",".join(rule.aliases) or "-"
+        columns = f"{rule.code}  {rule.name:<28} {rule.category!s:<24} {rule.severity!s:<8} {aliases:<20}"
+        print(f"{columns} {rule.summary()}")
+    return 0
+
+
+def _show_rule(code: str) -> int:
+    from dockwise.rules import all_rules
+
+    wanted = code.lower()
+    for rule in all_rules():
+        if wanted in (rule.code.lower(), rule.name, *(alias.lower() for alias in rule.aliases)):
+            print(f"{rule.code} {rule.name} ({rule.category}, {rule.severity})\n")
+            print(rule.documentation())
+            return 0
+    raise DockwiseError(f"no rule called {code!r}; `dockwise rules` lists them")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

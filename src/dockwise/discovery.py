@@ -1,0 +1,263 @@
+"""Find the Dockerfiles under the paths a user gives, the way they expect from a linter.
+
+A path that is a file is always checked (the user named it). Directories are searched recursively, skipping
+version-control and dependency folders and whatever the `.gitignore` files (nested, with negation, via
+`pathspec`) and `.dockerignore` files exclude. A path that cannot be searched becomes a `DiscoveryProblem`;
+the other paths are still searched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".mypy_cache",
+        ".ruff_cache",
+    }
+)
+_DOCKERFILE_STEMS = ("dockerfile", "containerfile")
+_NOT_DOCKERFILE_SUFFIXES = (
+    ".dockerignore", ".md", ".txt", ".orig", ".rej", ".bak", ".swp", ".j2", ".jinja", ".jinja2", ".tmpl",
+    ".template", ".go", ".py", ".sh", ".ps1", ".yml", ".yaml", ".json", ".toml", ".lock", ".patch", ".diff",
+)  # fmt: skip
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """`Dockerfile`, `Containerfile`, `Dockerfile.dev`, `Dockerfile-alpine`, `api.Dockerfile` (any case)."""
+    lower = name.lower()
+    if lower in _DOCKERFILE_STEMS:
+        return True
+    if lower.endswith(_NOT_DOCKERFILE_SUFFIXES):
+        return False
+    for stem in _DOCKERFILE_STEMS:
+        if lower.startswith((f"{stem}.", f"{stem}-", f"{stem}_")):
+            return True
+        if lower.endswith((f".{stem}", f"-{stem}")):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryProblem:
+    """A path that could not be searched, and why."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The Dockerfiles found (deduplicated, in a stable order) and the paths that could not be searched."""
+
+    files: tuple[Path, ...]
+    problems: tuple[DiscoveryProblem, ...] = ()
+
+
+@dataclass(slots=True)
+class _Walk:
+    files: list[Path] = field(default_factory=list)
+    problems: list[DiscoveryProblem] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, path: Path) -> None:
+        key = os.path.realpath(path)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.files.append(path)
+
+
+def discover_dockerfiles(paths: Sequence[str | Path]) -> Discovery:
+    """Search `paths` for Dockerfiles (see the module docstring for the rules)."""
+    walk = _Walk()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            _search(path, walk, (), ())
+        elif path.is_file():
+            walk.add(path)
+        elif path.exists():
+            walk.problems.append(DiscoveryProblem(str(path), "not a regular file or directory"))
+        else:
+            walk.problems.append(DiscoveryProblem(str(path), "no such file or directory"))
+    return Discovery(tuple(walk.files), tuple(walk.problems))
+
+
+_Ignores = tuple[tuple[Path, "GitIgnoreSpec"], ...]
+_DockerIgnores = tuple[tuple[Path, "DockerIgnore"], ...]
+
+
+def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _DockerIgnores) -> None:
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        walk.problems.append(DiscoveryProblem(str(directory), f"cannot search: {error.strerror or error}"))
+        return
+    names = {entry.name for entry in entries}
+    if ".gitignore" in names:
+        spec = _read_gitignore(directory / ".gitignore")
+        if spec is not None:
+            gitignores = (*gitignores, (directory, spec))
+    if ".dockerignore" in names:
+        dockerignore = DockerIgnore.read(directory / ".dockerignore")
+        if dockerignore is not None:
+            dockerignores = (*dockerignores, (directory, dockerignore))
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_directory = entry.is_dir(follow_symlinks=False)
+            is_file = entry.is_file()
+        except OSError:
+            continue
+        if is_directory:
+            if entry.name in SKIPPED_DIRECTORIES or _pruned(path, gitignores, dockerignores):
+                continue
+            _search(path, walk, gitignores, dockerignores)
+        elif (
+            is_file
+            and is_dockerfile_name(entry.name)
+            and not _ignored(path, False, gitignores, dockerignores)
+        ):
+            walk.add(path)
+
+
+def _pruned(directory: Path, gitignores: _Ignores, dockerignores: _DockerIgnores) -> bool:
+    """Whether a directory need not be searched: ignored, and no `!` rule could bring a file back.
+
+    Git never re-includes files below an ignored directory; Docker does when a `.dockerignore` has
+    exceptions, so such a directory is still searched and each file decided on its own.
+    """
+    if any(ignore.has_exceptions for _, ignore in dockerignores):
+        return _ignored(directory, True, gitignores, ())
+    return _ignored(directory, True, gitignores, dockerignores)
+
+
+def _ignored(path: Path, is_directory: bool, gitignores: _Ignores, dockerignores: _DockerIgnores) -> bool:
+    """Whether the nearest deciding `.gitignore` rule, or any `.dockerignore` above, excludes `path`."""
+    decision = False
+    for base, spec in gitignores:
+        relative = path.relative_to(base).as_posix() + ("/" if is_directory else "")
+        result = spec.check_file(relative).include
+        if result is not None:
+            decision = result
+    if decision:
+        return True
+    return any(ignore.excludes(path.relative_to(base).as_posix()) for base, ignore in dockerignores)
+
+
+def _read_gitignore(path: Path) -> GitIgnoreSpec | None:
+    from pathspec import GitIgnoreSpec
+
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return GitIgnoreSpec.from_lines(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class DockerIgnore:
+    """A `.dockerignore` file: Go `filepath.Match` patterns with `**`, `!` exceptions, last match wins.
+
+    Written here because `pathspec` has only gitignore flavours, and `.dockerignore` differs: patterns are
+    anchored at the build context root, a trailing `/` has no meaning, and a path is excluded when it or a
+    parent directory matches.
+    """
+
+    rules: tuple[tuple[bool, re.Pattern[str]], ...]
+
+    @classmethod
+    def read(cls, path: Path) -> DockerIgnore | None:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        return cls.from_lines(text.splitlines())
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> DockerIgnore:
+        rules = []
+        for line in lines:
+            pattern = line.strip()
+            if not pattern or pattern.startswith("#"):
+                continue
+            negated = pattern.startswith("!")
+            if negated:
+                pattern = pattern[1:].strip()
+            pattern = os.path.normpath(pattern).replace(os.sep, "/").lstrip("/")
+            if pattern in (".", ""):
+                continue
+            rules.append((negated, _docker_pattern(pattern)))
+        return cls(tuple(rules))
+
+    @property
+    def has_exceptions(self) -> bool:
+        return any(negated for negated, _ in self.rules)
+
+    def excludes(self, relative: str) -> bool:
+        """Whether the path (relative to the .dockerignore's directory) is left out of the context."""
+        parents = _with_parents(relative)
+        excluded = False
+        for negated, regex in self.rules:
+            if any(regex.fullmatch(candidate) for candidate in parents):
+                excluded = not negated
+        return excluded
+
+
+def _with_parents(relative: str) -> list[str]:
+    parts = relative.split("/")
+    return ["/".join(parts[: index + 1]) for index in range(len(parts))]
+
+
+@lru_cache(maxsize=512)
+def _docker_pattern(pattern: str) -> re.Pattern[str]:
+    """Translate a Docker ignore pattern to a regular expression over `/`-separated relative paths."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        ch = pattern[index]
+        if pattern.startswith("**", index):
+            index += 2
+            if pattern.startswith("/", index):
+                index += 1
+                out.append("(?:.*/)?")
+            else:
+                out.append(".*")
+            continue
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            close = pattern.find("]", index + 1)
+            if close == -1:
+                out.append(re.escape(ch))
+            else:
+                # Go's classes read like Python's: `[^...]` negates, `\\` escapes.
+                out.append(f"[{pattern[index + 1 : close]}]")
+                index = close
+        elif ch == "\\" and index + 1 < len(pattern):
+            index += 1
+            out.append(re.escape(pattern[index]))
+        else:
+            out.append(re.escape(ch))
+        index += 1
+    return re.compile("".join(out), re.DOTALL)

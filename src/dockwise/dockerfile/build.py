@@ -1,0 +1,412 @@
+"""The semantic model of a Dockerfile: stages, ARG/ENV scopes, variable expansion and the stage graph.
+
+Rules ask questions such as "which stages end up in the image?", "what does this `COPY --from` refer
+to?" or "what is `$APP_HOME` at this WORKDIR?". BuildKit answers them with its own scoping rules (global
+ARGs are visible only in FROM lines until redeclared; ENV beats ARG; a stage `FROM` another inherits its
+variables), which this module reproduces on top of the lossless tree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dockwise.dockerfile.flags import FlagProblem
+from dockwise.dockerfile.imageref import ImageReference, InvalidImageReference, parse_image_reference
+from dockwise.dockerfile.lexer import ExpansionError, Lexer
+
+if TYPE_CHECKING:
+    from dockwise.dockerfile.tree import Dockerfile, Instruction
+
+#: Platform ARGs BuildKit defines automatically (usable in FROM; inside a stage after `ARG NAME`).
+AUTOMATIC_PLATFORM_ARGS = (
+    "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+    "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+)  # fmt: skip
+#: Proxy ARGs BuildKit predefines (left out of the image history).
+PREDEFINED_PROXY_ARGS = frozenset(
+    name
+    for base in ("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY")
+    for name in (base, base.lower())
+)
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildProblem:
+    """Something BuildKit would refuse or misread while building (not a parse error)."""
+
+    message: str
+    instruction: Instruction
+
+
+@dataclass(frozen=True, slots=True)
+class StageReference:
+    """An edge of the stage graph: `instruction` in `stage` uses stage `target` (FROM, COPY --from, mount)."""
+
+    kind: str
+    """"from", "copy" or "mount"."""
+    instruction: Instruction
+    target: Stage
+
+
+@dataclass(eq=False, slots=True)
+class Stage:
+    """One build stage: its FROM line, its base, and the instructions after it up to the next FROM."""
+
+    index: int
+    name: str | None
+    """As written after AS (BuildKit compares stage names case-insensitively)."""
+    from_instruction: Instruction
+    base_name: str
+    """The base as written, e.g. "python:${PY}-slim"."""
+    base_expanded: str
+    """The base after expanding global ARGs (their defaults, or given build args)."""
+    base: ImageReference | None
+    """The parsed image reference; None when the base is another stage or cannot be parsed."""
+    base_stage: Stage | None
+    platform: str | None
+    instructions: tuple[Instruction, ...]
+    """The instructions of the stage after its FROM."""
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.base_stage is None and self.base_expanded == "scratch"
+
+    def matches(self, reference: str) -> bool:
+        """Whether `--from=reference` means this stage (by name, case-insensitively, or by index)."""
+        return (self.name is not None and self.name.lower() == reference.lower()) or reference == str(
+            self.index
+        )
+
+    def __repr__(self) -> str:
+        return f"<Stage {self.index} {self.name or ''} FROM {self.base_name}>"
+
+
+@dataclass(slots=True)
+class _StageScope:
+    """Variables visible before each instruction of a stage."""
+
+    before: dict[int, dict[str, str]] = field(default_factory=dict)
+    at_end: dict[str, str] = field(default_factory=dict)
+    args: dict[str, str] = field(default_factory=dict)
+
+
+class Build:
+    """Stages, scopes and the stage graph of a Dockerfile, for given build args and target platform."""
+
+    def __init__(
+        self,
+        dockerfile: Dockerfile,
+        build_args: Mapping[str, str] | None = None,
+        platform: str = "linux/amd64",
+    ) -> None:
+        self.dockerfile = dockerfile
+        self.build_args = dict(build_args or {})
+        self.platform = platform
+        self.problems: list[BuildProblem] = []
+        self.global_args: dict[str, str | None] = {}
+        """ARGs declared before the first FROM, with their expanded defaults (None: no default)."""
+        self._scopes: dict[int, _StageScope] = {}
+        self._lexer = Lexer(dockerfile.escape)
+        self.global_arg_instructions, self.stages = self._read_stages()
+        self._stage_by_instruction: dict[int, Stage] = {}
+        for stage in self.stages:
+            for instruction in (stage.from_instruction, *stage.instructions):
+                self._stage_by_instruction[instruction.index] = stage
+            self._scope(stage)
+        self._references = self._find_references()
+        self._report_cycles()
+
+    @property
+    def automatic_args(self) -> dict[str, str]:
+        """The platform ARGs for the target (and build) platform, e.g. TARGETARCH=amd64."""
+        os_name, _, rest = self.platform.partition("/")
+        arch, _, variant = rest.partition("/")
+        values = {"PLATFORM": self.platform, "OS": os_name, "ARCH": arch, "VARIANT": variant}
+        return {prefix + key: value for prefix in ("TARGET", "BUILD") for key, value in values.items()}
+
+    def _global_env(self) -> dict[str, str]:
+        env = dict(self.automatic_args)
+        env.update({k: v for k, v in self.global_args.items() if v is not None})
+        return env
+
+    def _expand(self, text: str, env: Mapping[str, str], instruction: Instruction) -> str:
+        try:
+            return self._lexer.process(text, env).text
+        except ExpansionError as error:
+            if error.required is None:  # `${X:?}` asks for a build argument: not a mistake in the file
+                self.problems.append(BuildProblem(f"cannot expand {text!r}: {error}", instruction))
+            return text
+
+    def _read_stages(self) -> tuple[tuple[Instruction, ...], tuple[Stage, ...]]:
+        stages: list[Stage] = []
+        current: list[Instruction] = []
+        globals_: list[Instruction] = []
+        pending: tuple[Instruction, str | None, str, str | None] | None = None
+
+        def close() -> None:
+            if pending is not None:
+                stages.append(self._make_stage(len(stages), *pending, tuple(current), stages))
+
+        for instruction in self.dockerfile.instructions:
+            for problem in instruction.parsed_flags.problems:
+                self.problems.append(BuildProblem(_flag_message(problem), instruction))
+            if instruction.keyword == "FROM":
+                close()
+                current = []
+                pending = self._read_from(instruction)
+                continue
+            if pending is None:
+                if instruction.keyword == "ARG":
+                    globals_.append(instruction)
+                    for name, default in self._arg_pairs(instruction):
+                        value = self.build_args.get(name)
+                        if value is None and default is not None:
+                            value = self._expand(default, self._global_env(), instruction)
+                        self.global_args[name] = value
+                else:
+                    self.problems.append(
+                        BuildProblem(
+                            f"{instruction.keyword} before the first FROM: only ARG may come before FROM",
+                            instruction,
+                        )
+                    )
+                continue
+            current.append(instruction)
+        close()
+        return tuple(globals_), tuple(stages)
+
+    def _read_from(self, instruction: Instruction) -> tuple[Instruction, str | None, str, str | None]:
+        args = instruction.arguments
+        name: str | None = None
+        if len(args) == 3 and args[1].lower() == "as":
+            name = args[2]
+            if not _STAGE_NAME.fullmatch(name.lower()):
+                self.problems.append(BuildProblem(f"invalid stage name {name!r}", instruction))
+        elif len(args) != 1:
+            self.problems.append(
+                BuildProblem(
+                    "FROM requires either one or three arguments (FROM image [AS name])", instruction
+                )
+            )
+        base = args[0] if args else ""
+        platform = instruction.parsed_flags.platform
+        return instruction, name, base, platform
+
+    def _make_stage(
+        self,
+        index: int,
+        instruction: Instruction,
+        name: str | None,
+        base_name: str,
+        platform: str | None,
+        body: tuple[Instruction, ...],
+        earlier: list[Stage],
+    ) -> Stage:
+        env = self._global_env()
+        expanded = self._expand(base_name, env, instruction)
+        if name is not None and any(s.name and s.name.lower() == name.lower() for s in earlier):
+            self.problems.append(BuildProblem(f"duplicate stage name {name!r}", instruction))
+        base_stage = next(
+            (s for s in reversed(earlier) if s.name and s.name.lower() == expanded.lower()), None
+        )
+        reference: ImageReference | None = None
+        # An empty base (`FROM ${BASE}` whose ARG has no default) builds when the build argument is given:
+        # that is a warning for the rule catalogue (BuildKit's InvalidDefaultArgInFrom), not a build error.
+        if base_stage is None and expanded not in ("scratch", ""):
+            try:
+                reference = parse_image_reference(expanded)
+            except InvalidImageReference as error:
+                self.problems.append(BuildProblem(f"invalid base image {expanded!r}: {error}", instruction))
+        return Stage(
+            index=index,
+            name=name,
+            from_instruction=instruction,
+            base_name=base_name,
+            base_expanded=expanded,
+            base=reference,
+            base_stage=base_stage,
+            platform=self._expand(platform, env, instruction) if platform else None,
+            instructions=body,
+        )
+
+    def _arg_pairs(self, instruction: Instruction) -> Iterator[tuple[str, str | None]]:
+        for word in instruction.arguments:
+            name, equals, default = word.partition("=")
+            yield name, (default if equals else None)
+
+    # Scopes -----------------------------------------------------------------------------------------
+
+    def _scope(self, stage: Stage) -> _StageScope:
+        scope = self._scopes.get(stage.index)
+        if scope is not None:
+            return scope
+        scope = _StageScope()
+        env: dict[str, str] = {}
+        args: dict[str, str] = {}
+        if stage.base_stage is not None:
+            parent = self._scope(stage.base_stage)
+            env.update(parent.at_end)
+            args.update(parent.args)
+        env_names: set[str] = set(env) - set(args)
+        for instruction in stage.instructions:
+            scope.before[instruction.index] = dict(env)
+            if instruction.keyword == "ARG":
+                for name, default in self._arg_pairs(instruction):
+                    value = self.build_args.get(name)
+                    if value is None and default is not None:
+                        value = self._expand(default, env, instruction)
+                    if value is None:
+                        value = self._global_default(name)
+                    if value is None:
+                        continue
+                    args[name] = value
+                    if name not in env_names:
+                        env[name] = value
+            elif instruction.keyword == "ENV":
+                pairs = instruction.arguments
+                updates = {}
+                for key, raw in zip(pairs[::2], pairs[1::2], strict=False):
+                    updates[key] = self._expand(raw, env, instruction)
+                env.update(updates)
+                env_names.update(updates)
+        scope.at_end = env
+        scope.args = args
+        self._scopes[stage.index] = scope
+        return scope
+
+    def _global_default(self, name: str) -> str | None:
+        if name in self.global_args:
+            return self.global_args[name]
+        return self.automatic_args.get(name)
+
+    def stage_of(self, instruction: Instruction) -> Stage | None:
+        """The stage an instruction belongs to (None for global ARGs)."""
+        return self._stage_by_instruction.get(instruction.index)
+
+    def variables_before(self, instruction: Instruction) -> dict[str, str]:
+        """The ARG and ENV values visible to `instruction` (for FROM: the global ARGs)."""
+        stage = self.stage_of(instruction)
+        if stage is None or instruction.keyword == "FROM":
+            return self._global_env()
+        return dict(self._scope(stage).before.get(instruction.index, {}))
+
+    def environment(self, stage: Stage) -> dict[str, str]:
+        """The variables in force at the end of a stage (ENV and declared ARGs)."""
+        return dict(self._scope(stage).at_end)
+
+    def expand(self, instruction: Instruction, text: str) -> str:
+        """Expand `text` as BuildKit would in `instruction` (unset variables become empty)."""
+        return self._expand(text, self.variables_before(instruction), instruction)
+
+    # Stage graph ------------------------------------------------------------------------------------
+
+    def stage(self, reference: str) -> Stage | None:
+        """The stage a `--from`/`--target` value names (by name or index), or None for an image."""
+        return next((s for s in self.stages if s.matches(reference)), None)
+
+    @property
+    def references(self) -> tuple[StageReference, ...]:
+        """Every use of one stage by another: FROM <stage>, COPY --from=<stage>, RUN --mount from=<stage>."""
+        return self._references
+
+    def _find_references(self) -> tuple[StageReference, ...]:
+        found: list[StageReference] = []
+        for stage in self.stages:
+            if stage.base_stage is not None:
+                found.append(StageReference("from", stage.from_instruction, stage.base_stage))
+            for instruction in stage.instructions:
+                found.extend(self._references_of(stage, instruction))
+        return tuple(found)
+
+    def _references_of(self, stage: Stage, instruction: Instruction) -> Iterator[StageReference]:
+        flags = instruction.parsed_flags
+        candidates: list[tuple[str, str]] = []
+        if instruction.keyword == "COPY" and flags.from_:
+            candidates.append(("copy", flags.from_))
+        if instruction.keyword == "RUN":
+            candidates.extend(("mount", m.from_) for m in flags.mounts if m.from_)
+        for kind, raw in candidates:
+            value = self.expand(instruction, raw)
+            target = self.stage(value)
+            if target is None:
+                continue
+            if target is stage:
+                self.problems.append(
+                    BuildProblem(f"circular dependency detected on stage: {_stage_label(stage)}", instruction)
+                )
+                continue
+            yield StageReference(kind, instruction, target)
+
+    def _report_cycles(self) -> None:
+        """BuildKit resolves `--from` by name across all stages, so a later stage is fine; a cycle is not."""
+        edges: dict[int, list[StageReference]] = {}
+        for reference in self._references:
+            source = self.stage_of(reference.instruction)
+            if source is not None:
+                edges.setdefault(source.index, []).append(reference)
+        state: dict[int, int] = {}  # 1: on the current path, 2: finished
+
+        def visit(stage: Stage) -> None:
+            state[stage.index] = 1
+            for reference in edges.get(stage.index, []):
+                target = reference.target
+                if state.get(target.index) == 1:
+                    self.problems.append(
+                        BuildProblem(
+                            f"circular dependency detected on stage: {_stage_label(target)}",
+                            reference.instruction,
+                        )
+                    )
+                elif target.index not in state:
+                    visit(target)
+            state[stage.index] = 2
+
+        for stage in self.stages:
+            if stage.index not in state:
+                visit(stage)
+
+    def dependencies(self, stage: Stage) -> tuple[Stage, ...]:
+        """The stages `stage` uses directly."""
+        seen: dict[int, Stage] = {}
+        for reference in self.references:
+            if self.stage_of(reference.instruction) is stage:
+                seen.setdefault(reference.target.index, reference.target)
+        return tuple(sorted(seen.values(), key=lambda s: s.index))
+
+    def target_stage(self, target: str | None = None) -> Stage | None:
+        """The stage `--target` selects (default: the last stage)."""
+        if target is None:
+            return self.stages[-1] if self.stages else None
+        return next((s for s in self.stages if s.name and s.name.lower() == target.lower()), None)
+
+    def stages_for_target(self, target: str | None = None) -> tuple[Stage, ...]:
+        """The stages BuildKit builds for `target`, in file order (it skips the others)."""
+        final = self.target_stage(target)
+        if final is None:
+            return ()
+        needed: dict[int, Stage] = {}
+        pending = [final]
+        while pending:
+            stage = pending.pop()
+            if stage.index in needed:
+                continue
+            needed[stage.index] = stage
+            pending.extend(self.dependencies(stage))
+        return tuple(needed[i] for i in sorted(needed))
+
+    def unused_stages(self, target: str | None = None) -> tuple[Stage, ...]:
+        """Stages that the target does not need (BuildKit skips building them)."""
+        used = {stage.index for stage in self.stages_for_target(target)}
+        return tuple(stage for stage in self.stages if stage.index not in used)
+
+
+def _stage_label(stage: Stage) -> str:
+    return stage.name or str(stage.index)
+
+
+def _flag_message(problem: FlagProblem) -> str:
+    return f"{problem.message} ({problem.flag})"

@@ -1,0 +1,101 @@
+"""Lint Dockerfiles: read, parse, run the selected rules, and collect the diagnostics per file.
+
+The CLI and the library share this path. A file that cannot be read or decoded becomes a `FileResult`
+with an `error` (the other files are still linted); a file that does not parse yields one `invalid-syntax`
+diagnostic and no rule runs on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockwise.diagnostics import Diagnostic, Severity
+from dockwise.dockerfile import parse
+from dockwise.errors import DockerfileSyntaxError
+from dockwise.rules import DockerfileContext, DockerfileRule, all_rules
+from dockwise.rules.dockerfile.syntax import InvalidSyntax
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """The outcome for one file: its diagnostics, or why it could not be read."""
+
+    path: str
+    text: str | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """All files linted in one run, plus paths that could not be searched."""
+
+    files: tuple[FileResult, ...]
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for result in self.files for d in result.diagnostics)
+
+    @property
+    def has_errors(self) -> bool:
+        """True when a path or file could not be read (exit status 2)."""
+        return bool(self.problems) or any(result.error for result in self.files)
+
+    def count_at_or_above(self, threshold: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity.rank >= threshold.rank)
+
+
+def dockerfile_rules() -> list[DockerfileRule]:
+    """One instance of every Dockerfile rule."""
+    return [rule() for rule in all_rules() if issubclass(rule, DockerfileRule)]
+
+
+def lint_text(
+    text: str, path: str = "Dockerfile", rules: Sequence[DockerfileRule] | None = None
+) -> list[Diagnostic]:
+    """Lint Dockerfile text; the diagnostics come sorted by position."""
+    try:
+        dockerfile = parse(text, path)
+    except DockerfileSyntaxError as error:
+        return [InvalidSyntax.from_error(path, text, error)]
+    context = DockerfileContext(path, dockerfile)
+    diagnostics: list[Diagnostic] = []
+    for rule in rules if rules is not None else dockerfile_rules():
+        diagnostics.extend(rule.check(context))
+    return sorted(diagnostics, key=_sort_key)
+
+
+def _sort_key(diagnostic: Diagnostic) -> tuple[int, str]:
+    location = diagnostic.location
+    start = getattr(getattr(location, "range", None), "start", 0)
+    return start, diagnostic.code
+
+
+def read_source(path: Path) -> str:
+    """A file's text, exactly as stored; `OSError`/`UnicodeDecodeError` propagate to the caller."""
+    return path.read_bytes().decode("utf-8")
+
+
+def lint_file(path: Path, rules: Sequence[DockerfileRule] | None = None) -> FileResult:
+    display = str(path)
+    try:
+        text = read_source(path)
+    except UnicodeDecodeError as error:
+        return FileResult(display, None, error=f"cannot decode as UTF-8 (byte {error.start}): {error.reason}")
+    except OSError as error:
+        return FileResult(display, None, error=f"cannot read: {error.strerror or error}")
+    return FileResult(display, text, tuple(lint_text(text, display, rules)))
+
+
+def lint_paths(paths: Iterable[str | Path]) -> LintReport:
+    """Find the Dockerfiles under `paths` and lint each one."""
+    from dockwise.discovery import discover_dockerfiles
+
+    discovery = discover_dockerfiles(list(paths))
+    rules = dockerfile_rules()
+    results = tuple(lint_file(path, rules) for path in discovery.files)
+    problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
+    return LintReport(results, problems)

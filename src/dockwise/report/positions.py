@@ -1,0 +1,35 @@
+"""Turning a diagnostic's offsets into lines and columns, once per file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockwise.diagnostics import Diagnostic, FileLocation, Position, SourceText
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """1-based start and end positions of a diagnostic in its file (end is exclusive)."""
+
+    start: Position
+    end: Position
+
+
+def span_of(diagnostic: Diagnostic, source: SourceText | None) -> Span | None:
+    """Where a file diagnostic sits; None for image diagnostics or when the text is unknown."""
+    location = diagnostic.location
+    if not isinstance(location, FileLocation) or source is None:
+        return None
+    start = source.position(location.range.start)
+    end = source.position(location.range.end)
+    if source.text.startswith("\ufeff"):
+        start = _after_bom(start)
+        end = _after_bom(end)
+    return Span(start, end)
+
+
+def _after_bom(position: Position) -> Position:
+    """BuildKit strips a byte order mark, so columns on the first line do not count it."""
+    if position.line == 1 and position.column > 1:
+        return Position(1, position.column - 1)
+    return position

@@ -1,0 +1,138 @@
+"""What a rule is: a self-describing class with a stable code and one `check` over a model.
+
+Docs, `dockwise rules`, configuration and the fixture tests all read a rule's metadata from the class, and
+`__init_subclass__` refuses a rule whose metadata is incomplete, so a bad rule fails at import, not in use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from dockwise._compat import StrEnum
+from dockwise.diagnostics import Category, Diagnostic, FileLocation, Fix, Severity, TextRange
+from dockwise.dockerfile.tree import Dockerfile
+
+_CODE = re.compile(r"DW\d{3}")
+_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_REQUIRED_SECTIONS = ("## Why is this bad?", "## Example", "## Use instead")
+
+
+class FixAvailability(StrEnum):
+    """Whether a rule offers fixes: never, for every finding, or for some."""
+
+    NONE = "none"
+    ALWAYS = "always"
+    SOMETIMES = "sometimes"
+
+
+_REGISTRY: dict[str, type[Rule]] = {}
+
+
+class Rule:
+    """Base of all rules. Subclasses set the class attributes and implement a model-specific `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[Category]
+    severity: ClassVar[Severity]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    abstract: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False):
+            return
+        _validate(cls)
+        if cls.code in _REGISTRY:
+            raise TypeError(
+                f"rule code {cls.code} is used by {_REGISTRY[cls.code].__name__} and {cls.__name__}"
+            )
+        _REGISTRY[cls.code] = cls
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the docstring."""
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The docstring without its indentation."""
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def _validate(cls: type[Rule]) -> None:
+    for attribute in ("code", "name", "category", "severity"):
+        if not hasattr(cls, attribute):
+            raise TypeError(f"rule {cls.__name__} does not set {attribute}")
+    if not _CODE.fullmatch(cls.code):
+        raise TypeError(f"rule {cls.__name__}: code {cls.code!r} does not match DW + three digits")
+    if not _NAME.fullmatch(cls.name):
+        raise TypeError(f"rule {cls.__name__}: name {cls.name!r} is not kebab-case")
+    if not isinstance(cls.category, Category) or not isinstance(cls.severity, Severity):
+        raise TypeError(f"rule {cls.__name__}: category and severity must be a Category and a Severity")
+    doc = cls.__doc__ or ""
+    missing = [section for section in _REQUIRED_SECTIONS if section not in doc]
+    if missing:
+        raise TypeError(f"rule {cls.__name__}: docstring lacks {', '.join(missing)}")
+
+
+def registered_rules() -> dict[str, type[Rule]]:
+    """Every rule class by code (importing `dockwise.rules` registers the built-in families)."""
+    return dict(_REGISTRY)
+
+
+def make_diagnostic(
+    rule: type[Rule] | Rule,
+    path: str,
+    range_: TextRange,
+    message: str,
+    *,
+    fix: Fix | None = None,
+    notes: tuple[str, ...] = (),
+) -> Diagnostic:
+    """A diagnostic of `rule` at a span of a file, with the rule's metadata filled in."""
+    return Diagnostic(
+        code=rule.code,
+        rule=rule.name,
+        category=rule.category,
+        severity=rule.severity,
+        message=message,
+        location=FileLocation(path, range_),
+        fix=fix,
+        aliases=rule.aliases,
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DockerfileContext:
+    """What a Dockerfile rule sees: the parsed file and a helper to make diagnostics for it."""
+
+    path: str
+    dockerfile: Dockerfile
+
+    def diagnostic(
+        self,
+        rule: type[Rule] | Rule,
+        range_: TextRange,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> Diagnostic:
+        return make_diagnostic(rule, self.path, range_, message, fix=fix, notes=notes)
+
+
+class DockerfileRule(Rule):
+    """A rule over one parsed Dockerfile."""
+
+    abstract = True
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        raise NotImplementedError

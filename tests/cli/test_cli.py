@@ -1,0 +1,148 @@
+"""The `dockwise` command end to end: output, exit status, unreadable files, formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockwise.cli import main
+
+GOOD = "FROM alpine:3.20\nRUN echo hi\n"
+UNTERMINATED = "FROM alpine:3.20\nRUN <<EOF\necho hi\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def test_clean_file_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dockerfile = write(tmp_path / "Dockerfile", GOOD)
+    status, out, err = run(capsys, "lint", str(dockerfile))
+    assert status == 0
+    assert out == "0 findings in 1 file.\n"
+    assert err == ""
+
+
+def test_syntax_error_is_a_diagnostic_with_source_line_and_caret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dockerfile = write(tmp_path / "Dockerfile", UNTERMINATED)
+    status, out, _ = run(capsys, "lint", str(dockerfile))
+    assert status == 1
+    assert out.splitlines() == [
+        f"{dockerfile}:2:1: DW001 [error] unterminated heredoc 'EOF'",
+        "     2 | RUN <<EOF",
+        "       | ^",
+        "1 finding in 1 file.",
+    ]
+
+
+def test_build_problems_are_reported_with_their_instruction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dockerfile = write(tmp_path / "Dockerfile", "FROM alpine:3.20\n  RUN --netwrk=host echo\n")
+    status, out, _ = run(capsys, "lint", str(dockerfile))
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[0] == f"{dockerfile}:2:3: DW002 [error] unknown flag: netwrk (--netwrk=host)"
+    assert lines[2] == "       |   " + "^" * len("RUN --netwrk=host echo")
+
+
+def test_directory_search_lints_every_dockerfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "api" / "Dockerfile", GOOD)
+    write(tmp_path / "worker" / "Containerfile", UNTERMINATED)
+    write(tmp_path / "docs" / "notes.md", "FROM not a dockerfile")
+    status, out, _ = run(capsys, "lint", str(tmp_path))
+    assert status == 1
+    assert "Containerfile:2:1: DW001" in out
+    assert out.endswith("1 finding in 2 files.\n")
+
+
+def test_unreadable_files_are_one_message_and_the_others_are_still_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "a" / "Dockerfile"
+    bad.parent.mkdir()
+    bad.write_bytes(b"FROM alpine\nRUN echo \xff\xfe\n")
+    write(tmp_path / "b" / "Dockerfile", UNTERMINATED)
+    status, out, err = run(capsys, "lint", str(tmp_path), str(tmp_path / "missing"))
+    assert status == 2
+    assert "DW001" in out
+    assert f"dockwise: error: {bad}: cannot decode as UTF-8 (byte 21): invalid start byte" in err
+    assert "missing" in err
+    assert "Traceback" not in err
+
+
+def test_json_output_carries_every_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dockerfile = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nCOPY --link=yes a /b\n")
+    status, out, _ = run(capsys, "lint", "--format", "json", str(dockerfile))
+    assert status == 1
+    document = json.loads(out)
+    assert document["files_checked"] == 1
+    assert document["errors"] == []
+    (diagnostic,) = document["diagnostics"]
+    assert diagnostic == {
+        "code": "DW002",
+        "rule": "invalid-build-instruction",
+        "category": "syntax",
+        "severity": "error",
+        "message": "expecting boolean value for flag link, not: yes (--link=yes)",
+        "path": str(dockerfile),
+        "line": 2,
+        "column": 1,
+        "end_line": 2,
+        "end_column": 21,
+        "aliases": [],
+        "fixable": None,
+    }
+
+
+def test_exit_zero_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dockerfile = write(tmp_path / "Dockerfile", UNTERMINATED)
+    assert run(capsys, "lint", "--exit-zero", str(dockerfile))[0] == 0
+    assert run(capsys, "lint", "--fail-on", "error", str(dockerfile))[0] == 1
+
+
+def test_usage_errors_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["lint"])
+    assert caught.value.code == 2
+    assert "PATH" in capsys.readouterr().err
+
+
+def test_rules_lists_and_documents_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "rules")
+    assert status == 0
+    assert out.splitlines()[0].startswith("DW001  invalid-syntax")
+    status, out, _ = run(capsys, "rules", "--format", "json")
+    assert {row["code"] for row in json.loads(out)} >= {"DW001", "DW002"}
+    status, out, _ = run(capsys, "rule", "invalid-syntax")
+    assert status == 0
+    assert "## Why is this bad?" in out
+    status, _, err = run(capsys, "rule", "DW999")
+    assert status == 2
+    assert "no rule called 'DW999'" in err
+
+
+def test_module_entry_point_runs(tmp_path: Path) -> None:
+    dockerfile = write(tmp_path / "Dockerfile", GOOD)
+    completed = subprocess.run(
+        [sys.executable, "-m", "dockwise", "check", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "0 findings in 1 file.\n"
