@@ -1,0 +1,40 @@
+"""The example projects the README's first command checks: present, complete and valid for BuildKit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockwise.cli import main
+from tests.conftest import REPO_ROOT
+
+EXAMPLES = REPO_ROOT / "examples"
+PROJECTS = ("node-api", "python-app", "go-service")
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_each_example_has_an_app_a_dockerfile_a_compose_file_and_its_list_of_mistakes(project: str) -> None:
+    folder = EXAMPLES / project
+    for name in ("Dockerfile", "compose.yaml", "README.md"):
+        assert (folder / name).is_file(), f"{project} lacks {name}"
+    assert "on purpose" in (folder / "README.md").read_text(encoding="utf-8")
+
+
+def test_check_on_the_examples_finds_the_three_dockerfiles_and_no_syntax_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(["check", "--format", "json", str(EXAMPLES)])
+    document = json.loads(capsys.readouterr().out)
+    assert document["files_checked"] == 3
+    assert document["errors"] == []
+    syntax = [d for d in document["diagnostics"] if d["category"] == "syntax"]
+    assert syntax == [], "the examples must build: their mistakes are playbook mistakes, not syntax errors"
+    assert status in (0, 1)
+
+
+def test_examples_are_accepted_by_buildkits_parser() -> None:
+    oracle = pytest.importorskip("dockerfile")
+    for project in PROJECTS:
+        assert oracle.parse_file(str(Path(EXAMPLES / project / "Dockerfile")))
