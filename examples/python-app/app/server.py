@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server expects
+    def do_GET(self) -> None:
         if self.path == "/healthz":
             body, content_type = b"ok\n", "text/plain"
         else:
