@@ -32,6 +32,14 @@ def corpus_dockerfiles() -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file())
 
 
+def corpus_manifest() -> list[dict[str, str]]:
+    """The rows of ../shared/corpus/MANIFEST.tsv (kind, local_path, repo, path_in_repo, commit, license)."""
+    import csv
+
+    with (require_shared("corpus") / "MANIFEST.tsv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
 def read_text(path: Path) -> str:
     """A file's text exactly as stored (no newline translation)."""
     with path.open(encoding="utf-8", newline="") as handle:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
 import pytest
 
 from dockwise.discovery import DockerIgnore, discover_dockerfiles, is_dockerfile_name
-from tests.conftest import SUMMARY_LINES, require_shared
+from tests.conftest import SUMMARY_LINES, corpus_manifest
 
 
 @pytest.mark.parametrize(
@@ -132,9 +131,7 @@ def test_directory_symlink_loops_do_not_hang(tmp_path: Path) -> None:
 
 def test_every_corpus_file_name_is_classified_correctly() -> None:
     """The corpus stores files flattened (`a__b__Dockerfile`); their real names come from the manifest."""
-    corpus = require_shared("corpus")
-    with (corpus / "MANIFEST.tsv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
+    rows = corpus_manifest()
     names: dict[str, list[str]] = {row["kind"]: [] for row in rows}
     for row in rows:
         names[row["kind"]].append(row["path_in_repo"].rsplit("/", 1)[-1])
@@ -151,9 +148,7 @@ def test_every_corpus_file_name_is_classified_correctly() -> None:
 
 def test_corpus_directory_walk_finds_every_file(tmp_path: Path) -> None:
     """Rebuilt under their real names, all corpus Dockerfiles are found by a directory walk."""
-    corpus = require_shared("corpus")
-    with (corpus / "MANIFEST.tsv").open(encoding="utf-8", newline="") as handle:
-        rows = [row for row in csv.DictReader(handle, delimiter="\t") if row["kind"] == "dockerfile"]
+    rows = [row for row in corpus_manifest() if row["kind"] == "dockerfile"]
     for row in rows:
         touch(tmp_path, f"{row['repo']}/{row['path_in_repo']}")
     discovery = discover_dockerfiles([tmp_path])
