@@ -17,7 +17,12 @@ SEVERITY_NAMES = ("error", "warning", "info", "style")
 
 
 def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles or directories to search")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="Dockerfiles or directories to search; - reads standard input",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.add_argument(
         "--fail-on",
@@ -82,7 +87,7 @@ def _lint(arguments: argparse.Namespace) -> int:
     from dockwise.lint import lint_paths
     from dockwise.report import FORMATS
 
-    report = lint_paths(arguments.paths)
+    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer)
     sys.stdout.write(FORMATS[arguments.format](report))
     for result in report.files:
         if result.error:

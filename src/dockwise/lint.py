@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import parse
@@ -90,12 +91,31 @@ def lint_file(path: Path, rules: Sequence[DockerfileRule] | None = None) -> File
     return FileResult(display, text, tuple(lint_text(text, display, rules)))
 
 
-def lint_paths(paths: Iterable[str | Path]) -> LintReport:
-    """Find the Dockerfiles under `paths` and lint each one."""
+STDIN = "-"
+"""The path that means "read the Dockerfile from standard input" (as `hadolint -` does)."""
+
+
+def lint_stdin(stream: BinaryIO, display_name: str = "<stdin>") -> FileResult:
+    """Lint a Dockerfile read from a binary stream."""
+    try:
+        text = stream.read().decode("utf-8")
+    except UnicodeDecodeError as error:
+        return FileResult(
+            display_name, None, error=f"cannot decode as UTF-8 (byte {error.start}): {error.reason}"
+        )
+    return FileResult(display_name, text, tuple(lint_text(text, display_name)))
+
+
+def lint_paths(paths: Iterable[str | Path], stdin: BinaryIO | None = None) -> LintReport:
+    """Find the Dockerfiles under `paths` and lint each one; `-` reads one from `stdin`."""
     from dockwise.discovery import discover_dockerfiles
 
-    discovery = discover_dockerfiles(list(paths))
+    paths = list(paths)
+    results: list[FileResult] = []
+    if STDIN in paths and stdin is not None:
+        results.append(lint_stdin(stdin))
+    discovery = discover_dockerfiles([path for path in paths if path != STDIN])
     rules = dockerfile_rules()
-    results = tuple(lint_file(path, rules) for path in discovery.files)
+    results.extend(lint_file(path, rules) for path in discovery.files)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
-    return LintReport(results, problems)
+    return LintReport(tuple(results), problems)

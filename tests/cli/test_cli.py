@@ -136,6 +136,17 @@ def test_rules_lists_and_documents_rules(capsys: pytest.CaptureFixture[str]) -> 
     assert "no rule called 'DW999'" in err
 
 
+def test_dash_reads_the_dockerfile_from_standard_input() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "dockwise", "lint", "-"],
+        input=UNTERMINATED.encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert completed.stdout.decode().startswith("<stdin>:2:1: DW001 [error] unterminated heredoc 'EOF'")
+
+
 def test_module_entry_point_runs(tmp_path: Path) -> None:
     dockerfile = write(tmp_path / "Dockerfile", GOOD)
     completed = subprocess.run(
