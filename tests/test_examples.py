@@ -34,6 +34,22 @@ def test_check_on_the_examples_finds_the_three_dockerfiles_and_no_syntax_errors(
     assert status in (0, 1)
 
 
+#: The deliberate mistakes of each example that today's rules detect (each example's README lists them all).
+EXPECTED_FINDINGS = {
+    "node-api": {"DW101", "DW301", "DW401", "DW402", "DW501"},
+    "python-app": {"DW302", "DW402", "DW502", "DW503"},
+    "go-service": {"DW401", "DW402"},
+}
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_check_reports_the_deliberate_mistakes(project: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["check", "--format", "json", str(EXAMPLES / project)])
+    codes = {d["code"] for d in json.loads(capsys.readouterr().out)["diagnostics"]}
+    assert status == 1
+    assert codes == EXPECTED_FINDINGS[project]
+
+
 def test_examples_are_accepted_by_buildkits_parser() -> None:
     oracle = pytest.importorskip("dockerfile")
     for project in PROJECTS:

@@ -13,7 +13,8 @@ from typing import ClassVar
 
 from dockwise._compat import StrEnum
 from dockwise.diagnostics import Category, Diagnostic, FileLocation, Fix, Severity, TextRange
-from dockwise.dockerfile.tree import Dockerfile
+from dockwise.dockerfile.build import Stage
+from dockwise.dockerfile.tree import Dockerfile, Instruction
 
 _CODE = re.compile(r"DW\d{3}")
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -116,6 +117,24 @@ class DockerfileContext:
 
     path: str
     dockerfile: Dockerfile
+
+    @property
+    def final_stage(self) -> Stage | None:
+        """The stage that becomes the image (the last one: `--target` selection comes with configuration)."""
+        return self.dockerfile.build.target_stage()
+
+    def shipped_instructions(self) -> list[Instruction]:
+        """The instructions that shape the shipped image: the final stage and the stages it is built FROM.
+
+        Rules about the runtime image (USER, CMD, HEALTHCHECK) read these; builder stages may run as root
+        and carry tools.
+        """
+        chain: list[Stage] = []
+        stage = self.final_stage
+        while stage is not None:
+            chain.append(stage)
+            stage = stage.base_stage
+        return [instruction for stage in reversed(chain) for instruction in stage.instructions]
 
     def diagnostic(
         self,

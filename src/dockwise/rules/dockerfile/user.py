@@ -1,0 +1,156 @@
+"""Rules of the `non-root-user` category: who the shipped image runs as."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.dockerfile.tree import Instruction
+from dockwise.rules._base import DockerfileContext, DockerfileRule
+
+_ROOT_NAMES = frozenset({"root", "0"})
+#: Tools an entrypoint uses to start the service as another user (the official images' `gosu` pattern).
+_PRIVILEGE_DROPPERS = re.compile(r"\b(?:gosu|su-exec|setpriv|runuser|chpst|s6-setuidgid|setuser)\b")
+#: A final CMD that is only an interpreter or shell marks a base image meant to be built upon.
+_INTERACTIVE_COMMANDS = frozenset(
+    {
+        "bash", "sh", "ash", "zsh", "python", "python2", "python3", "pypy", "pypy3", "node", "ruby", "irb",
+        "php", "php-fpm", "perl", "jshell", "ghci", "erl", "iex", "julia", "r", "pwsh", "powershell", "cmd",
+        "groovysh", "clojure", "swift", "rustc", "go", "dotnet", "mono", "elixir", "haskell", "ghc", "deno",
+    }
+)  # fmt: skip
+
+
+def _is_root(user: str) -> bool:
+    """`root`, `0`, `root:root`, `0:0` ... (the user part decides)."""
+    return user.split(":", 1)[0].strip() in _ROOT_NAMES
+
+
+def _runs_as_nonroot_by_default(image_tag: str | None) -> bool:
+    """Base images whose tag promises a non-root default user (distroless `:nonroot`, `:debug-nonroot`)."""
+    return image_tag is not None and "nonroot" in image_tag
+
+
+def _is_windows(repository: str) -> bool:
+    """Windows images have no Linux UIDs: their users are ContainerUser and ContainerAdministrator."""
+    return repository.startswith(("windows/", "dotnet/framework", "powershell")) or any(
+        part in repository for part in ("servercore", "nanoserver")
+    )
+
+
+def _is_base_image(instructions: list[Instruction]) -> bool:
+    """Whether the image is a base to build upon: no command of its own, or a bare interpreter or shell
+    (`CMD ["python3"]`, `CMD ["php", "-a"]`)."""
+    commands = [i for i in instructions if i.keyword in ("CMD", "ENTRYPOINT")]
+    if not commands:
+        return True
+    if all(i.keyword == "ENTRYPOINT" for i in commands) and commands[-1].arguments:
+        # Only a wrapper such as docker-entrypoint.sh: the command itself comes from images built on this.
+        return "entrypoint" in commands[-1].arguments[0].lower()
+    last = commands[-1]
+    if last.keyword != "CMD" or not last.arguments:
+        return False
+    words = last.arguments if last.is_exec_form else tuple(last.arguments[0].split())
+    if not words or any(not word.startswith("-") for word in words[1:]):
+        return False
+    program = words[0].strip().rsplit("/", 1)[-1].lower()
+    return program in _INTERACTIVE_COMMANDS or program.rstrip("0123456789.") in _INTERACTIVE_COMMANDS
+
+
+class MissingUser(DockerfileRule):
+    """The shipped image never sets a USER, so it runs as root.
+
+    Only the final stage (and the stages it is built `FROM`) count: builder stages may run as root. Not
+    reported for images whose entrypoint starts the service as another user (`gosu`, `su-exec`,
+    `setpriv` ...), for base images built upon by others (no command of their own, only an entrypoint
+    wrapper, or a bare interpreter or shell as command), and for Windows images (no Linux UIDs).
+
+    ## Why is this bad?
+    A process running as root in a container is one kernel or runtime bug away from root on the host, can
+    write anywhere in the image, and is refused by Kubernetes `runAsNonRoot` policies.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    COPY app /app
+    CMD ["python", "/app/main.py"]
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    RUN useradd --uid 10001 --no-create-home app
+    COPY app /app
+    USER 10001:10001
+    CMD ["python", "/app/main.py"]
+    ```
+    """
+
+    code = "DW301"
+    name = "missing-user"
+    category = Category.NON_ROOT_USER
+    severity = Severity.WARNING
+    aliases = ("CKV_DOCKER_3", "DS002")
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        stage = context.final_stage
+        if stage is None or stage.is_scratch:
+            return
+        root = stage
+        while root.base_stage is not None:
+            root = root.base_stage
+        if root.base is not None and (
+            _runs_as_nonroot_by_default(root.base.tag) or _is_windows(root.base.repository)
+        ):
+            return
+        instructions = context.shipped_instructions()
+        if any(instruction.keyword == "USER" for instruction in instructions):
+            return
+        if any(_PRIVILEGE_DROPPERS.search(instruction.line) for instruction in instructions):
+            return  # the entrypoint starts the service as another user (gosu, su-exec ...)
+        if _is_base_image(instructions):
+            return
+        yield context.diagnostic(
+            self,
+            stage.from_instruction.range,
+            "the final stage sets no USER, so the image runs as root: add a non-root USER with a numeric UID",
+        )
+
+
+class RootUserLast(DockerfileRule):
+    """The last USER of the shipped image is root.
+
+    ## Why is this bad?
+    Switching to root to install something is fine, but the user the image ends with is the user its
+    process runs as. Ending on `USER root` throws away every earlier effort to drop privileges.
+
+    ## Example
+    ```dockerfile
+    USER app
+    RUN make install
+    USER root
+    ```
+
+    ## Use instead
+    ```dockerfile
+    USER root
+    RUN make install
+    USER 10001:10001
+    ```
+    """
+
+    code = "DW302"
+    name = "root-user-last"
+    category = Category.NON_ROOT_USER
+    severity = Severity.WARNING
+    aliases = ("DL3002",)
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        users = [i for i in context.shipped_instructions() if i.keyword == "USER" and i.arguments]
+        if users and _is_root(users[-1].arguments[0]):
+            yield context.diagnostic(
+                self,
+                users[-1].range,
+                f"the image ends as `USER {users[-1].arguments[0]}`: switch to a non-root user at the end",
+            )

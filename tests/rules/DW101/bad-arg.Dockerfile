@@ -1,0 +1,2 @@
+ARG PYTHON_TAG=latest
+FROM python:${PYTHON_TAG}
