@@ -144,6 +144,21 @@ def test_copy_from_a_later_stage_is_an_edge_but_a_cycle_is_a_problem() -> None:
     assert [p.message for p in itself.problems] == ["circular dependency detected on stage: a"]
 
 
+def test_a_base_incomplete_without_build_arguments_is_not_a_build_error() -> None:
+    text = (
+        "ARG DOCKER_VERSION\nARG PROJECT\nARG IMAGE=gcr.io/${PROJECT}/mvn:3\n"
+        "FROM docker:${DOCKER_VERSION}-dind AS dind\nFROM ${IMAGE}\nFROM REPLACE-ME\n"
+    )
+    build = parse(text).build
+    assert [p.message for p in build.problems] == [
+        "invalid base image 'REPLACE-ME': repository name must be lowercase (not 'REPLACE-ME')"
+    ]
+    given = Build(build.dockerfile, build_args={"DOCKER_VERSION": "27.3", "PROJECT": "acme"})
+    assert given.stages[0].base is not None
+    assert given.stages[0].base.tag == "27.3-dind"
+    assert given.stages[1].base_expanded == "gcr.io/acme/mvn:3"
+
+
 def test_a_base_that_needs_a_build_argument_is_not_a_build_error() -> None:
     build = parse("ARG BASE\nFROM ${BASE}\nARG V=${REQUIRED:?required}\nRUN x\n").build
     assert build.problems == []

@@ -110,6 +110,8 @@ class Build:
         self.global_args: dict[str, str | None] = {}
         """ARGs declared before the first FROM, with their expanded defaults (None: no default)."""
         self._scopes: dict[int, _StageScope] = {}
+        self._incomplete_args: set[str] = set()
+        """Global ARGs without a value, or whose default needs a missing one: to be given as build args."""
         self._lexer = Lexer(dockerfile.escape)
         self.global_arg_instructions, self.stages = self._read_stages()
         self._stage_by_instruction: dict[int, Stage] = {}
@@ -134,12 +136,19 @@ class Build:
         return env
 
     def _expand(self, text: str, env: Mapping[str, str], instruction: Instruction) -> str:
+        return self._expand_tracking(text, env, instruction)[0]
+
+    def _expand_tracking(
+        self, text: str, env: Mapping[str, str], instruction: Instruction
+    ) -> tuple[str, frozenset[str]]:
+        """The expanded text and the variables it needed but that have no value (build args to give)."""
         try:
-            return self._lexer.process(text, env).text
+            result = self._lexer.process(text, env)
         except ExpansionError as error:
             if error.required is None:  # `${X:?}` asks for a build argument: not a mistake in the file
                 self.problems.append(BuildProblem(f"cannot expand {text!r}: {error}", instruction))
-            return text
+            return text, frozenset({error.required} if error.required else ())
+        return result.text, result.unset | (result.used & self._incomplete_args)
 
     def _read_stages(self) -> tuple[tuple[Instruction, ...], tuple[Stage, ...]]:
         stages: list[Stage] = []
@@ -164,8 +173,11 @@ class Build:
                     globals_.append(instruction)
                     for name, default in self._arg_pairs(instruction):
                         value = self.build_args.get(name)
+                        missing: frozenset[str] = frozenset()
                         if value is None and default is not None:
-                            value = self._expand(default, self._global_env(), instruction)
+                            value, missing = self._expand_tracking(default, self._global_env(), instruction)
+                        if value is None or missing:
+                            self._incomplete_args.add(name)
                         self.global_args[name] = value
                 else:
                     self.problems.append(
@@ -207,20 +219,24 @@ class Build:
         earlier: list[Stage],
     ) -> Stage:
         env = self._global_env()
-        expanded = self._expand(base_name, env, instruction)
+        expanded, missing = self._expand_tracking(base_name, env, instruction)
         if name is not None and any(s.name and s.name.lower() == name.lower() for s in earlier):
             self.problems.append(BuildProblem(f"duplicate stage name {name!r}", instruction))
         base_stage = next(
             (s for s in reversed(earlier) if s.name and s.name.lower() == expanded.lower()), None
         )
         reference: ImageReference | None = None
-        # An empty base (`FROM ${BASE}` whose ARG has no default) builds when the build argument is given:
-        # that is a warning for the rule catalogue (BuildKit's InvalidDefaultArgInFrom), not a build error.
+        # A base that needs a build argument (`FROM ${BASE}`, `FROM docker:${VERSION}-dind` with no default)
+        # builds when the argument is given: a warning for the rule catalogue (BuildKit's
+        # InvalidDefaultArgInFrom), not a build error.
         if base_stage is None and expanded not in ("scratch", ""):
             try:
                 reference = parse_image_reference(expanded)
             except InvalidImageReference as error:
-                self.problems.append(BuildProblem(f"invalid base image {expanded!r}: {error}", instruction))
+                if not missing:
+                    self.problems.append(
+                        BuildProblem(f"invalid base image {expanded!r}: {error}", instruction)
+                    )
         return Stage(
             index=index,
             name=name,
