@@ -1,29 +1,33 @@
-"""Serve a greeting and a health endpoint with the standard library only."""
+"""A greeting and a health endpoint as a WSGI app: gunicorn serves it in the image, wsgiref locally."""
 
 from __future__ import annotations
 
 import json
 import os
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable
+from wsgiref.simple_server import make_server
+
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/healthz":
-            body, content_type = b"ok\n", "text/plain"
-        else:
-            body = json.dumps({"service": "python-app", "greeting": "hello"}).encode() + b"\n"
-            content_type = "application/json"
-        self.send_response(200)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def application(environ: dict[str, object], start_response: StartResponse) -> Iterable[bytes]:
+    """Answer `/healthz` with ok, anything else with a small JSON document."""
+    if environ.get("PATH_INFO") == "/healthz":
+        body, content_type = b"ok\n", "text/plain"
+    else:
+        greeting = os.environ.get("GREETING", "hello")
+        body = json.dumps({"service": "python-app", "greeting": greeting}).encode() + b"\n"
+        content_type = "application/json"
+    start_response("200 OK", [("content-type", content_type), ("content-length", str(len(body)))])
+    return [body]
 
 
 def main() -> None:
+    """Serve on $PORT (default 8000) with the standard library, for running without gunicorn."""
     port = int(os.environ.get("PORT", "8000"))
-    ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+    with make_server("", port, application) as server:
+        print(f"python-app listening on {port}", flush=True)
+        server.serve_forever()
 
 
 if __name__ == "__main__":
