@@ -31,6 +31,16 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
         help="lowest severity that makes the exit status 1 (default: style, i.e. any finding)",
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="only these rules: codes (DW101), prefixes (DW1), names, categories or peer codes (DL3007)",
+    )
+    parser.add_argument(
+        "--ignore", action="append", default=[], metavar="RULES", help="leave out these rules"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,8 +96,14 @@ def _lint(arguments: argparse.Namespace) -> int:
     from dockwise.diagnostics import Severity
     from dockwise.lint import lint_paths
     from dockwise.report import FORMATS
+    from dockwise.suppress import parse_selectors
 
-    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer)
+    report = lint_paths(
+        arguments.paths,
+        stdin=sys.stdin.buffer,
+        select=parse_selectors(arguments.select),
+        ignore=parse_selectors(arguments.ignore),
+    )
     sys.stdout.write(FORMATS[arguments.format](report))
     for result in report.files:
         if result.error:

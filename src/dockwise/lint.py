@@ -17,6 +17,7 @@ from dockwise.dockerfile import parse
 from dockwise.errors import DockerfileSyntaxError
 from dockwise.rules import DockerfileContext, DockerfileRule, all_rules
 from dockwise.rules.dockerfile.syntax import InvalidSyntax
+from dockwise.suppress import Selector, filter_diagnostics, is_selected
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +50,15 @@ class LintReport:
         return sum(1 for d in self.diagnostics if d.severity.rank >= threshold.rank)
 
 
-def dockerfile_rules() -> list[DockerfileRule]:
-    """One instance of every Dockerfile rule."""
-    return [rule() for rule in all_rules() if issubclass(rule, DockerfileRule)]
+def dockerfile_rules(
+    select: Sequence[Selector] = (), ignore: Sequence[Selector] = ()
+) -> list[DockerfileRule]:
+    """One instance of every selected Dockerfile rule (all of them when nothing is selected)."""
+    return [
+        rule()
+        for rule in all_rules()
+        if issubclass(rule, DockerfileRule) and is_selected(rule, select, ignore)
+    ]
 
 
 def lint_text(
@@ -66,7 +73,7 @@ def lint_text(
     diagnostics: list[Diagnostic] = []
     for rule in rules if rules is not None else dockerfile_rules():
         diagnostics.extend(rule.check(context))
-    return sorted(diagnostics, key=_sort_key)
+    return sorted(filter_diagnostics(diagnostics, dockerfile), key=_sort_key)
 
 
 def _sort_key(diagnostic: Diagnostic) -> tuple[int, str]:
@@ -95,7 +102,9 @@ STDIN = "-"
 """The path that means "read the Dockerfile from standard input" (as `hadolint -` does)."""
 
 
-def lint_stdin(stream: BinaryIO, display_name: str = "<stdin>") -> FileResult:
+def lint_stdin(
+    stream: BinaryIO, rules: Sequence[DockerfileRule] | None = None, display_name: str = "<stdin>"
+) -> FileResult:
     """Lint a Dockerfile read from a binary stream."""
     try:
         text = stream.read().decode("utf-8")
@@ -103,19 +112,24 @@ def lint_stdin(stream: BinaryIO, display_name: str = "<stdin>") -> FileResult:
         return FileResult(
             display_name, None, error=f"cannot decode as UTF-8 (byte {error.start}): {error.reason}"
         )
-    return FileResult(display_name, text, tuple(lint_text(text, display_name)))
+    return FileResult(display_name, text, tuple(lint_text(text, display_name, rules)))
 
 
-def lint_paths(paths: Iterable[str | Path], stdin: BinaryIO | None = None) -> LintReport:
-    """Find the Dockerfiles under `paths` and lint each one; `-` reads one from `stdin`."""
+def lint_paths(
+    paths: Iterable[str | Path],
+    stdin: BinaryIO | None = None,
+    select: Sequence[Selector] = (),
+    ignore: Sequence[Selector] = (),
+) -> LintReport:
+    """Find the Dockerfiles under `paths` and lint each with the selected rules; `-` reads `stdin`."""
     from dockwise.discovery import discover_dockerfiles
 
     paths = list(paths)
+    rules = dockerfile_rules(select, ignore)
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
-        results.append(lint_stdin(stdin))
+        results.append(lint_stdin(stdin, rules))
     discovery = discover_dockerfiles([path for path in paths if path != STDIN])
-    rules = dockerfile_rules()
     results.extend(lint_file(path, rules) for path in discovery.files)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
     return LintReport(tuple(results), problems)

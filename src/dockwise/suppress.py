@@ -1,0 +1,155 @@
+"""Which diagnostics a user turned off: selectors, inline pragmas, and the peers' pragmas.
+
+Selectors name rules the way users know them: a code (`DW101`), a code prefix (`DW1`), a name
+(`unpinned-base-image`), a category (`base-image-pinning`), or a peer's code (`DL3007`,
+`JSONArgsRecommended`). Pragmas are whole comment lines:
+
+- `# dockwise: ignore=DW101,missing-user` on the line(s) above an instruction, for that instruction;
+- `# dockwise: ignore-file=DW3` anywhere, for the whole file;
+- `# hadolint ignore=DL3008` and `# hadolint global ignore=DL3008`, through the rules' aliases;
+- BuildKit's `# check=skip=JSONArgsRecommended` directive (`skip=all` means every rule that has a
+  BuildKit counterpart).
+
+Filtering happens once, after the rules ran; rules never look at pragmas.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dockwise.diagnostics import Diagnostic, FileLocation
+from dockwise.dockerfile.tree import Dockerfile, Trivia
+from dockwise.rules._base import Rule, registered_rules
+
+_PRAGMA = re.compile(
+    r"^#*\s*(?P<tool>dockwise|hadolint)\s*(?::\s*)?(?P<scope>global\s+)?(?P<kind>ignore-file|ignore)\s*=\s*"
+    r"(?P<codes>[\w.,\s-]+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """One user-given rule selector, matched against a rule's code, name, category and aliases."""
+
+    text: str
+
+    def matches(self, rule: type[Rule]) -> bool:
+        wanted = self.text.strip()
+        lowered = wanted.lower()
+        if not wanted:
+            return False
+        if lowered == "all":
+            return True
+        if rule.code.lower().startswith(lowered) and lowered.startswith("dw"):
+            return True
+        if lowered in (rule.name, str(rule.category)):
+            return True
+        return any(alias.lower() == lowered for alias in rule.aliases)
+
+
+def parse_selectors(values: Iterable[str]) -> tuple[Selector, ...]:
+    """`["DW1,DL3008", "missing-user"]` → selectors (commas and whitespace separate)."""
+    return tuple(Selector(part) for value in values for part in re.split(r"[,\s]+", value) if part)
+
+
+def is_selected(rule: type[Rule], select: Sequence[Selector], ignore: Sequence[Selector]) -> bool:
+    """Whether a rule runs: selected (or no selection given) and not ignored."""
+    if select and not any(selector.matches(rule) for selector in select):
+        return False
+    return not any(selector.matches(rule) for selector in ignore)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressions:
+    """The pragmas of one Dockerfile: selectors for the whole file and per instruction line span."""
+
+    file: tuple[Selector, ...]
+    spans: tuple[tuple[int, int, tuple[Selector, ...]], ...]
+    """(first line, last line, selectors) of each instruction that has a pragma above it."""
+
+    def suppressed(self, rule: type[Rule], line: int) -> bool:
+        """Whether a finding of `rule` starting on 1-based `line` is turned off."""
+        if any(selector.matches(rule) for selector in self.file):
+            return True
+        return any(
+            first <= line <= last and any(selector.matches(rule) for selector in selectors)
+            for first, last, selectors in self.spans
+        )
+
+
+def read_suppressions(dockerfile: Dockerfile) -> Suppressions:
+    """Collect the pragmas of a parsed Dockerfile."""
+    file_selectors: list[Selector] = []
+    spans: list[tuple[int, int, tuple[Selector, ...]]] = []
+    check = dockerfile.directives.check
+    if check:
+        file_selectors.extend(_buildkit_skips(check))
+    text = dockerfile.text
+    for node in dockerfile.nodes:
+        if isinstance(node, Trivia) and node.kind == "comment":
+            comment = text[node.start : node.end].strip()
+            match = _PRAGMA.match(comment)
+            if match and (match.group("kind").lower() == "ignore-file" or match.group("scope")):
+                file_selectors.extend(parse_selectors([match.group("codes")]))
+    for instruction in dockerfile.instructions:
+        selectors: list[Selector] = []
+        for comment in instruction.comments:
+            match = _PRAGMA.match(comment.strip())
+            if match and match.group("kind").lower() == "ignore" and not match.group("scope"):
+                selectors.extend(parse_selectors([match.group("codes")]))
+        if selectors:
+            spans.append((instruction.start_line, instruction.end_line, tuple(selectors)))
+    return Suppressions(tuple(file_selectors), tuple(spans))
+
+
+def _buildkit_skips(check: str) -> list[Selector]:
+    """`skip=JSONArgsRecommended,StageNameCasing;error=true` → selectors for the skipped checks."""
+    selectors: list[Selector] = []
+    for part in check.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() != "skip":
+            continue
+        for raw_name in value.split(","):
+            name = raw_name.strip()
+            if name.lower() == "all":
+                selectors.append(_BUILDKIT_ALL)
+            elif name:
+                selectors.append(Selector(name))
+    return selectors
+
+
+_BUILDKIT_CHECK_NAME = re.compile(r"[A-Z][A-Za-z]*[a-z][A-Za-z]*")
+"""BuildKit's checks are CamelCase words (JSONArgsRecommended); hadolint's, checkov's, trivy's have digits."""
+
+
+@dataclass(frozen=True, slots=True)
+class _AllBuildKitChecks(Selector):
+    """`# check=skip=all`: every rule that has a BuildKit check among its aliases."""
+
+    def matches(self, rule: type[Rule]) -> bool:
+        return any(_BUILDKIT_CHECK_NAME.fullmatch(alias) for alias in rule.aliases)
+
+
+_BUILDKIT_ALL = _AllBuildKitChecks("all")
+
+
+def filter_diagnostics(diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile) -> list[Diagnostic]:
+    """The diagnostics of `dockerfile` that none of its pragmas turns off."""
+    diagnostics = list(diagnostics)
+    suppressions = read_suppressions(dockerfile)
+    if not suppressions.file and not suppressions.spans:
+        return diagnostics
+    rules = registered_rules()
+    kept = []
+    for diagnostic in diagnostics:
+        rule = rules.get(diagnostic.code)
+        location = diagnostic.location
+        if rule is not None and isinstance(location, FileLocation):
+            line = dockerfile.position(location.range.start).line
+            if suppressions.suppressed(rule, line):
+                continue
+        kept.append(diagnostic)
+    return kept
