@@ -1,0 +1,56 @@
+"""The whole corpus lints without a crash, and the suite shows how often each rule fires.
+
+The official-image repositories are written by experts: a rule that fires on most of them is probably
+wrong, so their rates are printed apart from the whole corpus.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from dockwise.lint import lint_text
+from dockwise.rules import all_rules
+from tests.conftest import SHARED, SUMMARY_LINES, corpus_manifest, read_text
+
+pytestmark = pytest.mark.corpus
+
+OFFICIAL_REPOSITORIES = (
+    "docker-library/",
+    "nginxinc/docker-nginx",
+    "nodejs/docker-node",
+    "rust-lang/",
+    "adoptium/",
+)
+
+
+def test_corpus_lints_without_crash_and_rule_rates_are_shown() -> None:
+    rows = [row for row in corpus_manifest() if row["kind"] == "dockerfile"]
+    fired: dict[str, collections.Counter[str]] = {
+        "official": collections.Counter(),
+        "all": collections.Counter(),
+    }
+    official = 0
+    syntax_errors: list[str] = []
+    for row in rows:
+        path = SHARED / "corpus" / row["local_path"]
+        codes = {diagnostic.code for diagnostic in lint_text(read_text(path), str(path))}
+        if "DW001" in codes:
+            syntax_errors.append(row["local_path"])
+        fired["all"].update(codes)
+        if row["repo"].startswith(OFFICIAL_REPOSITORIES):
+            official += 1
+            fired["official"].update(codes)
+    SUMMARY_LINES.append(f"lint: {len(rows)} corpus Dockerfiles linted ({official} from official images)")
+    for rule in all_rules():
+        share_official = fired["official"][rule.code] / official
+        share_all = fired["all"][rule.code] / len(rows)
+        SUMMARY_LINES.append(
+            f"  {rule.code} {rule.name:<28} official images {share_official:6.1%}   "
+            f"whole corpus {share_all:6.1%}"
+        )
+    assert not syntax_errors, "every corpus file is valid for BuildKit: " + ", ".join(syntax_errors[:5])
+    assert official > 500
+    too_noisy = [code for code, count in fired["official"].items() if count / official > 0.5]
+    assert not too_noisy, f"rules firing on most official images (probably wrong): {too_noisy}"
