@@ -23,7 +23,12 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="Dockerfiles or directories to search; - reads standard input",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github", "gitlab", "checkstyle", "junit"),
+        default="text",
+        help="output format",
+    )
     parser.add_argument(
         "--fail-on",
         choices=SEVERITY_NAMES,
@@ -95,7 +100,7 @@ def _run(arguments: argparse.Namespace) -> int:
 def _lint(arguments: argparse.Namespace) -> int:
     from dockwise.diagnostics import Severity
     from dockwise.lint import lint_paths
-    from dockwise.report import FORMATS
+    from dockwise.report import reporter
     from dockwise.suppress import parse_selectors
 
     report = lint_paths(
@@ -104,7 +109,7 @@ def _lint(arguments: argparse.Namespace) -> int:
         select=parse_selectors(arguments.select),
         ignore=parse_selectors(arguments.ignore),
     )
-    sys.stdout.write(FORMATS[arguments.format](report))
+    sys.stdout.write(reporter(arguments.format)(report))
     for result in report.files:
         if result.error:
             print(f"dockwise: error: {result.path}: {result.error}", file=sys.stderr)

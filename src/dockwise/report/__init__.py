@@ -1,24 +1,30 @@
-"""Reporters: pure functions from a lint report to text, looked up by format name."""
+"""Reporters: pure functions from a lint report to text, one module each, looked up by format name.
+
+Each module has `render(report: LintReport) -> str`; modules are imported only when their format is asked
+for, so `dockwise lint` starts fast.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import cast
 
 from dockwise.lint import LintReport
 
 Reporter = Callable[[LintReport], str]
 
-
-def _text(report: LintReport) -> str:
-    from dockwise.report.text import render
-
-    return render(report)
-
-
-def _json(report: LintReport) -> str:
-    from dockwise.report.json import render
-
-    return render(report)
+FORMATS: dict[str, str] = {
+    "text": "dockwise.report.text",
+    "json": "dockwise.report.json",
+    "sarif": "dockwise.report.sarif",
+    "github": "dockwise.report.github",
+    "gitlab": "dockwise.report.gitlab",
+    "checkstyle": "dockwise.report.checkstyle",
+    "junit": "dockwise.report.junit",
+}
 
 
-FORMATS: dict[str, Reporter] = {"text": _text, "json": _json}
+def reporter(name: str) -> Reporter:
+    """The render function of a format (`KeyError` for an unknown one)."""
+    return cast(Reporter, importlib.import_module(FORMATS[name]).render)

@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import json
 
-from dockwise.diagnostics import SourceText
 from dockwise.lint import LintReport
-from dockwise.report.positions import span_of
+from dockwise.report.positions import located
 
 
 def render(report: LintReport) -> str:
-    diagnostics: list[dict[str, object]] = []
-    for result in report.files:
-        source = SourceText(result.path, result.text) if result.text is not None else None
-        for diagnostic in result.diagnostics:
-            span = span_of(diagnostic, source)
-            diagnostics.append(
-                {
-                    "code": diagnostic.code,
-                    "rule": diagnostic.rule,
-                    "category": str(diagnostic.category),
-                    "severity": str(diagnostic.severity),
-                    "message": diagnostic.message,
-                    "path": result.path,
-                    "line": span.start.line if span else None,
-                    "column": span.start.column if span else None,
-                    "end_line": span.end.line if span else None,
-                    "end_column": span.end.column if span else None,
-                    "aliases": list(diagnostic.aliases),
-                    "fixable": str(diagnostic.fix.applicability) if diagnostic.fix else None,
-                }
-            )
+    diagnostics = [
+        {
+            "code": diagnostic.code,
+            "rule": diagnostic.rule,
+            "category": str(diagnostic.category),
+            "severity": str(diagnostic.severity),
+            "message": diagnostic.message,
+            "path": result.path,
+            "line": span.start.line if span else None,
+            "column": span.start.column if span else None,
+            "end_line": span.end.line if span else None,
+            "end_column": span.end.column if span else None,
+            "aliases": list(diagnostic.aliases),
+            "fixable": str(diagnostic.fix.applicability) if diagnostic.fix else None,
+        }
+        for result, diagnostic, span in located(report)
+    ]
     document = {
         "diagnostics": diagnostics,
         "errors": [{"path": r.path, "message": r.error} for r in report.files if r.error]

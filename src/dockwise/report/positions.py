@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dockwise.diagnostics import Diagnostic, FileLocation, Position, SourceText
+
+if TYPE_CHECKING:
+    from dockwise.lint import FileResult, LintReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +38,11 @@ def _after_bom(position: Position) -> Position:
     if position.line == 1 and position.column > 1:
         return Position(1, position.column - 1)
     return position
+
+
+def located(report: LintReport) -> Iterator[tuple[FileResult, Diagnostic, Span | None]]:
+    """Every diagnostic of a report with its file and position, in report order."""
+    for result in report.files:
+        source = SourceText(result.path, result.text) if result.text is not None else None
+        for diagnostic in result.diagnostics:
+            yield result, diagnostic, span_of(diagnostic, source)

@@ -1,0 +1,111 @@
+"""Every output format: exact content where it is line-based, structure and schema where it is a document."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree
+
+import pytest
+
+from dockwise.lint import FileResult, LintReport, lint_text
+from dockwise.report import FORMATS, reporter
+from tests.conftest import require_shared
+
+DOCKERFILE = "FROM node:latest\nMAINTAINER a, b: c\nCMD node server.js\n"
+
+
+@pytest.fixture
+def report() -> LintReport:
+    diagnostics = tuple(lint_text(DOCKERFILE, "app/Dockerfile"))
+    return LintReport(
+        (
+            FileResult("app/Dockerfile", DOCKERFILE, diagnostics),
+            FileResult("clean/Dockerfile", "FROM alpine:3.20\n", ()),
+            FileResult(
+                "broken/Dockerfile", None, error="cannot decode as UTF-8 (byte 3): invalid start byte"
+            ),
+        )
+    )
+
+
+def test_report_has_the_expected_findings(report: LintReport) -> None:
+    assert [d.code for d in report.diagnostics] == ["DW101", "DW301", "DW503", "DW401"]
+
+
+def test_sarif_validates_against_the_official_schema(report: LintReport) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(require_shared("schemas/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    document = json.loads(reporter("sarif")(report))
+    jsonschema.validate(document, schema)
+    run = document["runs"][0]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["DW101", "DW301", "DW401", "DW503"]
+    first = run["results"][0]
+    assert first["ruleId"] == "DW101"
+    assert run["tool"]["driver"]["rules"][first["ruleIndex"]]["id"] == "DW101"
+    assert first["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 1,
+        "startColumn": 1,
+        "endLine": 1,
+        "endColumn": 17,
+    }
+    rule = run["tool"]["driver"]["rules"][0]
+    assert "## Why is this bad?" in rule["help"]["markdown"]
+    assert "DL3007" in rule["properties"]["tags"]
+    assert run["invocations"][0]["executionSuccessful"] is False
+    assert "broken/Dockerfile" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_github_workflow_commands(report: LintReport) -> None:
+    lines = reporter("github")(report).splitlines()
+    assert lines[0] == (
+        "::warning file=app/Dockerfile,line=1,col=1,endLine=1,endColumn=17,title=DW101 unpinned-base-image"
+        "::base image node:latest uses the moving `latest` tag: pin a version (and ideally a digest)"
+    )
+    assert lines[-1] == "::error file=broken/Dockerfile::cannot decode as UTF-8 (byte 3): invalid start byte"
+    assert len(lines) == 5
+
+
+def test_gitlab_code_quality(report: LintReport) -> None:
+    issues = json.loads(reporter("gitlab")(report))
+    assert [issue["check_name"] for issue in issues] == ["DW101", "DW301", "DW503", "DW401"]
+    assert {issue["severity"] for issue in issues} == {"major"}
+    assert issues[2]["location"] == {"path": "app/Dockerfile", "lines": {"begin": 2}}
+    assert len({issue["fingerprint"] for issue in issues}) == 4
+
+
+def test_checkstyle(report: LintReport) -> None:
+    root = ElementTree.fromstring(reporter("checkstyle")(report))
+    files = root.findall("file")
+    assert [f.get("name") for f in files] == ["app/Dockerfile", "clean/Dockerfile", "broken/Dockerfile"]
+    errors = files[0].findall("error")
+    assert [(e.get("line"), e.get("severity"), e.get("source")) for e in errors][2] == (
+        "2",
+        "warning",
+        "dockwise.DW503.deprecated-maintainer",
+    )
+    assert (
+        errors[2].get("message") == "MAINTAINER is deprecated: use LABEL org.opencontainers.image.authors=..."
+    )
+    assert files[1].findall("error") == []
+
+
+def test_junit(report: LintReport) -> None:
+    root = ElementTree.fromstring(reporter("junit")(report))
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "4", "1")
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["app/Dockerfile", "clean/Dockerfile", "broken/Dockerfile"]
+    assert len(suites[0].findall("testcase/failure")) == 4
+    assert suites[1].find("testcase/failure") is None
+    assert suites[2].find("testcase/error") is not None
+
+
+def test_every_format_renders_an_empty_report_as_nothing_found() -> None:
+    empty = LintReport(())
+    assert set(FORMATS) == {"text", "json", "sarif", "github", "gitlab", "checkstyle", "junit"}
+    assert reporter("text")(empty) == "0 findings in 0 files.\n"
+    assert json.loads(reporter("json")(empty)) == {"diagnostics": [], "errors": [], "files_checked": 0}
+    assert json.loads(reporter("sarif")(empty))["runs"][0]["results"] == []
+    assert reporter("github")(empty) == ""
+    assert json.loads(reporter("gitlab")(empty)) == []
+    assert ElementTree.fromstring(reporter("checkstyle")(empty)).findall("file") == []
+    assert ElementTree.fromstring(reporter("junit")(empty)).get("tests") == "0"
