@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dockwise import __version__
 from dockwise.errors import DockwiseError
@@ -32,9 +33,13 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on",
         choices=SEVERITY_NAMES,
-        default="style",
-        help="lowest severity that makes the exit status 1 (default: style, i.e. any finding)",
+        default=None,
+        help="lowest severity that makes the exit status 1 (default: the config's fail-on, else any finding)",
     )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
+    )
+    parser.add_argument("--isolated", action="store_true", help="ignore config files")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     parser.add_argument(
         "--select",
@@ -98,17 +103,24 @@ def _run(arguments: argparse.Namespace) -> int:
 
 
 def _lint(arguments: argparse.Namespace) -> int:
-    from dockwise.diagnostics import Severity
+    from dockwise.config import find_config, load_settings, merge_command_line
     from dockwise.lint import lint_paths
     from dockwise.report import reporter
     from dockwise.suppress import parse_selectors
 
-    report = lint_paths(
-        arguments.paths,
-        stdin=sys.stdin.buffer,
-        select=parse_selectors(arguments.select),
-        ignore=parse_selectors(arguments.ignore),
+    config = None
+    if not arguments.isolated:
+        config = arguments.config or find_config(
+            Path(arguments.paths[0] if arguments.paths[0] != "-" else ".")
+        )
+    settings = merge_command_line(
+        load_settings(config),
+        parse_selectors(arguments.select),
+        parse_selectors(arguments.ignore),
+        arguments.fail_on,
+        arguments.exit_zero,
     )
+    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings)
     sys.stdout.write(reporter(arguments.format)(report))
     for result in report.files:
         if result.error:
@@ -117,9 +129,9 @@ def _lint(arguments: argparse.Namespace) -> int:
         print(f"dockwise: error: {problem}", file=sys.stderr)
     if report.has_errors:
         return 2
-    if arguments.exit_zero:
+    if settings.exit_zero:
         return 0
-    return 1 if report.count_at_or_above(Severity(arguments.fail_on)) else 0
+    return 1 if report.count_at_or_above(settings.fail_on) else 0
 
 
 def _list_rules(output_format: str) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import parse
 from dockwise.errors import DockerfileSyntaxError
@@ -61,6 +62,13 @@ def dockerfile_rules(
     ]
 
 
+def lint_text_with(
+    text: str, path: str, rules: Sequence[DockerfileRule], settings: Settings
+) -> list[Diagnostic]:
+    """`lint_text` followed by the settings' per-file ignores and severity overrides."""
+    return apply_settings(lint_text(text, path, rules), path, settings)
+
+
 def lint_text(
     text: str, path: str = "Dockerfile", rules: Sequence[DockerfileRule] | None = None
 ) -> list[Diagnostic]:
@@ -87,7 +95,7 @@ def read_source(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
-def lint_file(path: Path, rules: Sequence[DockerfileRule] | None = None) -> FileResult:
+def lint_file(path: Path, rules: Sequence[DockerfileRule], settings: Settings) -> FileResult:
     display = str(path)
     try:
         text = read_source(path)
@@ -95,7 +103,7 @@ def lint_file(path: Path, rules: Sequence[DockerfileRule] | None = None) -> File
         return FileResult(display, None, error=f"cannot decode as UTF-8 (byte {error.start}): {error.reason}")
     except OSError as error:
         return FileResult(display, None, error=f"cannot read: {error.strerror or error}")
-    return FileResult(display, text, tuple(lint_text(text, display, rules)))
+    return FileResult(display, text, tuple(lint_text_with(text, display, rules, settings)))
 
 
 STDIN = "-"
@@ -103,7 +111,7 @@ STDIN = "-"
 
 
 def lint_stdin(
-    stream: BinaryIO, rules: Sequence[DockerfileRule] | None = None, display_name: str = "<stdin>"
+    stream: BinaryIO, rules: Sequence[DockerfileRule], settings: Settings, display_name: str = "<stdin>"
 ) -> FileResult:
     """Lint a Dockerfile read from a binary stream."""
     try:
@@ -112,24 +120,22 @@ def lint_stdin(
         return FileResult(
             display_name, None, error=f"cannot decode as UTF-8 (byte {error.start}): {error.reason}"
         )
-    return FileResult(display_name, text, tuple(lint_text(text, display_name, rules)))
+    return FileResult(display_name, text, tuple(lint_text_with(text, display_name, rules, settings)))
 
 
 def lint_paths(
-    paths: Iterable[str | Path],
-    stdin: BinaryIO | None = None,
-    select: Sequence[Selector] = (),
-    ignore: Sequence[Selector] = (),
+    paths: Iterable[str | Path], stdin: BinaryIO | None = None, settings: Settings | None = None
 ) -> LintReport:
     """Find the Dockerfiles under `paths` and lint each with the selected rules; `-` reads `stdin`."""
     from dockwise.discovery import discover_dockerfiles
 
+    settings = settings or Settings()
     paths = list(paths)
-    rules = dockerfile_rules(select, ignore)
+    rules = dockerfile_rules(settings.select, settings.ignore)
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
-        results.append(lint_stdin(stdin, rules))
+        results.append(lint_stdin(stdin, rules, settings))
     discovery = discover_dockerfiles([path for path in paths if path != STDIN])
-    results.extend(lint_file(path, rules) for path in discovery.files)
+    results.extend(lint_file(path, rules, settings) for path in discovery.files)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
     return LintReport(tuple(results), problems)

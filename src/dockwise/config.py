@@ -1,0 +1,246 @@
+"""Settings: built-in defaults, then the project's config file, then command-line flags.
+
+The config file is the nearest one found walking up from the first checked path: `.dockwise.toml`,
+`dockwise.toml`, or `pyproject.toml` with a `[tool.dockwise]` table (in one directory the dedicated file
+wins). When none exists, a `.hadolint.yaml`/`.hadolint.yml` found the same way is read instead, so a project
+moving from hadolint keeps its `ignored`, `override`, `failure-threshold`, `trustedRegistries` and
+`label-schema`. Unlike hadolint, a broken config is an error that names the file and key: silently falling
+back to defaults would change what CI enforces.
+
+```toml
+[tool.dockwise]
+select = ["DW1", "DW3"]            # codes, prefixes, names, categories or peer codes; default: all
+ignore = ["DL3007"]
+fail-on = "warning"                # error | warning | info | style
+trusted-registries = ["ghcr.io/acme", "docker.io"]
+required-labels = ["org.opencontainers.image.source"]
+
+[tool.dockwise.severity]           # per-rule severity overrides
+DW402 = "warning"
+
+[tool.dockwise.per-file-ignores]   # globs relative to the config file's directory
+"legacy/**" = ["DW301"]
+```
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockwise.diagnostics import Diagnostic, Severity
+from dockwise.errors import DockwiseError
+from dockwise.suppress import Selector, parse_selectors
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+DOCKWISE_FILES = (".dockwise.toml", "dockwise.toml")
+HADOLINT_FILES = (".hadolint.yaml", ".hadolint.yml")
+_KEYS = frozenset(
+    {"select", "ignore", "fail-on", "severity", "per-file-ignores", "trusted-registries", "required-labels"}
+)
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
+class ConfigError(DockwiseError):
+    """A config file that cannot be read or holds something dockwise does not understand."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides what is checked and what fails the run."""
+
+    select: tuple[Selector, ...] = ()
+    ignore: tuple[Selector, ...] = ()
+    fail_on: Severity = Severity.STYLE
+    exit_zero: bool = False
+    """Never fail the run (hadolint's `failure-threshold: none`, or `--exit-zero`)."""
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    """Severity overrides by selector text (a code, name or peer code)."""
+    per_file_ignores: tuple[tuple[str, tuple[Selector, ...]], ...] = ()
+    trusted_registries: tuple[str, ...] = ()
+    required_labels: tuple[str, ...] = ()
+    source: Path | None = None
+    """The config file these settings came from (None: defaults)."""
+
+    @property
+    def root(self) -> Path:
+        """The directory per-file-ignore globs are relative to."""
+        return self.source.parent if self.source is not None else Path.cwd()
+
+    def ignored_for(self, path: str) -> tuple[Selector, ...]:
+        """The selectors per-file-ignores turn off for one file."""
+        try:
+            relative = Path(os.path.abspath(path)).relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            relative = Path(path).as_posix()
+        return tuple(
+            selector
+            for pattern, selectors in self.per_file_ignores
+            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern.rstrip("/") + "/*")
+            for selector in selectors
+        )
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest dockwise config at or above `start`, else the nearest hadolint config, else None."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    hadolint: Path | None = None
+    for candidate in (directory, *directory.parents):
+        for name in DOCKWISE_FILES:
+            if (candidate / name).is_file():
+                return candidate / name
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "dockwise" in _read_toml(pyproject).get("tool", {}):
+            return pyproject
+        if hadolint is None:
+            hadolint = next((candidate / n for n in HADOLINT_FILES if (candidate / n).is_file()), None)
+    return hadolint
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Settings from a config file (`None`: the defaults)."""
+    if path is None:
+        return Settings()
+    if path.name in HADOLINT_FILES or path.suffix in (".yaml", ".yml"):
+        return _from_hadolint(path, _read_yaml(path))
+    document = _read_toml(path)
+    table = document.get("tool", {}).get("dockwise", {}) if path.name == "pyproject.toml" else document
+    return _from_table(path, table)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            document: dict[str, Any] = tomllib.load(handle)
+            return document
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def _read_yaml(path: Path) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+
+
+def _strings(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ConfigError(f"{path}: {key} must be a string or a list of strings, not {value!r}")
+
+
+def _severity(path: Path, key: str, value: object) -> Severity:
+    if isinstance(value, str) and value.lower() in _SEVERITIES:
+        return _SEVERITIES[value.lower()]
+    raise ConfigError(f"{path}: {key} must be one of error, warning, info, style; not {value!r}")
+
+
+def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: [tool.dockwise] must be a table")
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+    severities = table.get("severity", {})
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(severities, Mapping) or not isinstance(per_file, Mapping):
+        raise ConfigError(f"{path}: severity and per-file-ignores must be tables")
+    return Settings(
+        select=parse_selectors(_strings(path, "select", table.get("select", []))),
+        ignore=parse_selectors(_strings(path, "ignore", table.get("ignore", []))),
+        fail_on=_severity(path, "fail-on", table.get("fail-on", "style")),
+        severity={str(k): _severity(path, f"severity.{k}", v) for k, v in severities.items()},
+        per_file_ignores=tuple(
+            (str(pattern), parse_selectors(_strings(path, f"per-file-ignores.{pattern}", codes)))
+            for pattern, codes in per_file.items()
+        ),
+        trusted_registries=_strings(path, "trusted-registries", table.get("trusted-registries", [])),
+        required_labels=_strings(path, "required-labels", table.get("required-labels", [])),
+        source=path,
+    )
+
+
+def _from_hadolint(path: Path, document: Any) -> Settings:
+    """Translate a `.hadolint.yaml`: the keys dockwise can honour (the rest are hadolint's output options)."""
+    if not isinstance(document, Mapping):
+        raise ConfigError(f"{path}: a hadolint config must be a mapping")
+    overrides = document.get("override") or {}
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"{path}: override must map error/warning/info/style to lists of rules")
+    severity: dict[str, Severity] = {}
+    for level, codes in overrides.items():
+        for code in _strings(path, f"override.{level}", codes or []):
+            severity[code] = _severity(path, "override", level)
+    threshold = str(document.get("failure-threshold", "info")).lower()
+    never_fail = threshold in ("none", "ignore")
+    labels = document.get("label-schema") or {}
+    return Settings(
+        ignore=parse_selectors(_strings(path, "ignored", document.get("ignored") or [])),
+        fail_on=Severity.STYLE if never_fail else _severity(path, "failure-threshold", threshold),
+        exit_zero=never_fail,
+        severity=severity,
+        trusted_registries=_strings(path, "trustedRegistries", document.get("trustedRegistries") or []),
+        required_labels=tuple(str(name) for name in labels) if isinstance(labels, Mapping) else (),
+        source=path,
+    )
+
+
+def merge_command_line(
+    settings: Settings,
+    select: Sequence[Selector],
+    ignore: Sequence[Selector],
+    fail_on: str | None,
+    exit_zero: bool,
+) -> Settings:
+    """Flags win over the file: `--select` replaces the file's selection, `--ignore` adds to its list."""
+    from dataclasses import replace
+
+    return replace(
+        settings,
+        select=tuple(select) or settings.select,
+        ignore=settings.ignore + tuple(ignore),
+        fail_on=_SEVERITIES[fail_on] if fail_on else settings.fail_on,
+        exit_zero=exit_zero or settings.exit_zero,
+    )
+
+
+def apply_settings(diagnostics: Sequence[Diagnostic], path: str, settings: Settings) -> list[Diagnostic]:
+    """Drop what per-file-ignores turn off for `path`, and apply severity overrides."""
+    from dataclasses import replace
+
+    from dockwise.rules import registered_rules
+
+    rules = registered_rules()
+    ignored = settings.ignored_for(path) if settings.per_file_ignores else ()
+    overrides = [(Selector(text), severity) for text, severity in settings.severity.items()]
+    kept = []
+    for diagnostic in diagnostics:
+        rule = rules.get(diagnostic.code)
+        if rule is None:
+            kept.append(diagnostic)
+            continue
+        if any(selector.matches(rule) for selector in ignored):
+            continue
+        severity = next((severity for selector, severity in overrides if selector.matches(rule)), None)
+        kept.append(replace(diagnostic, severity=severity) if severity else diagnostic)
+    return kept

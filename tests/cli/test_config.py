@@ -1,0 +1,133 @@
+"""Configuration end to end through the CLI: discovery, keys, hadolint's file, flags over files, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockwise.cli import main
+
+DOCKERFILE = "FROM node:latest\nMAINTAINER someone\nEXPOSE 3000\nCMD node server.js\n"
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[tuple[str, str]], str]:
+    status = main(["lint", "--format", "json", *argv])
+    captured = capsys.readouterr()
+    diagnostics = json.loads(captured.out)["diagnostics"] if captured.out else []
+    return status, [(d["code"], d["severity"]) for d in diagnostics], captured.err
+
+
+def test_pyproject_table_selects_ignores_and_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\n\n[tool.dockwise]\nignore = ["DL4000"]\n'
+            '[tool.dockwise.severity]\nmissing-healthcheck = "error"\n',
+            "svc/Dockerfile": DOCKERFILE,
+        },
+    )
+    status, found, _ = run(capsys, str(root / "svc"))
+    assert status == 1
+    assert found == [("DW101", "warning"), ("DW301", "warning"), ("DW402", "error"), ("DW401", "warning")]
+
+
+def test_dedicated_file_wins_over_pyproject_and_fail_on_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.dockwise]\nselect = ["DW503"]\n',
+            ".dockwise.toml": 'select = ["DW4"]\nfail-on = "error"\n',
+            "Dockerfile": DOCKERFILE,
+        },
+    )
+    status, found, _ = run(capsys, str(root))
+    assert [code for code, _ in found] == ["DW402", "DW401"]
+    assert status == 0, "only warnings and infos were found and fail-on is error"
+    status, _, _ = run(capsys, "--fail-on", "warning", str(root))
+    assert status == 1, "the flag wins over the file"
+
+
+def test_per_file_ignores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(
+        tmp_path,
+        {
+            "dockwise.toml": '[per-file-ignores]\n"legacy/**" = ["DW1", "DW3"]\n',
+            "legacy/old/Dockerfile": DOCKERFILE,
+            "new/Dockerfile": DOCKERFILE,
+        },
+    )
+    main(["lint", "--format", "json", str(root)])
+    by_file: dict[str, set[str]] = {}
+    for d in json.loads(capsys.readouterr().out)["diagnostics"]:
+        by_file.setdefault(Path(d["path"]).parent.name, set()).add(d["code"])
+    assert by_file["old"] == {"DW402", "DW401", "DW503"}
+    assert by_file["new"] == {"DW101", "DW301", "DW402", "DW401", "DW503"}
+
+
+def test_hadolint_config_is_read_when_there_is_no_dockwise_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(
+        tmp_path,
+        {
+            ".hadolint.yaml": "ignored:\n  - DL3007\n  - DL4000\noverride:\n  error:\n    - DL3025\n"
+            "failure-threshold: error\n",
+            "Dockerfile": DOCKERFILE,
+        },
+    )
+    status, found, _ = run(capsys, str(root))
+    assert found == [("DW301", "warning"), ("DW402", "info"), ("DW401", "error")]
+    assert status == 1
+    (root / ".hadolint.yaml").write_text("failure-threshold: none\n", encoding="utf-8")
+    status, found, _ = run(capsys, str(root))
+    assert found
+    assert status == 0
+
+
+def test_isolated_and_explicit_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(
+        tmp_path,
+        {
+            ".dockwise.toml": 'select = ["DW503"]\n',
+            "other.toml": 'select = ["DW101"]\n',
+            "Dockerfile": DOCKERFILE,
+        },
+    )
+    assert [c for c, _ in run(capsys, str(root))[1]] == ["DW503"]
+    assert [c for c, _ in run(capsys, "--config", str(root / "other.toml"), str(root))[1]] == ["DW101"]
+    assert len(run(capsys, "--isolated", str(root))[1]) == 5
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('selct = ["DW1"]\n', "unknown key 'selct'"),
+        ('fail-on = "fatal"\n', "fail-on must be one of error, warning, info, style; not 'fatal'"),
+        ("ignore = 3\n", "ignore must be a string or a list of strings"),
+        ("select = [\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_a_clear_error_naming_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, message: str
+) -> None:
+    root = project(tmp_path, {".dockwise.toml": config, "Dockerfile": DOCKERFILE})
+    status, found, err = run(capsys, str(root))
+    assert status == 2
+    assert found == []
+    assert f"{root / '.dockwise.toml'}: " in err
+    assert message in err
+    assert "Traceback" not in err
