@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
+import jsonschema
 import pytest
 
 from dockwise.lint import FileResult, LintReport, lint_text
@@ -33,7 +34,6 @@ def test_report_has_the_expected_findings(report: LintReport) -> None:
 
 
 def test_sarif_validates_against_the_official_schema(report: LintReport) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(require_shared("schemas/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     document = json.loads(reporter("sarif")(report))
     jsonschema.validate(document, schema)
