@@ -122,6 +122,10 @@ def _lint(arguments: argparse.Namespace) -> int:
     )
     report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings)
     sys.stdout.write(reporter(arguments.format)(report))
+    if arguments.command == "check" and arguments.format == "text":
+        from dockwise.report.summary import render as summary
+
+        sys.stdout.write(summary(report))
     for result in report.files:
         if result.error:
             print(f"dockwise: error: {result.path}: {result.error}", file=sys.stderr)

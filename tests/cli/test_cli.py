@@ -147,6 +147,25 @@ def test_dash_reads_the_dockerfile_from_standard_input() -> None:
     assert completed.stdout.decode().startswith("<stdin>:2:1: DW001 [error] unterminated heredoc 'EOF'")
 
 
+def test_check_ends_with_a_summary_per_file_and_a_total(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "api" / "Dockerfile", "FROM node:latest\nMAINTAINER me\nUSER 1000\n")
+    write(tmp_path / "db" / "Dockerfile", "FROM postgres:16\nUSER postgres\n")
+    write(tmp_path / "web" / "Dockerfile", UNTERMINATED)
+    status, out, _ = run(capsys, "check", str(tmp_path))
+    assert status == 1
+    summary = out[out.index("Summary:") :].splitlines()
+    width = len(str(tmp_path / "api" / "Dockerfile"))
+    assert summary == [
+        "Summary:",
+        f"  {tmp_path / 'api' / 'Dockerfile'!s:<{width}}  2 warnings",
+        f"  {tmp_path / 'db' / 'Dockerfile'!s:<{width}}  clean",
+        f"  {tmp_path / 'web' / 'Dockerfile'!s:<{width}}  1 error",
+        "Total: 3 files checked, 1 error, 2 warnings.",
+    ]
+
+
 def test_module_entry_point_runs(tmp_path: Path) -> None:
     dockerfile = write(tmp_path / "Dockerfile", GOOD)
     completed = subprocess.run(
@@ -156,4 +175,6 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == "0 findings in 1 file.\n"
+    assert completed.stdout == (
+        f"0 findings in 1 file.\n\nSummary:\n  {dockerfile}  clean\nTotal: 1 file checked, clean.\n"
+    )
