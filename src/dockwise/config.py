@@ -37,11 +37,6 @@ from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.errors import DockwiseError
 from dockwise.suppress import Selector, parse_selectors
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 DOCKWISE_FILES = (".dockwise.toml", "dockwise.toml")
 HADOLINT_FILES = (".hadolint.yaml", ".hadolint.yml")
 _KEYS = frozenset(
@@ -119,6 +114,11 @@ def load_settings(path: Path | None) -> Settings:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # Imported here: most runs have no config file, and tomllib costs a few ms of start-up.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         with path.open("rb") as handle:
             document: dict[str, Any] = tomllib.load(handle)

@@ -7,7 +7,6 @@ with an unknown key) are collected as `FlagProblem`s instead of raised: a linter
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -203,6 +202,8 @@ def _check_flag(
 
 def parse_mount(spec: str) -> tuple[Mount | None, list[str]]:
     """Parse a `--mount` value (comma-separated, CSV-quoted `key=value` fields) as BuildKit does."""
+    import csv  # mount specs are CSV (as in BuildKit); imported only when a file has one
+
     problems: list[str] = []
     try:
         fields = next(csv.reader([spec]), [])

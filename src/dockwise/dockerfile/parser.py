@@ -9,7 +9,6 @@ The tests compare it with BuildKit's own parser on thousands of real files.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from typing import NamedTuple
@@ -273,6 +272,8 @@ class _Parser:
             if not keyword_text:
                 raise self.error("instruction is empty", start_line, column, end_line)
             message = f"unknown instruction: {keyword_text}"
+            import difflib  # only for this message: keeps start-up fast
+
             suggestion = difflib.get_close_matches(keyword, sorted(KNOWN_INSTRUCTIONS), n=1, cutoff=0.6)
             if suggestion:
                 message += f" (did you mean {suggestion[0].lower()}?)"
