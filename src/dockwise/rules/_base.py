@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from dockwise._compat import StrEnum
 from dockwise.diagnostics import Category, Diagnostic, FileLocation, Fix, Severity, TextRange
 from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.tree import Dockerfile, Instruction
+
+if TYPE_CHECKING:
+    from dockwise.dockerfile.shell import ShellCommand
 
 _CODE = re.compile(r"DW\d{3}")
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -129,12 +132,40 @@ class DockerfileContext:
         Rules about the runtime image (USER, CMD, HEALTHCHECK) read these; builder stages may run as root
         and carry tools.
         """
+        return [i for stage in reversed(self.shipped_stages()) for i in stage.instructions]
+
+    def shipped_stages(self) -> list[Stage]:
+        """The final stage and the stages it is built FROM (what ends up in the image's layers)."""
         chain: list[Stage] = []
         stage = self.final_stage
         while stage is not None:
             chain.append(stage)
             stage = stage.base_stage
-        return [instruction for stage in reversed(chain) for instruction in stage.instructions]
+        return chain
+
+    def shell_for(self, instruction: Instruction) -> tuple[str, ...]:
+        """The SHELL a RUN runs under: the last one before it in its stage or the stages it is built FROM.
+
+        Base stages always come earlier in the file, so "before it" is a plain index comparison.
+        """
+        stage = self.dockerfile.build.stage_of(instruction)
+        chain: list[Stage] = []
+        while stage is not None:
+            chain.append(stage)
+            stage = stage.base_stage
+        shell: tuple[str, ...] = ("/bin/sh", "-c")
+        for each in reversed(chain):
+            for candidate in each.instructions:
+                is_shell = candidate.keyword == "SHELL" and candidate.is_exec_form and candidate.arguments
+                if is_shell and candidate.index < instruction.index:
+                    shell = candidate.arguments
+        return shell
+
+    def run_commands(self, instruction: Instruction) -> tuple[ShellCommand, ...]:
+        """The commands a RUN runs (empty for other instructions or a non-POSIX SHELL)."""
+        from dockwise.dockerfile.shell import commands_of
+
+        return commands_of(instruction, self.shell_for(instruction))
 
     def diagnostic(
         self,
