@@ -39,7 +39,7 @@ def test_check_on_the_examples_finds_the_three_dockerfiles_and_no_syntax_errors(
 EXPECTED_FINDINGS = {
     "node-api": {"DW101", "DW301", "DW401", "DW402", "DW501"},
     "python-app": {"DW202", "DW203", "DW205", "DW302", "DW402", "DW502", "DW503"},
-    "go-service": {"DW401", "DW402"},
+    "go-service": {"DW303", "DW401", "DW402", "DW504"},
 }
 
 

@@ -151,7 +151,7 @@ def test_check_ends_with_a_summary_per_file_and_a_total(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tmp_path / "api" / "Dockerfile", "FROM node:latest\nMAINTAINER me\nUSER 1000\n")
-    write(tmp_path / "db" / "Dockerfile", "FROM postgres:16\nUSER postgres\n")
+    write(tmp_path / "db" / "Dockerfile", "FROM postgres:16\nUSER 999:999\n")
     write(tmp_path / "web" / "Dockerfile", UNTERMINATED)
     status, out, _ = run(capsys, "check", str(tmp_path))
     assert status == 1

@@ -16,6 +16,7 @@ ADD package.json /app/
 FROM node
 EXPOSE 3000
 CMD node server.js
+COPY --from=build /app /app
 """
 
 

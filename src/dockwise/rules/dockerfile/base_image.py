@@ -51,3 +51,45 @@ class UnpinnedBaseImage(DockerfileRule):
                 stage.from_instruction.range,
                 f"base image {stage.base_expanded} {problem}: pin a version (and ideally a digest)",
             )
+
+
+class UnusedStage(DockerfileRule):
+    """A build stage that the final image does not use.
+
+    ## Why is this bad?
+    BuildKit skips stages the target does not need, so an unused stage is never built by default: either
+    dead code, or a target (test, lint, dev) that deserves a name saying so and a `--target` in CI.
+
+    ## Example
+    ```dockerfile
+    FROM golang:1.22 AS build
+    RUN go build -o /app .
+    FROM golang:1.22 AS old-build
+    RUN make
+    FROM gcr.io/distroless/static-debian12
+    COPY --from=build /app /app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM golang:1.22 AS build
+    RUN go build -o /app .
+    FROM gcr.io/distroless/static-debian12
+    COPY --from=build /app /app
+    ```
+    """
+
+    code = "DW102"
+    name = "unused-stage"
+    category = Category.MULTI_STAGE
+    severity = Severity.INFO
+    aliases = ()
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for stage in context.dockerfile.build.unused_stages():
+            label = stage.name or f"#{stage.index}"
+            yield context.diagnostic(
+                self,
+                stage.from_instruction.range,
+                f"stage {label} is not used by the final image: remove it or build it with --target {label}",
+            )

@@ -11,6 +11,8 @@ from dockwise.rules._base import DockerfileContext, DockerfileRule
 _REMOTE = re.compile(r"^(?:https?://|git@|git://|ssh://)|\.git(?:#.*)?$")
 _ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$", re.IGNORECASE)
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
+_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+_GIT = re.compile(r"\.git(?:#.*)?$")
 
 
 class AddInsteadOfCopy(DockerfileRule):
@@ -116,4 +118,41 @@ class DeprecatedMaintainer(DockerfileRule):
                     self,
                     instruction.range,
                     "MAINTAINER is deprecated: use LABEL org.opencontainers.image.authors=...",
+                )
+
+
+class AddRemoteWithoutChecksum(DockerfileRule):
+    """ADD of a remote URL without `--checksum`.
+
+    ## Why is this bad?
+    `ADD https://...` downloads whatever the server returns at build time. Without a checksum a changed
+    or compromised file is built into the image silently, and two builds of one commit can differ.
+
+    ## Example
+    ```dockerfile
+    ADD https://example.com/tool-1.2.tar.gz /opt/
+    ```
+
+    ## Use instead
+    ```dockerfile
+    ADD --checksum=sha256:<sha256 of the file> https://example.com/tool-1.2.tar.gz /opt/
+    ```
+    """
+
+    code = "DW504"
+    name = "add-remote-without-checksum"
+    category = Category.COPY_VS_ADD
+    severity = Severity.WARNING
+    aliases = ()
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for instruction in context.dockerfile.instructions:
+            if instruction.keyword != "ADD" or len(instruction.arguments) < 2:
+                continue
+            if instruction.parsed_flags.checksum:
+                continue
+            urls = [s for s in instruction.arguments[:-1] if _HTTP.match(s) and not _GIT.search(s)]
+            if urls:
+                yield context.diagnostic(
+                    self, instruction.range, f"{urls[0]} is downloaded without --checksum: pin its sha256"
                 )

@@ -154,3 +154,45 @@ class RootUserLast(DockerfileRule):
                 users[-1].range,
                 f"the image ends as `USER {users[-1].arguments[0]}`: switch to a non-root user at the end",
             )
+
+
+class UserWithoutNumericId(DockerfileRule):
+    """The shipped image's USER is a name, not a numeric UID.
+
+    ## Why is this bad?
+    Kubernetes `runAsNonRoot` (and other admission policies) can only verify a numeric UID: a user given
+    by name is refused, because the name could map to 0. A number also keeps file ownership identical
+    across base images that number their users differently.
+
+    ## Example
+    ```dockerfile
+    RUN useradd --create-home app
+    USER app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN useradd --uid 10001 --create-home app
+    USER 10001:10001
+    ```
+    """
+
+    code = "DW303"
+    name = "user-without-numeric-id"
+    category = Category.NON_ROOT_USER
+    severity = Severity.INFO
+    aliases = ()
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        users = [i for i in context.shipped_instructions() if i.keyword == "USER" and i.arguments]
+        if not users:
+            return
+        last = users[-1]
+        user = last.arguments[0].split(":", 1)[0].strip()
+        if user.isdigit() or "$" in user or _is_root(user):
+            return
+        yield context.diagnostic(
+            self,
+            last.range,
+            f"USER {user} is a name: use its numeric UID (and GID) so runAsNonRoot can check it",
+        )

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+RUN useradd --create-home app
+USER app
