@@ -90,6 +90,10 @@ def _sort_key(diagnostic: Diagnostic) -> tuple[int, str]:
     return start, diagnostic.code
 
 
+def _decode_error(error: UnicodeDecodeError) -> str:
+    return f"cannot decode as UTF-8 (byte {error.start}): {error.reason}"
+
+
 def read_source(path: Path) -> str:
     """A file's text, exactly as stored; `OSError`/`UnicodeDecodeError` propagate to the caller."""
     return path.read_bytes().decode("utf-8")
@@ -100,7 +104,7 @@ def lint_file(path: Path, rules: Sequence[DockerfileRule], settings: Settings) -
     try:
         text = read_source(path)
     except UnicodeDecodeError as error:
-        return FileResult(display, None, error=f"cannot decode as UTF-8 (byte {error.start}): {error.reason}")
+        return FileResult(display, None, error=_decode_error(error))
     except OSError as error:
         return FileResult(display, None, error=f"cannot read: {error.strerror or error}")
     return FileResult(display, text, tuple(lint_text_with(text, display, rules, settings)))
@@ -117,9 +121,7 @@ def lint_stdin(
     try:
         text = stream.read().decode("utf-8")
     except UnicodeDecodeError as error:
-        return FileResult(
-            display_name, None, error=f"cannot decode as UTF-8 (byte {error.start}): {error.reason}"
-        )
+        return FileResult(display_name, None, error=_decode_error(error))
     return FileResult(display_name, text, tuple(lint_text_with(text, display_name, rules, settings)))
 
 

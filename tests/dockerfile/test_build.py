@@ -184,3 +184,9 @@ def test_stage_of_and_variables_before_from() -> None:
     assert stage.index == 4
     assert build.variables_before(build.stages[0].from_instruction)["REGISTRY"] == "ghcr.io/acme"
     assert build.stage_of(build.global_arg_instructions[0]) is None
+
+
+def test_lineage_follows_from_stage_back_to_the_image() -> None:
+    build = parse("FROM alpine:3.20 AS a\nFROM a AS b\nFROM golang:1.22 AS c\nFROM b\n").build
+    assert [s.name for s in build.stages[3].lineage()] == [None, "b", "a"]
+    assert [s.name for s in build.stages[2].lineage()] == ["c"]

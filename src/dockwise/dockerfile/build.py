@@ -75,6 +75,15 @@ class Stage:
     def is_scratch(self) -> bool:
         return self.base_stage is None and self.base_expanded == "scratch"
 
+    def lineage(self) -> list[Stage]:
+        """This stage, the stage it is built FROM, and so on back to the one built from an image."""
+        chain: list[Stage] = []
+        stage: Stage | None = self
+        while stage is not None:
+            chain.append(stage)
+            stage = stage.base_stage
+        return chain
+
     def matches(self, reference: str) -> bool:
         """Whether `--from=reference` means this stage (by name, case-insensitively, or by index)."""
         return (self.name is not None and self.name.lower() == reference.lower()) or reference == str(

@@ -136,12 +136,8 @@ class DockerfileContext:
 
     def shipped_stages(self) -> list[Stage]:
         """The final stage and the stages it is built FROM (what ends up in the image's layers)."""
-        chain: list[Stage] = []
-        stage = self.final_stage
-        while stage is not None:
-            chain.append(stage)
-            stage = stage.base_stage
-        return chain
+        final = self.final_stage
+        return final.lineage() if final is not None else []
 
     def shell_for(self, instruction: Instruction) -> tuple[str, ...]:
         """The SHELL a RUN runs under: the last one before it in its stage or the stages it is built FROM.
@@ -149,10 +145,7 @@ class DockerfileContext:
         Base stages always come earlier in the file, so "before it" is a plain index comparison.
         """
         stage = self.dockerfile.build.stage_of(instruction)
-        chain: list[Stage] = []
-        while stage is not None:
-            chain.append(stage)
-            stage = stage.base_stage
+        chain = stage.lineage() if stage is not None else []
         shell: tuple[str, ...] = ("/bin/sh", "-c")
         for each in reversed(chain):
             for candidate in each.instructions:

@@ -97,9 +97,7 @@ class MissingUser(DockerfileRule):
         stage = context.final_stage
         if stage is None or stage.is_scratch:
             return
-        root = stage
-        while root.base_stage is not None:
-            root = root.base_stage
+        root = stage.lineage()[-1]
         if root.base is not None and (
             _runs_as_nonroot_by_default(root.base.tag) or _is_windows(root.base.repository)
         ):
