@@ -1,0 +1,167 @@
+"""Rules of the `secrets-in-build` category: credentials that end up in the image or its history.
+
+ARG and ENV values are stored in the image config and history, and COPY/ADD puts files into layers that
+`docker save` hands to anyone with the image. BuildKit's secret and ssh mounts give a build access to
+credentials without either.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.rules._base import DockerfileContext, DockerfileRule
+
+#: Name tokens that mean "secret" (BuildKit's list, token-delimited).
+_SECRET_TOKENS = frozenset(
+    {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"}
+)
+#: Tokens that make a name about a secret rather than the secret itself. Wider than BuildKit's
+#: (public, file, version): `GPG_KEY` in the official images is a public key fingerprint.
+_NOT_SECRET_TOKENS = frozenset(
+    {
+        "public", "file", "files", "version", "gpg", "pgp", "fingerprint", "fingerprints", "path", "dir",
+        "url", "id", "ids", "ttl", "timeout", "seconds", "length", "type", "name", "names", "server", "host",
+        "servers", "keyring", "keyserver", "keys", "sha", "sha256", "sha512", "checksum", "env", "signing",
+        "release", "plugin", "use", "enable", "enabled", "method", "mode",
+    }
+)  # fmt: skip
+#: Values that are recognisably credentials, whatever the variable is called.
+_CREDENTIAL_VALUE = re.compile(
+    r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{40,}|glpat-[\w-]{20}|AKIA[0-9A-Z]{16}|xox[baprs]-[\w-]{10,}"
+    r"|sk_live_\w{20,}|npm_[A-Za-z0-9]{36}|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+)
+_URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@$]+@", re.IGNORECASE)
+
+
+def _is_secret_name(name: str) -> bool:
+    tokens = [token for token in re.split(r"[_\W]+", name.lower()) if token]
+    return any(t in _SECRET_TOKENS for t in tokens) and not any(t in _NOT_SECRET_TOKENS for t in tokens)
+
+
+class SecretInArgOrEnv(DockerfileRule):
+    """An ARG or ENV holds a secret: a secret-like name, a credential-like value, or a URL with a password.
+
+    ## Why is this bad?
+    ENV values are saved in the image config and ARG values used by RUN in its history: `docker inspect`
+    and `docker history` show them to anyone who can pull the image, forever.
+
+    ## Example
+    ```dockerfile
+    ARG NPM_TOKEN
+    RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc && npm ci
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci
+    # docker build --secret id=npmrc,src=$HOME/.npmrc .
+    ```
+    """
+
+    code = "DW304"
+    name = "secret-in-arg-or-env"
+    category = Category.SECRETS_IN_BUILD
+    severity = Severity.WARNING
+    aliases = ("SecretsUsedInArgOrEnv", "DL3064", "CKV_DOCKER_10")
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for instruction in context.dockerfile.instructions:
+            if instruction.keyword == "ENV":
+                pairs = list(zip(instruction.arguments[::2], instruction.arguments[1::2], strict=False))
+            elif instruction.keyword == "ARG":
+                pairs = [(word.partition("=")[0], word.partition("=")[2]) for word in instruction.arguments]
+            else:
+                continue
+            for name, value in pairs:
+                if _CREDENTIAL_VALUE.search(value) or _URL_WITH_PASSWORD.search(value):
+                    yield context.diagnostic(
+                        self,
+                        instruction.range,
+                        f"{instruction.keyword} {name} holds a credential: it is stored in the image for "
+                        "good; use RUN --mount=type=secret",
+                    )
+                elif _is_secret_name(name):
+                    yield context.diagnostic(
+                        self,
+                        instruction.range,
+                        f"{instruction.keyword} {name} looks like a secret: it ends up in the image config "
+                        "or history; use RUN --mount=type=secret",
+                    )
+
+
+#: File names that hold credentials or private keys.
+_SECRET_FILES = frozenset(
+    {
+        "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".npmrc", ".pypirc", ".netrc", ".git-credentials",
+        ".env", "credentials", "credentials.json", ".dockercfg", ".htpasswd", "kubeconfig", "privkey.pem",
+        "key.pem", "service-account.json", ".vault-token", "secrets.yaml", "secrets.yml",
+    }
+)  # fmt: skip
+_SECRET_SUFFIXES = (".key", "-key.pem", "_key.pem", ".p12", ".pfx", "_rsa", "_ed25519")
+_PUBLIC_KEY_FILES = frozenset({"authorized_keys", "known_hosts", "authorized_keys2"})
+_HARMLESS_ENV_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults", ".tmpl")
+_SECRET_PATHS = (".aws/credentials", ".docker/config.json", ".ssh/", ".kube/config", ".gnupg/")
+
+
+def _is_secret_file(source: str) -> bool:
+    path = source.strip("\"'").rstrip("/")
+    if "://" in path:
+        return False  # a download, not a file of the build context
+    name = posixpath.basename(path).lower()
+    if name.startswith(".env") and name.endswith(_HARMLESS_ENV_SUFFIXES):
+        return False
+    if name in _PUBLIC_KEY_FILES or name.endswith(".pub") or any(word in name for word in ("gpg", "pub")):
+        return False  # public keys: package signing keys, authorized_keys, known_hosts
+    if name in _SECRET_FILES or name.endswith(_SECRET_SUFFIXES) or name.startswith(".env."):
+        return True
+    return any(marker in path for marker in _SECRET_PATHS)
+
+
+class SecretFileCopied(DockerfileRule):
+    """COPY or ADD of a key or credential file from the build context.
+
+    ## Why is this bad?
+    A file copied into a layer stays in that layer, even if a later RUN deletes it: `docker save` and any
+    registry that holds the image hand it out. `.npmrc`, `.netrc`, `.env`, SSH and TLS private keys and
+    cloud credentials are the usual leaks.
+
+    ## Example
+    ```dockerfile
+    COPY .npmrc /root/.npmrc
+    RUN npm ci && rm /root/.npmrc
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci
+    ```
+    """
+
+    code = "DW305"
+    name = "secret-file-copied"
+    category = Category.SECRETS_IN_BUILD
+    severity = Severity.ERROR
+    aliases = ("CKV_DOCKER_11",)
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for instruction in context.dockerfile.instructions:
+            if (
+                instruction.keyword not in ("COPY", "ADD")
+                or instruction.heredocs
+                or len(instruction.arguments) < 2
+            ):
+                continue
+            if instruction.parsed_flags.from_:
+                continue  # from another stage or image, not from the build context
+            for source in instruction.arguments[:-1]:
+                if _is_secret_file(source):
+                    yield context.diagnostic(
+                        self,
+                        instruction.range,
+                        f"{source} is a credential file: it stays in the layer even if deleted later; "
+                        "use RUN --mount=type=secret",
+                    )
+                    break
