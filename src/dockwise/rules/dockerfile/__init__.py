@@ -6,6 +6,15 @@ secrets, DW4xx process start, signals and health, DW5xx instruction hygiene.
 
 from __future__ import annotations
 
-from dockwise.rules.dockerfile import base_image, instructions, packages, secrets, signals, syntax, user
+from dockwise.rules.dockerfile import (
+    base_image,
+    cache,
+    instructions,
+    packages,
+    secrets,
+    signals,
+    syntax,
+    user,
+)
 
-__all__ = ["base_image", "instructions", "packages", "secrets", "signals", "syntax", "user"]
+__all__ = ["base_image", "cache", "instructions", "packages", "secrets", "signals", "syntax", "user"]
