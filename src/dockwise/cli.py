@@ -153,6 +153,7 @@ def _list_rules(output_format: str) -> int:
                 "severity": str(rule.severity),
                 "aliases": list(rule.aliases),
                 "fix": str(rule.fix_availability),
+                "default_enabled": rule.default_enabled,
                 "summary": rule.summary(),
             }
             for rule in rules
@@ -162,7 +163,8 @@ def _list_rules(output_format: str) -> int:
     for rule in rules:
         aliases = ",".join(rule.aliases) or "-"
         columns = f"{rule.code}  {rule.name:<28} {rule.category!s:<24} {rule.severity!s:<8} {aliases:<20}"
-        print(f"{columns} {rule.summary()}")
+        opt_in = "" if rule.default_enabled else "(opt-in) "
+        print(f"{columns} {opt_in}{rule.summary()}")
     return 0
 
 

@@ -71,6 +71,10 @@ class Settings:
         """The directory per-file-ignore globs are relative to."""
         return self.source.parent if self.source is not None else Path.cwd()
 
+    def enabled_by_overrides(self) -> tuple[Selector, ...]:
+        """Opt-in rules that a severity override names are turned on (as hadolint's `override` does)."""
+        return tuple(Selector(text) for text in self.severity)
+
     def ignored_for(self, path: str) -> tuple[Selector, ...]:
         """The selectors per-file-ignores turn off for one file."""
         try:

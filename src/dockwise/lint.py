@@ -16,7 +16,7 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import parse
 from dockwise.errors import DockerfileSyntaxError
-from dockwise.rules import DockerfileContext, DockerfileRule, all_rules
+from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, all_rules
 from dockwise.rules.dockerfile.syntax import InvalidSyntax
 from dockwise.suppress import Selector, filter_diagnostics, is_selected
 
@@ -52,32 +52,40 @@ class LintReport:
 
 
 def dockerfile_rules(
-    select: Sequence[Selector] = (), ignore: Sequence[Selector] = ()
+    select: Sequence[Selector] = (), ignore: Sequence[Selector] = (), enable: Sequence[Selector] = ()
 ) -> list[DockerfileRule]:
-    """One instance of every selected Dockerfile rule (all of them when nothing is selected)."""
+    """One instance of every selected Dockerfile rule (the default ones when nothing is selected)."""
     return [
         rule()
         for rule in all_rules()
-        if issubclass(rule, DockerfileRule) and is_selected(rule, select, ignore)
+        if issubclass(rule, DockerfileRule) and is_selected(rule, select, ignore, enable)
     ]
 
 
 def lint_text_with(
-    text: str, path: str, rules: Sequence[DockerfileRule], settings: Settings
+    text: str,
+    path: str,
+    rules: Sequence[DockerfileRule],
+    settings: Settings,
+    context_dir: Path | None = None,
 ) -> list[Diagnostic]:
-    """`lint_text` followed by the settings' per-file ignores and severity overrides."""
-    return apply_settings(lint_text(text, path, rules), path, settings)
+    """`lint_text` with the settings' rule options, then their per-file ignores and severity overrides."""
+    options = RuleOptions(settings.trusted_registries, settings.required_labels, context_dir)
+    return apply_settings(lint_text(text, path, rules, options), path, settings)
 
 
 def lint_text(
-    text: str, path: str = "Dockerfile", rules: Sequence[DockerfileRule] | None = None
+    text: str,
+    path: str = "Dockerfile",
+    rules: Sequence[DockerfileRule] | None = None,
+    options: RuleOptions | None = None,
 ) -> list[Diagnostic]:
     """Lint Dockerfile text; the diagnostics come sorted by position."""
     try:
         dockerfile = parse(text, path)
     except DockerfileSyntaxError as error:
         return [InvalidSyntax.from_error(path, text, error)]
-    context = DockerfileContext(path, dockerfile)
+    context = DockerfileContext(path, dockerfile, options or RuleOptions())
     diagnostics: list[Diagnostic] = []
     for rule in rules if rules is not None else dockerfile_rules():
         diagnostics.extend(rule.check(context))
@@ -107,7 +115,7 @@ def lint_file(path: Path, rules: Sequence[DockerfileRule], settings: Settings) -
         return FileResult(display, None, error=_decode_error(error))
     except OSError as error:
         return FileResult(display, None, error=f"cannot read: {error.strerror or error}")
-    return FileResult(display, text, tuple(lint_text_with(text, display, rules, settings)))
+    return FileResult(display, text, tuple(lint_text_with(text, display, rules, settings, path.parent)))
 
 
 STDIN = "-"
@@ -133,7 +141,7 @@ def lint_paths(
 
     settings = settings or Settings()
     paths = list(paths)
-    rules = dockerfile_rules(settings.select, settings.ignore)
+    rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
         results.append(lint_stdin(stdin, rules, settings))

@@ -55,11 +55,22 @@ def parse_selectors(values: Iterable[str]) -> tuple[Selector, ...]:
     return tuple(Selector(part) for value in values for part in re.split(r"[,\s]+", value) if part)
 
 
-def is_selected(rule: type[Rule], select: Sequence[Selector], ignore: Sequence[Selector]) -> bool:
-    """Whether a rule runs: selected (or no selection given) and not ignored."""
-    if select and not any(selector.matches(rule) for selector in select):
+def is_selected(
+    rule: type[Rule],
+    select: Sequence[Selector],
+    ignore: Sequence[Selector],
+    enable: Sequence[Selector] = (),
+) -> bool:
+    """Whether a rule runs: selected (or no selection given) and not ignored.
+
+    An opt-in rule (`default_enabled = False`) needs a selection that matches it, or a selector in
+    `enable` (the keys of severity overrides: hadolint turns an off rule on by giving it a severity).
+    """
+    if any(selector.matches(rule) for selector in ignore):
         return False
-    return not any(selector.matches(rule) for selector in ignore)
+    if select:
+        return any(selector.matches(rule) for selector in select)
+    return rule.default_enabled or any(selector.matches(rule) for selector in enable)
 
 
 @dataclass(frozen=True, slots=True)

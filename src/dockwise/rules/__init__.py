@@ -8,10 +8,19 @@ from dockwise.rules._base import (
     DockerfileRule,
     FixAvailability,
     Rule,
+    RuleOptions,
     registered_rules,
 )
 
-__all__ = ["DockerfileContext", "DockerfileRule", "FixAvailability", "Rule", "all_rules", "registered_rules"]
+__all__ = [
+    "DockerfileContext",
+    "DockerfileRule",
+    "FixAvailability",
+    "Rule",
+    "RuleOptions",
+    "all_rules",
+    "registered_rules",
+]
 
 
 def all_rules() -> list[type[Rule]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from dockwise._compat import StrEnum
@@ -44,6 +45,9 @@ class Rule:
     severity: ClassVar[Severity]
     aliases: ClassVar[tuple[str, ...]] = ()
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    default_enabled: ClassVar[bool] = True
+    """False for opt-in rules (a matter of policy, such as pinning apt versions): they run only when a
+    selection or a severity override names them."""
     abstract: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -115,11 +119,22 @@ def make_diagnostic(
 
 
 @dataclass(frozen=True, slots=True)
+class RuleOptions:
+    """The project settings that some rules read (the rest of the settings only filter their output)."""
+
+    trusted_registries: tuple[str, ...] = ()
+    required_labels: tuple[str, ...] = ()
+    context_dir: Path | None = None
+    """The build context (the Dockerfile's directory), for `.dockerignore`; None for standard input."""
+
+
+@dataclass(frozen=True, slots=True)
 class DockerfileContext:
-    """What a Dockerfile rule sees: the parsed file and a helper to make diagnostics for it."""
+    """What a Dockerfile rule sees: the parsed file, the options, and a helper to make diagnostics."""
 
     path: str
     dockerfile: Dockerfile
+    options: RuleOptions = RuleOptions()
 
     @property
     def final_stage(self) -> Stage | None:

@@ -14,6 +14,7 @@ from dockwise.rules._base import Rule
 def render_rule(rule: type[Rule]) -> str:
     """One rule's page: a header table from its metadata, then its docstring."""
     aliases = ", ".join(f"`{alias}`" for alias in rule.aliases) or "none"
+    enabled = "by default" if rule.default_enabled else "opt-in: select it or give it a severity"
     lines = [
         f"# {rule.code} {rule.name}",
         "",
@@ -24,6 +25,7 @@ def render_rule(rule: type[Rule]) -> str:
         f"| category | `{rule.category}` |",
         f"| default severity | {rule.severity} |",
         f"| fix | {rule.fix_availability} |",
+        f"| enabled | {enabled} |",
         f"| corresponds to | {aliases} |",
         "",
         rule.documentation(),
@@ -44,9 +46,10 @@ def render_index(rules: list[type[Rule]]) -> str:
     ]
     for rule in rules:
         aliases = ", ".join(rule.aliases) or "-"
+        opt_in = "" if rule.default_enabled else "(opt-in) "
         lines.append(
             f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.category} | {rule.severity} | {aliases} "
-            f"| {rule.summary()} |"
+            f"| {opt_in}{rule.summary()} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -1,7 +1,8 @@
 """Rule families over Dockerfiles; each module listed here registers its rules when imported.
 
-Codes: DW0xx syntax, DW1xx base images and stages, DW2xx package managers and build cache, DW3xx users and
-secrets, DW4xx process start, signals and health, DW5xx instruction hygiene.
+Codes: DW0xx syntax and variables, DW1xx base images and stages, DW2xx package managers and build cache,
+DW3xx users and secrets, DW4xx process start, signals and health, DW5xx instruction hygiene and labels,
+DW6xx the commands RUN runs (shell hygiene).
 """
 
 from __future__ import annotations
@@ -10,11 +11,32 @@ from dockwise.rules.dockerfile import (
     base_image,
     cache,
     instructions,
+    labels,
     packages,
+    pinning,
+    rpm_packages,
     secrets,
+    shell_hygiene,
     signals,
+    stages,
     syntax,
     user,
+    variables,
 )
 
-__all__ = ["base_image", "cache", "instructions", "packages", "secrets", "signals", "syntax", "user"]
+__all__ = [
+    "base_image",
+    "cache",
+    "instructions",
+    "labels",
+    "packages",
+    "pinning",
+    "rpm_packages",
+    "secrets",
+    "shell_hygiene",
+    "signals",
+    "stages",
+    "syntax",
+    "user",
+    "variables",
+]
