@@ -13,7 +13,8 @@ select = ["DW1", "DW3"]            # codes, prefixes, names, categories or peer 
 ignore = ["DL3007"]
 fail-on = "warning"                # error | warning | info | style
 trusted-registries = ["ghcr.io/acme", "docker.io"]
-required-labels = ["org.opencontainers.image.source"]
+required-labels = ["org.opencontainers.image.source"]   # or a table: name = "url" (a value type)
+strict-labels = false              # true: a label not in required-labels is reported
 
 [tool.dockwise.severity]           # per-rule severity overrides
 DW402 = "warning"
@@ -40,7 +41,16 @@ from dockwise.suppress import Selector, parse_selectors
 DOCKWISE_FILES = (".dockwise.toml", "dockwise.toml")
 HADOLINT_FILES = (".hadolint.yaml", ".hadolint.yml")
 _KEYS = frozenset(
-    {"select", "ignore", "fail-on", "severity", "per-file-ignores", "trusted-registries", "required-labels"}
+    {
+        "select",
+        "ignore",
+        "fail-on",
+        "severity",
+        "per-file-ignores",
+        "trusted-registries",
+        "required-labels",
+        "strict-labels",
+    }
 )
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
@@ -62,7 +72,9 @@ class Settings:
     """Severity overrides by selector text (a code, name or peer code)."""
     per_file_ignores: tuple[tuple[str, tuple[Selector, ...]], ...] = ()
     trusted_registries: tuple[str, ...] = ()
-    required_labels: tuple[str, ...] = ()
+    required_labels: tuple[tuple[str, str], ...] = ()
+    """Label name and value type (text, url, rfc3339, spdx, hash, semver, email), in config order."""
+    strict_labels: bool = False
     source: Path | None = None
     """The config file these settings came from (None: defaults)."""
 
@@ -153,6 +165,28 @@ def _strings(path: Path, key: str, value: object) -> tuple[str, ...]:
     raise ConfigError(f"{path}: {key} must be a string or a list of strings, not {value!r}")
 
 
+LABEL_TYPES = ("text", "url", "rfc3339", "spdx", "hash", "semver", "email")
+
+
+def _label_schema(path: Path, key: str, value: object) -> tuple[tuple[str, str], ...]:
+    """A list of label names (type text) or a table of name → value type (hadolint's `label-schema`)."""
+    if isinstance(value, Mapping):
+        schema = []
+        for name, kind in value.items():
+            if not isinstance(kind, str) or kind.lower() not in LABEL_TYPES:
+                choices = ", ".join(LABEL_TYPES)
+                raise ConfigError(f"{path}: {key}.{name} must be one of {choices}; not {kind!r}")
+            schema.append((str(name), kind.lower()))
+        return tuple(schema)
+    return tuple((name, "text") for name in _strings(path, key, value))
+
+
+def _boolean(path: Path, key: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"{path}: {key} must be true or false, not {value!r}")
+
+
 def _severity(path: Path, key: str, value: object) -> Severity:
     if isinstance(value, str) and value.lower() in _SEVERITIES:
         return _SEVERITIES[value.lower()]
@@ -179,7 +213,8 @@ def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
             for pattern, codes in per_file.items()
         ),
         trusted_registries=_strings(path, "trusted-registries", table.get("trusted-registries", [])),
-        required_labels=_strings(path, "required-labels", table.get("required-labels", [])),
+        required_labels=_label_schema(path, "required-labels", table.get("required-labels", [])),
+        strict_labels=_boolean(path, "strict-labels", table.get("strict-labels", False)),
         source=path,
     )
 
@@ -197,14 +232,14 @@ def _from_hadolint(path: Path, document: Any) -> Settings:
             severity[code] = _severity(path, "override", level)
     threshold = str(document.get("failure-threshold", "info")).lower()
     never_fail = threshold in ("none", "ignore")
-    labels = document.get("label-schema") or {}
     return Settings(
         ignore=parse_selectors(_strings(path, "ignored", document.get("ignored") or [])),
         fail_on=Severity.STYLE if never_fail else _severity(path, "failure-threshold", threshold),
         exit_zero=never_fail,
         severity=severity,
         trusted_registries=_strings(path, "trustedRegistries", document.get("trustedRegistries") or []),
-        required_labels=tuple(str(name) for name in labels) if isinstance(labels, Mapping) else (),
+        required_labels=_label_schema(path, "label-schema", document.get("label-schema") or {}),
+        strict_labels=_boolean(path, "strict-labels", document.get("strict-labels", False)),
         source=path,
     )
 

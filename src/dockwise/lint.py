@@ -70,7 +70,12 @@ def lint_text_with(
     context_dir: Path | None = None,
 ) -> list[Diagnostic]:
     """`lint_text` with the settings' rule options, then their per-file ignores and severity overrides."""
-    options = RuleOptions(settings.trusted_registries, settings.required_labels, context_dir)
+    options = RuleOptions(
+        trusted_registries=settings.trusted_registries,
+        required_labels=settings.required_labels,
+        strict_labels=settings.strict_labels,
+        context_dir=context_dir,
+    )
     return apply_settings(lint_text(text, path, rules, options), path, settings)
 
 

@@ -131,3 +131,50 @@ def test_bad_config_is_a_clear_error_naming_file_and_key(
     assert f"{root / '.dockwise.toml'}: " in err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_hadolint_label_schema_and_trusted_registries_drive_the_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(
+        tmp_path,
+        {
+            ".hadolint.yaml": "trustedRegistries: [docker.io]\n"
+            "label-schema:\n  maintainer: email\n  org.opencontainers.image.source: url\n",
+            "Dockerfile": "FROM quay.io/acme/base:1.0\nLABEL maintainer=bob\n",
+        },
+    )
+    _, found, _ = run(capsys, "--select", "DL3026,DL3049,DL3058", str(root))
+    assert sorted(code for code, _ in found) == ["DW150", "DW550", "DW551"]
+    (root / "Dockerfile").write_text(
+        "FROM debian:bookworm-slim\n"
+        "LABEL maintainer=bob@example.com org.opencontainers.image.source=https://example.com/app\n",
+        encoding="utf-8",
+    )
+    _, found, _ = run(capsys, "--select", "DL3026,DL3049,DL3058", str(root))
+    assert found == []
+
+
+def test_strict_labels_and_label_types_from_the_dockwise_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(
+        tmp_path,
+        {
+            ".dockwise.toml": 'strict-labels = true\nselect = ["labels-metadata"]\n'
+            '[required-labels]\n"org.opencontainers.image.version" = "semver"\n',
+            "Dockerfile": "FROM scratch\nLABEL org.opencontainers.image.version=v1 vendor=acme\n",
+        },
+    )
+    _, found, _ = run(capsys, str(root))
+    assert sorted(code for code, _ in found) == ["DW551", "DW552"]
+
+
+def test_an_unknown_label_type_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(
+        tmp_path,
+        {".dockwise.toml": '[required-labels]\nversion = "number"\n', "Dockerfile": "FROM scratch\n"},
+    )
+    status, found, err = run(capsys, str(root))
+    assert status == 2 and found == []
+    assert ".dockwise.toml: required-labels.version must be one of text, url" in err

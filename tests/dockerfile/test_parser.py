@@ -250,3 +250,12 @@ def test_instruction_at_line_finds_multi_line_instructions() -> None:
     assert found is not None
     assert found.keyword == "RUN"
     assert dockerfile.instruction_at_line(4) is None
+
+
+def test_locate_finds_text_in_the_arguments_across_continuation_lines() -> None:
+    text = "FROM x\nLABEL a=1 \\\n      b=2\n"
+    label = parse(text).instructions[1]
+    found = label.locate("b")
+    assert text[found.start : found.end] == "b"
+    assert text[found.start - 6 : found.start] == "      "
+    assert label.locate("missing") == label.arguments_range

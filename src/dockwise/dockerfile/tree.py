@@ -177,6 +177,17 @@ class Instruction:
         """The argument text in the source (after keyword and flags), for edits that rewrite it."""
         return self.offsets.range(*self.arguments_span)
 
+    def locate(self, text: str) -> TextRange:
+        """Where `text` first appears in the arguments (a key, a port, a path); the arguments when absent.
+
+        Arguments are values after BuildKit's processing, so a caller passes raw text as written (for
+        ENV/LABEL pairs the raw key, quotes included)."""
+        start, end = self.arguments_span
+        found = self.line.find(text, start, end) if text else -1
+        if found < 0:
+            return self.arguments_range
+        return self.offsets.range(found, found + len(text))
+
     @property
     def parsed_flags(self) -> Flags:
         """`flags` parsed and checked: `--mount` specs, `--from`, `--chown`, `--link` ... (see `flags.py`)."""

@@ -123,7 +123,9 @@ class RuleOptions:
     """The project settings that some rules read (the rest of the settings only filter their output)."""
 
     trusted_registries: tuple[str, ...] = ()
-    required_labels: tuple[str, ...] = ()
+    required_labels: tuple[tuple[str, str], ...] = ()
+    """Label name and value type, as `Settings.required_labels`."""
+    strict_labels: bool = False
     context_dir: Path | None = None
     """The build context (the Dockerfile's directory), for `.dockerignore`; None for standard input."""
 

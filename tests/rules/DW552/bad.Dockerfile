@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+LABEL org.opencontainers.image.sorce="https://github.com/acme/app"

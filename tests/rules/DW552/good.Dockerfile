@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+LABEL org.opencontainers.image.source="https://github.com/acme/app" org.opencontainers.image.licenses=MIT
