@@ -176,5 +176,6 @@ def test_an_unknown_label_type_is_a_config_error(tmp_path: Path, capsys: pytest.
         {".dockwise.toml": '[required-labels]\nversion = "number"\n', "Dockerfile": "FROM scratch\n"},
     )
     status, found, err = run(capsys, str(root))
-    assert status == 2 and found == []
+    assert status == 2
+    assert found == []
     assert ".dockwise.toml: required-labels.version must be one of text, url" in err

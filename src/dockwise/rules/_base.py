@@ -33,6 +33,38 @@ class FixAvailability(StrEnum):
     SOMETIMES = "sometimes"
 
 
+#: A final command that is only an interpreter, shell or build tool marks an image meant to be built upon or
+#: run as a tool (`CMD ["python3"]`, `CMD ["mvn"]`, `ENTRYPOINT ["make"]`), not a service.
+_INTERACTIVE_COMMANDS = frozenset(
+    {
+        "bash", "sh", "ash", "zsh", "python", "python2", "python3", "pypy", "pypy3", "node", "ruby", "irb",
+        "php", "php-fpm", "perl", "jshell", "ghci", "erl", "iex", "julia", "r", "pwsh", "powershell", "cmd",
+        "groovysh", "clojure", "swift", "rustc", "go", "dotnet", "mono", "elixir", "haskell", "ghc", "deno",
+        "mvn", "gradle", "make", "cargo", "gcc", "javac", "ant", "sbt", "lein", "bazel", "cmake",
+    }
+)  # fmt: skip
+
+
+def is_base_image(instructions: list[Instruction]) -> bool:
+    """Whether the image is a base to build upon or a tool: no command of its own, or a bare interpreter,
+    shell or build tool (`CMD ["python3"]`, `CMD ["php", "-a"]`, `ENTRYPOINT ["make"]`)."""
+    commands = [i for i in instructions if i.keyword in ("CMD", "ENTRYPOINT")]
+    if not commands:
+        return True
+    last = commands[-1]
+    if all(i.keyword == "ENTRYPOINT" for i in commands) and last.arguments:
+        # Only a wrapper such as docker-entrypoint.sh: the command itself comes from images built on this.
+        if "entrypoint" in last.arguments[0].lower():
+            return True
+    elif last.keyword != "CMD" or not last.arguments:
+        return False
+    words = last.arguments if last.is_exec_form else tuple(last.arguments[0].split())
+    if not words or any(not word.startswith("-") for word in words[1:]):
+        return False
+    program = words[0].strip().rsplit("/", 1)[-1].lower()
+    return program in _INTERACTIVE_COMMANDS or program.rstrip("0123456789.") in _INTERACTIVE_COMMANDS
+
+
 _REGISTRY: dict[str, type[Rule]] = {}
 
 

@@ -27,7 +27,7 @@ _MANIFEST_INSTALLS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def _installs_dependencies(command: ShellCommand) -> bool:
+def installs_dependencies(command: ShellCommand) -> bool:
     """Whether a command installs what the manifests list (not named packages, not the project itself)."""
     name = command.name or ""
     words = [value for value in command.values() if not value.startswith("-")]
@@ -82,7 +82,7 @@ class BroadCopyBeforeInstall(DockerfileRule):
                     broad = instruction
                 elif broad is not None and instruction.keyword == "RUN":
                     install = next(
-                        (c for c in context.run_commands(instruction) if _installs_dependencies(c)), None
+                        (c for c in context.run_commands(instruction) if installs_dependencies(c)), None
                     )
                     if install is not None:
                         text = " ".join(word.text for word in install.words)

@@ -6,22 +6,11 @@ import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
-from dockwise.dockerfile.tree import Instruction
-from dockwise.rules._base import DockerfileContext, DockerfileRule
+from dockwise.rules._base import DockerfileContext, DockerfileRule, is_base_image
 
 _ROOT_NAMES = frozenset({"root", "0"})
 #: Tools an entrypoint uses to start the service as another user (the official images' `gosu` pattern).
 _PRIVILEGE_DROPPERS = re.compile(r"\b(?:gosu|su-exec|setpriv|runuser|chpst|s6-setuidgid|setuser)\b")
-#: A final CMD that is only an interpreter or shell marks a base image meant to be built upon.
-_INTERACTIVE_COMMANDS = frozenset(
-    {
-        "bash", "sh", "ash", "zsh", "python", "python2", "python3", "pypy", "pypy3", "node", "ruby", "irb",
-        "php", "php-fpm", "perl", "jshell", "ghci", "erl", "iex", "julia", "r", "pwsh", "powershell", "cmd",
-        "groovysh", "clojure", "swift", "rustc", "go", "dotnet", "mono", "elixir", "haskell", "ghc", "deno",
-    }
-)  # fmt: skip
-
-
 def _is_root(user: str) -> bool:
     """`root`, `0`, `root:root`, `0:0` ... (the user part decides)."""
     return user.split(":", 1)[0].strip() in _ROOT_NAMES
@@ -37,25 +26,6 @@ def _is_windows(repository: str) -> bool:
     return repository.startswith(("windows/", "dotnet/framework", "powershell")) or any(
         part in repository for part in ("servercore", "nanoserver")
     )
-
-
-def _is_base_image(instructions: list[Instruction]) -> bool:
-    """Whether the image is a base to build upon: no command of its own, or a bare interpreter or shell
-    (`CMD ["python3"]`, `CMD ["php", "-a"]`)."""
-    commands = [i for i in instructions if i.keyword in ("CMD", "ENTRYPOINT")]
-    if not commands:
-        return True
-    if all(i.keyword == "ENTRYPOINT" for i in commands) and commands[-1].arguments:
-        # Only a wrapper such as docker-entrypoint.sh: the command itself comes from images built on this.
-        return "entrypoint" in commands[-1].arguments[0].lower()
-    last = commands[-1]
-    if last.keyword != "CMD" or not last.arguments:
-        return False
-    words = last.arguments if last.is_exec_form else tuple(last.arguments[0].split())
-    if not words or any(not word.startswith("-") for word in words[1:]):
-        return False
-    program = words[0].strip().rsplit("/", 1)[-1].lower()
-    return program in _INTERACTIVE_COMMANDS or program.rstrip("0123456789.") in _INTERACTIVE_COMMANDS
 
 
 class MissingUser(DockerfileRule):
@@ -107,7 +77,7 @@ class MissingUser(DockerfileRule):
             return
         if any(_PRIVILEGE_DROPPERS.search(instruction.line) for instruction in instructions):
             return  # the entrypoint starts the service as another user (gosu, su-exec ...)
-        if _is_base_image(instructions):
+        if is_base_image(instructions):
             return
         yield context.diagnostic(
             self,
