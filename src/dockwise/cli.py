@@ -7,6 +7,7 @@ a path or file that could not be read (the other files are still checked). No lo
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,12 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
     )
     parser.add_argument("--isolated", action="store_true", help="ignore config files")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text format (auto: on a terminal, unless NO_COLOR is set)",
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     parser.add_argument(
         "--select",
@@ -121,7 +128,12 @@ def _lint(arguments: argparse.Namespace) -> int:
         arguments.exit_zero,
     )
     report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings)
-    sys.stdout.write(reporter(arguments.format)(report))
+    if arguments.format == "text" and _wants_color(arguments.color):
+        from dockwise.report.text import render_color
+
+        sys.stdout.write(render_color(report))
+    else:
+        sys.stdout.write(reporter(arguments.format)(report))
     if arguments.command == "check" and arguments.format == "text":
         from dockwise.report.summary import render as summary
 
@@ -136,6 +148,17 @@ def _lint(arguments: argparse.Namespace) -> int:
     if settings.exit_zero:
         return 0
     return 1 if report.count_at_or_above(settings.fail_on) else 0
+
+
+def _wants_color(choice: str) -> bool:
+    """`--color`, then the NO_COLOR / FORCE_COLOR conventions, then whether stdout is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
 
 
 def _list_rules(output_format: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,25 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
     assert completed.stdout == (
         f"0 findings in 1 file.\n\nSummary:\n  {dockerfile}  clean\nTotal: 1 file checked, clean.\n"
     )
+
+
+def test_text_is_coloured_only_when_asked_or_on_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM node:latest\n", encoding="utf-8")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    main(["lint", "--select", "DW101", str(dockerfile)])
+    plain = capsys.readouterr().out
+    assert "\x1b[" not in plain
+    main(["lint", "--select", "DW101", "--color", "always", str(dockerfile)])
+    coloured = capsys.readouterr().out
+    assert "\x1b[33mDW101\x1b[0m" in coloured, "the code is coloured by its severity (warning: yellow)"
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain, "colour changes nothing but the colour"
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    main(["lint", "--select", "DW101", str(dockerfile)])
+    assert "\x1b[" in capsys.readouterr().out
+    monkeypatch.setenv("NO_COLOR", "1")
+    main(["lint", "--select", "DW101", str(dockerfile)])
+    assert "\x1b[" not in capsys.readouterr().out

@@ -1,34 +1,89 @@
-"""The human format: `path:line:col: CODE [severity] message`, the source line and a caret under it."""
+"""The human format: `path:line:col: CODE [severity] message`, the source line and a caret under it.
+
+Files are separated by a blank line. The plain text is what pipes, files and tests get; on a terminal the
+same lines are coloured through rich (`render_color`), which is imported only then.
+"""
 
 from __future__ import annotations
 
-from dockwise.diagnostics import SourceText
-from dockwise.lint import LintReport
+from collections.abc import Iterator
+
+from dockwise.diagnostics import Diagnostic, Severity, SourceText
+from dockwise.lint import FileResult, LintReport
 from dockwise.report.positions import span_of
+
+Segment = tuple[str, str]
+"""A piece of a line and its rich style ("" for none)."""
+
+_SEVERITY_STYLES = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+    Severity.STYLE: "magenta",
+}
 
 
 def render(report: LintReport) -> str:
-    lines: list[str] = []
+    return "".join("".join(text for text, _ in line) + "\n" for line in _lines(report))
+
+
+def render_color(report: LintReport) -> str:
+    """The same text with ANSI colours, for a terminal."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(force_terminal=True, color_system="standard", width=1_000_000, highlight=False)
+    with console.capture() as captured:
+        for line in _lines(report):
+            console.print(Text.assemble(*line), soft_wrap=True)
+    return captured.get()
+
+
+def _lines(report: LintReport) -> Iterator[list[Segment]]:
+    shown = 0
     for result in report.files:
-        if result.error:
-            lines.append(f"{result.path}: error: {result.error}")
+        if not result.error and not result.diagnostics:
             continue
-        source = SourceText(result.path, result.text) if result.text is not None else None
-        for diagnostic in result.diagnostics:
-            span = span_of(diagnostic, source)
-            where = f"{result.path}:{span.start.line}:{span.start.column}" if span else result.path
-            lines.append(f"{where}: {diagnostic.code} [{diagnostic.severity}] {diagnostic.message}")
-            if span and source is not None:
-                text = source.line_text(span.start.line).lstrip("\ufeff").expandtabs(1)
-                width = 1
-                if span.end.line == span.start.line:
-                    width = max(1, span.end.column - span.start.column)
-                lines.append(f"  {span.start.line:>4} | {text}")
-                lines.append(f"       | {' ' * (span.start.column - 1)}{'^' * width}")
+        if shown:
+            yield []
+        shown += 1
+        yield from _file_lines(result)
     for problem in report.problems:
-        lines.append(f"error: {problem}")
+        yield [("error", "bold red"), (f": {problem}", "")]
     checked = len(report.files)
     found = len(report.diagnostics)
     files_word = "file" if checked == 1 else "files"
-    lines.append(f"{found} finding{'s' if found != 1 else ''} in {checked} {files_word}.")
-    return "\n".join(lines) + "\n"
+    yield [(f"{found} finding{'s' if found != 1 else ''} in {checked} {files_word}.", "bold")]
+
+
+def _file_lines(result: FileResult) -> Iterator[list[Segment]]:
+    if result.error:
+        yield [(result.path, "bold"), (": ", ""), ("error", "bold red"), (f": {result.error}", "")]
+        return
+    source = SourceText(result.path, result.text) if result.text is not None else None
+    for diagnostic in result.diagnostics:
+        yield from _diagnostic_lines(result.path, diagnostic, source)
+
+
+def _diagnostic_lines(
+    path: str, diagnostic: Diagnostic, source: SourceText | None
+) -> Iterator[list[Segment]]:
+    span = span_of(diagnostic, source)
+    where = f"{path}:{span.start.line}:{span.start.column}" if span else path
+    style = _SEVERITY_STYLES[diagnostic.severity]
+    yield [
+        (where, "bold"),
+        (": ", ""),
+        (diagnostic.code, style),
+        (" ", ""),
+        (f"[{diagnostic.severity}]", style),
+        (f" {diagnostic.message}", ""),
+    ]
+    if span is None or source is None:
+        return
+    text = source.line_text(span.start.line).lstrip("\ufeff").expandtabs(1)
+    width = 1
+    if span.end.line == span.start.line:
+        width = max(1, span.end.column - span.start.column)
+    yield [(f"  {span.start.line:>4} | ", "dim"), (text, "")]
+    yield [("       | ", "dim"), (" " * (span.start.column - 1), ""), ("^" * width, style)]

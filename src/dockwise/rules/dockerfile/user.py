@@ -149,7 +149,7 @@ class UserWithoutNumericId(DockerfileRule):
     name = "user-without-numeric-id"
     category = Category.NON_ROOT_USER
     severity = Severity.INFO
-    aliases = ()
+    aliases = ("DL3066",)
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         users = [i for i in context.shipped_instructions() if i.keyword == "USER" and i.arguments]
