@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockwise.dockerfile import Instruction, parse
-from dockwise.dockerfile.shell import commands_of
+from dockwise.dockerfile.shell import commands_of, pipelines_of, set_options
 
 
 def run_of(text: str) -> tuple[str, Instruction]:
@@ -62,3 +62,64 @@ def test_non_ascii_text_keeps_character_offsets() -> None:
     text, run = run_of('RUN echo "héllo wörld" && apk add curl\n')
     apk = commands_of(run)[1]
     assert text[apk.range.start : apk.range.end] == "apk add curl"
+
+
+def test_builtins_with_nodes_of_their_own_are_commands() -> None:
+    _, run = run_of("""RUN export A=1 B="$x" C && unset D; local E='q'\n""")
+    commands = commands_of(run)
+    assert [c.name for c in commands] == ["export", "unset", "local"]
+    assert [w.value for w in commands[0].arguments] == ["A=1", None, "C"]
+    assert commands[2].values() == ["E=q"]
+
+
+def test_braces_after_negation_are_not_command_names() -> None:
+    # tree-sitter-bash parses `! { a | b; }` as a command named `{` and a command `}`.
+    text, run = run_of("""RUN ! { ldd /x.so | grep 'not found'; }\n""")
+    commands = commands_of(run)
+    assert [c.name for c in commands] == ["ldd", "grep"]
+    assert text[commands[0].range.start : commands[0].range.end] == "ldd /x.so"
+
+
+def test_set_options() -> None:
+    assert set_options(["-euxo", "pipefail"]) == {"errexit", "nounset", "xtrace", "pipefail"}
+    assert set_options(["-o", "errexit", "-o", "pipefail"]) == {"errexit", "pipefail"}
+    assert set_options(["+o", "pipefail", "+e"], frozenset({"pipefail", "errexit", "xtrace"})) == {"xtrace"}
+    # a shell's command line: `-c` is no option and its argument ends the scan
+    assert set_options(["-o", "pipefail", "-c", "set -e"]) == {"pipefail"}
+    assert set_options(["--login", "-e", "--", "-u"]) == {"errexit"}
+    assert set_options([None, "-e"]) == frozenset()
+
+
+def test_pipelines_flatten_redirections_and_keep_compound_stages() -> None:
+    text, run = run_of("RUN a | b 2>&1 |& c && (cd src && make) | tee log; d\n")
+    first, second = pipelines_of(run)
+    assert [[c.name for c in stage] for stage in first.stages] == [["a"], ["b"], ["c"]]
+    assert text[first.range.start : first.range.end] == "a | b 2>&1 |& c"
+    assert [[c.name for c in stage] for stage in second.stages] == [["cd", "make"], ["tee"]]
+    _, exec_form = run_of('RUN ["sh", "-c", "a | b"]\n')
+    assert pipelines_of(exec_form) == ()
+
+
+def test_pipefail_from_set_follows_the_script_order_and_scopes() -> None:
+    _, run = run_of(
+        "RUN a | b; set -euo pipefail; c | d; (set +o pipefail; e | f); g | h; set +o pipefail; i | j\n"
+    )
+    assert [p.pipefail for p in pipelines_of(run)] == [False, True, False, True, False]
+    assert pipelines_of(run)[1].options == {"errexit", "nounset", "pipefail"}
+    _, substitution = run_of('RUN x="$(set -o pipefail)"; a | b\n')
+    assert not pipelines_of(substitution)[0].pipefail
+
+
+def test_pipefail_from_the_shell_a_script_starts_with() -> None:
+    _, run = run_of("RUN a | b\n")
+    assert pipelines_of(run, ("/bin/bash", "-o", "pipefail", "-c"))[0].pipefail
+    assert not pipelines_of(run)[0].pipefail
+    _, heredoc = run_of("RUN <<EOF\na | b\nEOF\n")
+    assert pipelines_of(heredoc, ("/bin/bash", "-eo", "pipefail", "-c"))[0].pipefail
+    _, fed = run_of("RUN bash -o pipefail <<EOF\na | b\nEOF\n")
+    assert pipelines_of(fed)[0].pipefail
+    _, shebang = run_of("RUN <<EOF\n#!/bin/bash -eo pipefail\na | b\nEOF\n")
+    assert pipelines_of(shebang)[0].pipefail
+    # a heredoc fed to a new shell does not inherit the SHELL's options
+    _, new_shell = run_of("RUN sh <<EOF\na | b\nEOF\n")
+    assert not pipelines_of(new_shell, ("/bin/bash", "-o", "pipefail", "-c"))[0].pipefail

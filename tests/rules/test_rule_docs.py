@@ -20,6 +20,6 @@ def test_rule_docs_are_fresh() -> None:
 
 def test_every_rule_page_has_the_documented_sections() -> None:
     for name, content in rendered_docs(all_rules()).items():
-        if name != "README.md":
+        if name not in ("README.md", "coverage.md"):
             for section in ("## Why is this bad?", "## Example", "## Use instead", "| corresponds to |"):
                 assert section in content, f"{name} lacks {section}"

@@ -4,12 +4,16 @@ Rules about package managers, `cd`, `sudo` or `curl | sh` need to know which com
 arguments, through `&&`, `;`, pipes, subshells, quoting and heredoc bodies. Regular expressions over the
 raw text get that wrong (a `--no-cache` inside a quoted string, an `apt-get` in a comment); tree-sitter-bash
 is a maintained grammar with Python wheels, so dockwise parses instead.
+
+Besides the simple commands, the parse keeps the pipelines (`curl ... | sh`, `wget -O- ... | tar x`) with
+the shell options in effect where each one runs (`set -o pipefail`, a SHELL with `-o pipefail`), which
+rules about silently failing pipes and piped scripts need.
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -21,7 +25,17 @@ if TYPE_CHECKING:
 
 #: Shells whose language tree-sitter-bash reads (a SHELL of powershell or cmd is not analysed).
 POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
-_STATIC_NODES = frozenset({"word", "number"})
+_STATIC_NODES = frozenset({"word", "number", "variable_name"})
+#: `make`, and the builtins tree-sitter-bash gives nodes of their own: `export A=1`, `local B`, `unset C`.
+_COMMAND_NODES = frozenset({"command", "declaration_command", "unset_command"})
+#: Nodes whose commands run in a child shell: a `set` inside them does not change the script's options.
+_CHILD_SHELLS = frozenset({"subshell", "command_substitution", "process_substitution"})
+#: The one-letter options of `set` (and of a shell's command line), by the long name `set -o` uses.
+_SHORT_OPTIONS = {
+    "a": "allexport", "b": "notify", "e": "errexit", "f": "noglob", "h": "hashall", "m": "monitor",
+    "n": "noexec", "u": "nounset", "v": "verbose", "x": "xtrace", "B": "braceexpand", "C": "noclobber",
+    "E": "errtrace", "H": "histexpand", "P": "physical", "T": "functrace",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +71,79 @@ class ShellCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class ShellPipeline:
+    """Commands joined by `|` or `|&`, each stage reading what the previous one writes.
+
+    Only the last stage's exit status counts unless the `pipefail` option is on, so the pipeline keeps
+    the options in effect where it runs: those the shell was started with (the SHELL instruction, a
+    heredoc's shebang or `bash -o pipefail <<EOF`) and those of the `set` commands before it in the same
+    script. A `set` inside a subshell, a substitution or another pipeline does not count.
+    """
+
+    stages: tuple[tuple[ShellCommand, ...], ...]
+    """The simple commands of each stage: one for `curl -fsSL $URL`, two for `(cd src && make)`."""
+    range: TextRange
+    options: frozenset[str]
+    """Long option names (`errexit`, `pipefail` ...), as `set -o` lists them."""
+
+    @property
+    def pipefail(self) -> bool:
+        return "pipefail" in self.options
+
+
+def set_options(arguments: Iterable[str | None], options: frozenset[str] = frozenset()) -> frozenset[str]:
+    """`options` after `set ARGUMENTS`, or the options of a shell started with ARGUMENTS.
+
+    `-e` or `-o errexit` turns an option on and `+e` or `+o errexit` off; letters combine (`-euxo
+    pipefail`). The scan stops at the first operand (a script, `-c`'s command), at `-` or `--`, and at a
+    dynamic word (None). Letters that are not options (`-c`, `-l`) and long flags (`--login`) are skipped.
+    """
+    enabled = set(options)
+    words = iter(arguments)
+    for word in words:
+        if word is None or len(word) < 2 or word[0] not in "-+" or word == "--":
+            break
+        if word.startswith("--"):
+            continue
+        change = enabled.add if word[0] == "-" else enabled.discard
+        for letter in word[1:]:
+            name = next(words, None) if letter == "o" else _SHORT_OPTIONS.get(letter)
+            if name:
+                change(name)
+    return frozenset(enabled)
+
+
+@dataclass(frozen=True, slots=True)
 class _ParsedCommand:
     """A command found in a script, with offsets into that script's text."""
 
     words: tuple[tuple[str, str | None, int, int], ...]
     start: int
     end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedPipeline:
+    """A pipeline found in a script: each stage as indexes into the script's commands."""
+
+    stages: tuple[tuple[int, ...], ...]
+    start: int
+    end: int
+    options: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedScript:
+    commands: tuple[_ParsedCommand, ...]
+    pipelines: tuple[_ParsedPipeline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Script:
+    """What one script (the RUN line or a heredoc body) runs, located in the Dockerfile."""
+
+    commands: tuple[ShellCommand, ...]
+    pipelines: tuple[ShellPipeline, ...]
 
 
 def commands_of(
@@ -72,36 +153,55 @@ def commands_of(
 
     Exec-form RUN is one command of static words. With a non-POSIX `shell` nothing is analysed.
     """
+    return tuple(command for script in _scripts(instruction, shell) for command in script.commands)
+
+
+def pipelines_of(
+    instruction: Instruction, shell: tuple[str, ...] = ("/bin/sh", "-c")
+) -> tuple[ShellPipeline, ...]:
+    """The pipelines a RUN runs, in order, like `commands_of` (an exec-form RUN has none)."""
+    return tuple(pipeline for script in _scripts(instruction, shell) for pipeline in script.pipelines)
+
+
+def _scripts(instruction: Instruction, shell: tuple[str, ...]) -> list[_Script]:
+    """The RUN line and the heredoc bodies that run as scripts, parsed and located in the source."""
     if instruction.keyword != "RUN" or not instruction.arguments:
-        return ()
+        return []
     if instruction.is_exec_form:
         span = instruction.arguments_range
         words = tuple(ShellWord(argument, argument, span) for argument in instruction.arguments)
-        return (ShellCommand(words, span),)
+        return [_Script((ShellCommand(words, span),), ())]
     if not shell or posixpath.basename(shell[0]).removesuffix(".exe") not in POSIX_SHELLS:
-        return ()
+        return []
     offsets = instruction.offsets
     base = instruction.arguments_span[0]
-    found = [
-        _located(parsed, lambda start, end: offsets.range(base + start, base + end))
-        for parsed in _parse(instruction.arguments[0])
-    ]
+    line = _locate(
+        _parse(instruction.arguments[0], set_options(shell[1:])),
+        lambda start, end: offsets.range(base + start, base + end),
+    )
     # `RUN <<EOF` (or `RUN bash <<EOF`) runs the body as a script; `RUN cat <<EOF >/etc/x` writes data.
-    if any(command.name not in POSIX_SHELLS for command in found):
-        return tuple(found)
+    if any(command.name not in POSIX_SHELLS for command in line.commands):
+        return [line]
+    scripts = [line]
     for heredoc in instruction.heredocs:
         body = heredoc.effective_content
         if not _runs_as_shell(body):
             continue
+        if body.startswith("#!"):
+            options = set_options(body[2:].split("\n", 1)[0].split()[1:])
+        elif line.commands:
+            options = set_options(word.value for word in line.commands[0].arguments)
+        else:
+            options = set_options(shell[1:])
         start = heredoc.body_range.start
         if heredoc.strip_tabs:
             # With `<<-` leading tabs are removed, so body offsets no longer match the source: report
             # such commands at the whole body.
             whole = heredoc.body_range
-            found.extend(_located(parsed, lambda _s, _e, w=whole: w) for parsed in _parse(body))
+            scripts.append(_locate(_parse(body, options), lambda _s, _e, w=whole: w))
         else:
-            found.extend(_located(p, lambda s, e, b=start: TextRange(b + s, b + e)) for p in _parse(body))
-    return tuple(found)
+            scripts.append(_locate(_parse(body, options), lambda s, e, b=start: TextRange(b + s, b + e)))
+    return scripts
 
 
 def _runs_as_shell(body: str) -> bool:
@@ -117,19 +217,35 @@ def _runs_as_shell(body: str) -> bool:
     return program in POSIX_SHELLS
 
 
-def _located(parsed: _ParsedCommand, to_range: Any) -> ShellCommand:
-    words = tuple(ShellWord(text, value, to_range(start, end)) for text, value, start, end in parsed.words)
-    return ShellCommand(words, to_range(parsed.start, parsed.end))
+def _locate(parsed: _ParsedScript, to_range: Any) -> _Script:
+    commands = tuple(
+        ShellCommand(
+            tuple(ShellWord(text, value, to_range(start, end)) for text, value, start, end in command.words),
+            to_range(command.start, command.end),
+        )
+        for command in parsed.commands
+    )
+    pipelines = tuple(
+        ShellPipeline(
+            tuple(tuple(commands[index] for index in stage) for stage in pipeline.stages),
+            to_range(pipeline.start, pipeline.end),
+            pipeline.options,
+        )
+        for pipeline in parsed.pipelines
+    )
+    return _Script(commands, pipelines)
 
 
 @lru_cache(maxsize=4096)
-def _parse(script: str) -> tuple[_ParsedCommand, ...]:
-    """Every simple command of a script, with character offsets (cached: corpora repeat scripts)."""
+def _parse(script: str, options: frozenset[str] = frozenset()) -> _ParsedScript:
+    """Every simple command and pipeline of a script, with character offsets (cached: corpora repeat
+    scripts); `options` are those the shell starts with."""
     data = script.encode("utf-8", "surrogatepass")
     tree = _parser().parse(data)
     # tree-sitter counts bytes; rules and ranges count characters.
-    to_char = _byte_to_char(script, data)
-    return tuple(_commands(tree.root_node, data, to_char))
+    walker = _Walker(data, _byte_to_char(script, data), options)
+    walker.walk(tree.root_node)
+    return _ParsedScript(tuple(walker.commands), tuple(walker.pipelines))
 
 
 def _byte_to_char(script: str, data: bytes) -> Any:
@@ -146,21 +262,80 @@ def _byte_to_char(script: str, data: bytes) -> Any:
     return table.__getitem__
 
 
-def _commands(node: Any, data: bytes, to_char: Any) -> Iterator[_ParsedCommand]:
-    if node.type == "command":
-        words = []
+class _Walker:
+    """Collects commands and pipelines in source order, following `set` to know the options in effect."""
+
+    def __init__(self, data: bytes, to_char: Any, options: frozenset[str]) -> None:
+        self.data = data
+        self.to_char = to_char
+        self.options = options
+        self.commands: list[_ParsedCommand] = []
+        self.pipelines: list[_ParsedPipeline] = []
+
+    def walk(self, node: Any) -> None:
+        if node.type == "pipeline":
+            self.pipeline(node)
+            return
+        if node.type in _COMMAND_NODES:
+            self.command(node)
+        saved = self.options
         for child in node.children:
-            if child.type == "variable_assignment" or child.type.startswith("file_redirect"):
+            self.walk(child)
+        if node.type in _CHILD_SHELLS:
+            self.options = saved
+
+    def command(self, node: Any) -> None:
+        words = []
+        for index, child in enumerate(node.children):
+            if child.type.startswith("file_redirect"):
                 continue
+            if child.type == "variable_assignment" and node.type == "command":
+                continue  # `FOO=1 make`: the environment of make, not a word
             target = child.children[0] if child.type == "command_name" and child.children else child
-            text = data[target.start_byte : target.end_byte].decode("utf-8", "surrogatepass")
-            words.append(
-                (text, _static_value(target, data), to_char(target.start_byte), to_char(target.end_byte))
-            )
-        if words:
-            yield _ParsedCommand(tuple(words), to_char(node.start_byte), to_char(node.end_byte))
-    for child in node.children:
-        yield from _commands(child, data, to_char)
+            text = self.data[target.start_byte : target.end_byte].decode("utf-8", "surrogatepass")
+            # The keyword of `export A=1` or `unset B` is a token of its own type, not a word.
+            value = text if index == 0 and node.type != "command" else _static_value(target, self.data)
+            words.append((text, value, self.to_char(target.start_byte), self.to_char(target.end_byte)))
+        start = self.to_char(node.start_byte)
+        # tree-sitter-bash reads `! { a | b; }` as a command named `{` piped to b, then a command `}`.
+        if words and words[0][1] == "{":
+            words = words[1:]
+            start = words[0][2] if words else start
+        if words and words[0][1] != "}":
+            self.commands.append(_ParsedCommand(tuple(words), start, self.to_char(node.end_byte)))
+            if words[0][1] == "set":
+                self.options = set_options((value for _, value, _, _ in words[1:]), self.options)
+
+    def pipeline(self, node: Any) -> None:
+        """A pipeline's stages each run in a child shell; tree-sitter nests `a | b 2>&1 | c` as a pipeline
+        inside a redirected statement inside a pipeline, which is one pipeline of three stages."""
+        saved = self.options
+        stages: list[tuple[int, ...]] = []
+        for stage in _stages(node):
+            first = len(self.commands)
+            for part in stage:
+                self.walk(part)
+                self.options = saved
+            stages.append(tuple(range(first, len(self.commands))))
+        start, end = self.to_char(node.start_byte), self.to_char(node.end_byte)
+        self.pipelines.append(_ParsedPipeline(tuple(stages), start, end, saved))
+
+
+def _stages(pipeline: Any) -> list[list[Any]]:
+    """The nodes of each stage of a pipeline, nested pipelines flattened (their redirections stay with
+    the stage they follow)."""
+    stages: list[list[Any]] = []
+    for child in pipeline.children:
+        if child.type in ("|", "|&"):
+            continue
+        body = child.children[0] if child.type == "redirected_statement" and child.children else None
+        if body is not None and body.type == "pipeline":
+            inner = _stages(body)
+            inner[-1].extend(child.children[1:])
+            stages.extend(inner)
+        else:
+            stages.append([child])
+    return stages
 
 
 def _static_value(node: Any, data: bytes) -> str | None:
@@ -174,8 +349,8 @@ def _static_value(node: Any, data: bytes) -> str | None:
         if any(child.type not in ('"', "string_content") for child in node.children):
             return None
         return text[1:-1].replace('\\"', '"').replace("\\\\", "\\").replace("\\$", "$")
-    if node.type == "concatenation":
-        parts = [_static_value(child, data) for child in node.children]
+    if node.type in ("concatenation", "variable_assignment"):
+        parts = [child.type if child.type == "=" else _static_value(child, data) for child in node.children]
         return None if any(part is None for part in parts) else "".join(p for p in parts if p is not None)
     return None
 

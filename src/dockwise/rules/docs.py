@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dockwise.rules._base import Rule
+from dockwise.rules.coverage import render_coverage
 
 
 def render_rule(rule: type[Rule]) -> str:
@@ -58,6 +59,7 @@ def rendered_docs(rules: list[type[Rule]]) -> dict[str, str]:
     """File name → content for the whole `docs/rules/` folder."""
     files = {f"{rule.code}.md": render_rule(rule) for rule in rules}
     files["README.md"] = render_index(rules)
+    files["coverage.md"] = render_coverage(rules)
     return files
 
 

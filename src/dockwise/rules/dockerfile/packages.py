@@ -1,35 +1,88 @@
-"""Rules of the `package-manager-hygiene` category: apt, apk and pip used so images stay small and builds
-non-interactive. The commands are read with a shell parser (`dockwise.dockerfile.shell`)."""
+"""Rules of the `package-manager-hygiene` category: package managers used so images stay small and builds
+non-interactive, and the command-line reading the pinning and rpm rules share. The commands are read with
+a shell parser (`dockwise.dockerfile.shell`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
+from typing import ClassVar
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
-from dockwise.dockerfile.shell import ShellCommand
+from dockwise.dockerfile.shell import ShellCommand, ShellWord
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule
 
 _APT = frozenset({"apt-get", "apt"})
 _PIP = re.compile(r"pip[0-9.]*")
 _PYTHON = re.compile(r"python[0-9.]*")
-_OPTIONS_WITH_VALUE = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
+APT_OPTIONS_WITH_VALUE = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
 
 
-def _subcommand(command: ShellCommand) -> str | None:
-    """The first argument that is not an option (`install` in `apt-get -y install curl`)."""
+def operands(words: Sequence[ShellWord], options_with_value: Collection[str] = ()) -> list[ShellWord]:
+    """The words that are not options, skipping the value of each option in `options_with_value`
+    (`bookworm` in `apt-get install -t bookworm curl`); every word after `--` is an operand.
+
+    Dynamic words (`$PACKAGES`, whose value is None) are operands too: callers decide what they mean.
+    """
+    result: list[ShellWord] = []
     skip = False
-    for value in command.values():
+    for index, word in enumerate(words):
+        value = word.value
         if skip:
             skip = False
-            continue
-        if value in _OPTIONS_WITH_VALUE:
-            skip = True
-            continue
-        if not value.startswith("-"):
-            return value
+        elif value == "--":
+            result.extend(words[index + 1 :])
+            break
+        elif value is not None and value.startswith("-") and value != "-":
+            skip = value in options_with_value
+        else:
+            result.append(word)
+    return result
+
+
+def subcommand(
+    command: ShellCommand, options_with_value: Collection[str] = APT_OPTIONS_WITH_VALUE
+) -> str | None:
+    """The first static operand (`install` in `apt-get -y install curl`, also after `$APT_OPTS`)."""
+    return next((w.value for w in operands(command.arguments, options_with_value) if w.value), None)
+
+
+def arguments_after(
+    command: ShellCommand, subcommands: Collection[str], options_with_value: Collection[str]
+) -> list[ShellWord]:
+    """The operands after the subcommand when it is one of `subcommands` (`curl` and `git` in
+    `apk add --no-cache curl git`); empty for other subcommands."""
+    words = operands(command.arguments, options_with_value)
+    for index, word in enumerate(words):
+        if word.value is not None:
+            return words[index + 1 :] if word.value in subcommands else []
+    return []
+
+
+def option_value(command: ShellCommand, names: Collection[str]) -> str | None:
+    """The value given to one of the options `names` (`--type=pattern` or `-t pattern`), None if absent
+    or dynamic."""
+    words = command.arguments
+    for index, word in enumerate(words):
+        name, equals, attached = (word.value or "").partition("=")
+        if name in names:
+            if equals:
+                return attached
+            return words[index + 1].value if index + 1 < len(words) else None
     return None
+
+
+def has_option(command: ShellCommand, long: Collection[str] = (), short: str = "") -> bool:
+    """Whether the command has one of the `long` options (also as `--name=value`) or one of the `short`
+    letters, alone or in a cluster (`-y`, `-qy`)."""
+    for value in command.values():
+        if value.startswith("--"):
+            if value.split("=", 1)[0] in long:
+                return True
+        elif value.startswith("-") and "=" not in value and any(letter in value[1:] for letter in short):
+            return True
+    return False
 
 
 def _short_flags(command: ShellCommand) -> str:
@@ -43,14 +96,28 @@ def _removes_apt_lists(command: ShellCommand) -> bool:
     """`rm -rf /var/lib/apt/lists/*`, or `apt-get dist-clean` (apt 2.7+, Debian trixie): the same."""
     if command.name == "rm":
         return any(value.startswith("/var/lib/apt/lists") for value in command.values())
-    return command.name in _APT and _subcommand(command) == "dist-clean"
+    return command.name in _APT and subcommand(command) == "dist-clean"
 
 
-def _mount_targets(instruction: Instruction) -> list[str]:
-    return [mount.target or "" for mount in instruction.mounts if mount.type == "cache"]
+def cache_mount_targets(instruction: Instruction) -> list[str]:
+    """Where the RUN mounts a cache or a tmpfs: what is written there never reaches the layer."""
+    return [mount.target or "" for mount in instruction.mounts if mount.type in ("cache", "tmpfs")]
 
 
-def _runs(context: DockerfileContext, *, shipped_only: bool) -> Iterator[tuple[Instruction, ShellCommand]]:
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)")
+
+
+def environment(context: DockerfileContext, run: Instruction, command: ShellCommand) -> dict[str, str]:
+    """The ARG and ENV values a command sees, with its own `NAME=value` prefixes (`UV_NO_CACHE=1 uv sync`)."""
+    variables = context.dockerfile.build.variables_before(run)
+    if command.words and command.range.start < command.words[0].range.start:
+        prefix = context.dockerfile.text[command.range.start : command.words[0].range.start]
+        variables.update((name, value.strip("'\"")) for name, value in _ASSIGNMENT.findall(prefix))
+    return variables
+
+
+def runs(context: DockerfileContext, *, shipped_only: bool) -> Iterator[tuple[Instruction, ShellCommand]]:
+    """Every command of every RUN, with its instruction; only the shipped stages' with `shipped_only`."""
     instructions = context.shipped_instructions() if shipped_only else context.dockerfile.instructions
     for instruction in instructions:
         if instruction.keyword == "RUN":
@@ -61,8 +128,8 @@ def _runs(context: DockerfileContext, *, shipped_only: bool) -> Iterator[tuple[I
 def _apt_installs(
     context: DockerfileContext, *, shipped_only: bool
 ) -> Iterator[tuple[Instruction, ShellCommand]]:
-    for instruction, command in _runs(context, shipped_only=shipped_only):
-        if command.name in _APT and _subcommand(command) == "install":
+    for instruction, command in runs(context, shipped_only=shipped_only):
+        if command.name in _APT and subcommand(command) == "install":
             yield instruction, command
 
 
@@ -172,7 +239,7 @@ class AptListsNotRemoved(DockerfileRule):
         for instruction, command in _apt_installs(context, shipped_only=True):
             if instruction.index in reported:
                 continue
-            if any(target.startswith("/var/lib/apt") for target in _mount_targets(instruction)):
+            if any(target.startswith("/var/lib/apt") for target in cache_mount_targets(instruction)):
                 continue
             removes = any(_removes_apt_lists(other) for other in context.run_commands(instruction))
             if not removes:
@@ -210,14 +277,14 @@ class ApkAddWithCache(DockerfileRule):
     aliases = ("DL3019",)
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
-        for instruction, command in _runs(context, shipped_only=True):
-            if command.name != "apk" or _subcommand(command) != "add":
+        for instruction, command in runs(context, shipped_only=True):
+            if command.name != "apk" or subcommand(command) != "add":
                 continue
             if {"--no-cache", "--no-network"} & set(command.values()):
                 continue  # --no-network installs from an index fetched earlier: no cache is written
             if any(
                 target.startswith(("/var/cache/apk", "/etc/apk/cache"))
-                for target in _mount_targets(instruction)
+                for target in cache_mount_targets(instruction)
             ):
                 continue
             cleans = any(
@@ -257,20 +324,725 @@ class PipInstallWithCache(DockerfileRule):
     aliases = ("DL3042",)
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
-        for instruction, command in _runs(context, shipped_only=True):
-            if not _is_pip_install(command) or "--no-cache-dir" in command.values():
+        for instruction, command in runs(context, shipped_only=True):
+            if (
+                command.name == "uv"
+                or pip_install_arguments(command) is None
+                or "--no-cache-dir" in command.values()
+            ):
                 continue
-            if any(".cache/pip" in target for target in _mount_targets(instruction)):
+            if any(".cache/pip" in target for target in cache_mount_targets(instruction)):
                 continue
-            if context.dockerfile.build.variables_before(instruction).get("PIP_NO_CACHE_DIR"):
+            if environment(context, instruction, command).get("PIP_NO_CACHE_DIR"):
                 continue  # pip has long read any non-empty PIP_NO_CACHE_DIR (even "0") as "no cache"
             yield context.diagnostic(self, command.range, "pip install keeps its download cache in the layer")
 
 
-def _is_pip_install(command: ShellCommand) -> bool:
-    """`pip install`, `pip3.12 install`, `python3 -m pip install`."""
+PIP_OPTIONS_WITH_VALUE = frozenset(
+    {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target", "-i", "--index-url",
+     "--extra-index-url", "-f", "--find-links", "--src", "-C", "--config-settings", "--prefix", "--root",
+     "--platform", "--python-version", "--implementation", "--abi", "--upgrade-strategy", "--progress-bar",
+     "--no-binary", "--only-binary", "--global-option", "--install-option", "--report", "--group",
+     "--root-user-action", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host",
+     "--cert", "--client-cert", "--cache-dir", "--python", "--keyring-provider", "--use-feature",
+     "--use-deprecated", "--build-constraint", "-p"}
+)  # fmt: skip
+
+
+def pip_install_arguments(command: ShellCommand) -> list[ShellWord] | None:
+    """The operands of `pip install`, `pip3.12 install`, `python3 -m pip install` or `uv pip install`
+    (the requirement specifiers); None when the command is no pip install."""
     name = command.name or ""
-    values = command.values()
+    values = [word.value for word in command.arguments]
     if _PIP.fullmatch(name):
-        return values[:1] == ["install"]
-    return bool(_PYTHON.fullmatch(name)) and values[:3] == ["-m", "pip", "install"]
+        words = command.arguments
+    elif _PYTHON.fullmatch(name) and values[:2] == ["-m", "pip"]:
+        words = command.arguments[2:]
+    elif name == "uv" and values[:1] == ["pip"]:
+        words = command.arguments[1:]
+    else:
+        return None
+    program = ShellCommand(command.words[:1] + words, command.range)
+    if subcommand(program, PIP_OPTIONS_WITH_VALUE) != "install":
+        return None
+    return arguments_after(program, ("install",), PIP_OPTIONS_WITH_VALUE)
+
+
+class CacheLeftInLayer(DockerfileRule):
+    """Shared check of the rules about a package manager's cache saved in the shipped image.
+
+    A RUN of the shipped stages that fills the cache is reported unless the same RUN, after it, cleans
+    the cache (the manager's own clean command or an `rm` of the cache directory or a parent), or the
+    cache directory is a cache or tmpfs mount, or the manager is told not to keep a cache. Builder stages
+    are free: their caches never ship.
+    """
+
+    abstract = True
+    category = Category.PACKAGE_MANAGER_HYGIENE
+    severity = Severity.WARNING
+    cache_paths: ClassVar[tuple[str, ...]]
+    """Where the cache lives, as paths or path fragments (`/var/cache/yum`, `.npm`)."""
+    cache_variables: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Variables that move the cache, each with where the cache is below its value: ("GOPATH", "/pkg/mod").
+    A RUN that assigns one itself (`export GOCACHE=…`) is not reported: where the cache went is unknown."""
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        raise NotImplementedError
+
+    def cleans(self, command: ShellCommand) -> bool:
+        """Whether the command is the manager's own way to empty its cache."""
+        raise NotImplementedError
+
+    def keeps_no_cache(self, context: DockerfileContext, run: Instruction, command: ShellCommand) -> bool:
+        """Whether options or variables tell the manager not to write the cache (`--no-cache`)."""
+        return False
+
+    def cache_directories(self, variables: dict[str, str]) -> tuple[str, ...]:
+        """The cache paths: the defaults, where the ARG/ENV `variables` move the cache, and the variables as
+        written (`$CARGO_HOME/registry`, for `rm -rf "$CARGO_HOME/registry"` when the base image sets it)."""
+        moved = tuple(
+            variables[name].rstrip("/") + below for name, below in self.cache_variables if variables.get(name)
+        )
+        written = tuple(
+            f"{reference}{below}"
+            for name, below in self.cache_variables
+            for reference in (f"${name}", f"${{{name}}}")
+        )
+        return self.cache_paths + moved + written
+
+    def message(self, command: ShellCommand) -> str:
+        raise NotImplementedError
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for run in context.shipped_instructions():
+            commands = context.run_commands(run)
+            fillers = [
+                index
+                for index, command in enumerate(commands)
+                if self.fills_cache(command) and not self.keeps_no_cache(context, run, command)
+            ]
+            if not fillers:
+                continue
+            last = commands[fillers[-1]]
+            if self.cache_variables and re.search(
+                rf"(?<![\w$])(?:{'|'.join(name for name, _ in self.cache_variables)})=", _text(context, run)
+            ):
+                continue
+            paths = self.cache_directories(environment(context, run, last))
+            if any(_covers(target, path) for target in cache_mount_targets(run) for path in paths):
+                continue
+            if any(self.cleans(c) or _removes(c, paths) for c in commands[fillers[-1] + 1 :]):
+                continue
+            yield context.diagnostic(self, last.range, self.message(last))
+
+
+def _text(context: DockerfileContext, instruction: Instruction) -> str:
+    """The instruction as written, heredoc bodies included."""
+    return context.dockerfile.text[instruction.source_range.start : instruction.source_range.end]
+
+
+def _covers(text: str, path: str) -> bool:
+    """Whether a removed or mounted path `text` is the cache `path`, inside it, or a parent of it.
+
+    A `path` without a leading `/` is a fragment found anywhere (`.npm` in `/home/node/.npm`), whole
+    segments only (`.npmrc` is not `.npm`). `~` and `$HOME` are read as root's home.
+    """
+    text = text.strip("'\"")
+    for prefix in ("~", "$HOME", "${HOME}"):
+        if text == prefix or text.startswith(prefix + "/"):
+            text = "/root" + text[len(prefix) :]
+    text = text.removesuffix("/*").rstrip("/")
+    if not text or text.startswith("-"):
+        return False
+    if path.startswith("/"):
+        return text == path or text.startswith(path + "/") or path.startswith(text + "/")
+    segments = path.split("/")
+    padded = f"/{text}/"
+    if f"/{path}/" in padded:
+        return True
+    return any(f"/{text}".endswith("/" + "/".join(segments[:k])) for k in range(1, len(segments)))
+
+
+def _removes(command: ShellCommand, paths: Sequence[str]) -> bool:
+    """`rm -rf` of a cache directory, of something in it, or of a parent (`rm -rf /var/cache/*`)."""
+    return command.name == "rm" and any(_covers(w.text, p) for w in command.arguments for p in paths)
+
+
+#: apt subcommands and what a script runs instead.
+_APT_GET_EQUIVALENTS = {
+    "full-upgrade": "apt-get dist-upgrade",
+    "search": "apt-cache search",
+    "show": "apt-cache show",
+    "policy": "apt-cache policy",
+    "depends": "apt-cache depends",
+    "rdepends": "apt-cache rdepends",
+    "list": "dpkg-query --list",
+}
+
+
+class AptInScript(DockerfileRule):
+    """`apt` used in a RUN instead of `apt-get`.
+
+    ## Why is this bad?
+    `apt` is the command line for people at a terminal: its output, progress bars and defaults may change
+    between releases, and it warns "apt does not have a stable CLI interface. Use with caution in
+    scripts." `apt-get` and `apt-cache` keep a stable interface for scripts such as a Dockerfile.
+
+    ## Example
+    ```dockerfile
+    RUN apt update && apt install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+    ```
+    """
+
+    code = "DW207"
+    name = "apt-in-script"
+    category = Category.PACKAGE_MANAGER_HYGIENE
+    severity = Severity.WARNING
+    aliases = ("DL3027",)
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for _, command in runs(context, shipped_only=False):
+            if command.name != "apt":
+                continue
+            action = subcommand(command)
+            if action is None:
+                continue  # `apt --version`
+            instead = _APT_GET_EQUIVALENTS.get(action, f"apt-get {action}")
+            yield context.diagnostic(
+                self,
+                command.words[0].range,
+                f"apt {action}: apt's command line is not stable for scripts, use {instead}",
+            )
+
+
+#: wget options that keep it from printing a progress line per downloaded chunk.
+_WGET_QUIET_LONG = (
+    "--quiet",
+    "--no-verbose",
+    "--progress",
+    "--output-file",
+    "--append-output",
+)
+
+
+class WgetWithoutProgressLimit(DockerfileRule):
+    """`wget` without an option that limits its progress output (opt-in).
+
+    Satisfied by `-q`, `-nv`, `--progress=…`, or a log file (`-o`, `-a`).
+
+    ## Why is this bad?
+    Without a terminal, GNU wget prints a line of dots for every few kilobytes it downloads: a large
+    download fills the build log with thousands of lines and hides the lines that matter. It is log noise,
+    not an image problem, so this rule is off unless selected.
+
+    ## Example
+    ```dockerfile
+    RUN wget https://example.com/tool.tar.gz
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN wget --progress=dot:giga https://example.com/tool.tar.gz
+    ```
+    """
+
+    code = "DW230"
+    name = "wget-without-progress-limit"
+    category = Category.PACKAGE_MANAGER_HYGIENE
+    severity = Severity.INFO
+    aliases = ("DL3047",)
+    default_enabled = False
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for _, command in runs(context, shipped_only=False):
+            if command.name != "wget" or "-nv" in command.values():
+                continue
+            if has_option(command, _WGET_QUIET_LONG, "qoa"):
+                continue
+            yield context.diagnostic(
+                self,
+                command.words[0].range,
+                "wget prints a progress line per chunk: add -nv or --progress=dot:giga",
+            )
+
+
+class WgetAndCurl(DockerfileRule):
+    """Both `wget` and `curl` used in the shipped image (opt-in).
+
+    Reported at the first use of the second tool. Builder stages are free: their tools do not ship.
+
+    ## Why is this bad?
+    Two download tools do one job: each one installed is more megabytes and more CVEs to patch. Use the
+    one the base image already has (curl on Debian-based images, busybox wget on Alpine).
+
+    ## Example
+    ```dockerfile
+    RUN wget -q -O /tmp/a.tar.gz https://example.com/a.tar.gz
+    RUN curl -fsSL -o /tmp/b.tar.gz https://example.com/b.tar.gz
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN curl -fsSL -o /tmp/a.tar.gz https://example.com/a.tar.gz
+    RUN curl -fsSL -o /tmp/b.tar.gz https://example.com/b.tar.gz
+    ```
+    """
+
+    code = "DW231"
+    name = "wget-and-curl"
+    category = Category.PACKAGE_MANAGER_HYGIENE
+    severity = Severity.INFO
+    aliases = ("DL4001",)
+    default_enabled = False
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        first: dict[str, ShellCommand] = {}
+        for _, command in runs(context, shipped_only=True):
+            if command.name in ("wget", "curl") and command.name not in first:
+                first[command.name] = command
+                other = "curl" if command.name == "wget" else "wget"
+                if other in first:
+                    line = context.dockerfile.position(first[other].range.start).line
+                    yield context.diagnostic(
+                        self,
+                        command.words[0].range,
+                        f"{command.name} is used here and {other} on line {line}: keep one download tool",
+                    )
+                    return
+
+
+_NPM_FILLS = frozenset(
+    {"install", "i", "add", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall",
+     "ci", "clean-install", "ic", "install-clean", "isntall-clean", "update", "up", "upgrade", "install-test",
+     "it", "install-ci-test", "cit"}
+)  # fmt: skip
+
+
+class NpmCacheLeftInLayer(CacheLeftInLayer):
+    """`npm ci` or `npm install` in the shipped image without `npm cache clean --force` in the same RUN.
+
+    Also satisfied by a cache or tmpfs mount on the npm cache (`/root/.npm`, or where `npm_config_cache`
+    points) or an `rm -rf` of it.
+
+    ## Why is this bad?
+    npm keeps a copy of every tarball it downloads in `~/.npm/_cacache`, about as large as
+    `node_modules` itself. In the image that copy is never used again.
+
+    ## Example
+    ```dockerfile
+    RUN npm ci --omit=dev
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN npm ci --omit=dev && npm cache clean --force
+    # or keep the cache for faster rebuilds, out of the image:
+    RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
+    ```
+    """
+
+    code = "DW240"
+    name = "npm-cache-left-in-layer"
+    cache_paths = (".npm",)
+    cache_variables = (("npm_config_cache", ""), ("NPM_CONFIG_CACHE", ""))
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        return command.name == "npm" and subcommand(command, ()) in _NPM_FILLS
+
+    def cleans(self, command: ShellCommand) -> bool:
+        return command.name == "npm" and command.values()[:2] in (["cache", "clean"], ["cache", "clear"])
+
+    def message(self, command: ShellCommand) -> str:
+        return "npm keeps its download cache in this layer: npm cache clean --force in the same RUN"
+
+
+#: Options only Yarn 2+ (berry) knows: its cache may be the installed packages themselves (Plug'n'Play).
+_YARN_BERRY_OPTIONS = frozenset(
+    {"--immutable", "--immutable-cache", "--check-cache", "--mode", "--inline-builds"}
+)
+
+
+class YarnCacheLeftInLayer(CacheLeftInLayer):
+    """`yarn install` (or `yarn add`, `yarn global add`) in the shipped image without `yarn cache clean`.
+
+    Also satisfied by a cache or tmpfs mount on the yarn cache (`.cache/yarn`, or `YARN_CACHE_FOLDER`) or
+    an `rm -rf` of it. Yarn 2+ installs (`--immutable`) are not reported: with Plug'n'Play the cache holds
+    the installed packages, and cleaning it breaks the application.
+
+    ## Why is this bad?
+    Yarn 1 keeps every package it downloads in its global cache (`/usr/local/share/.cache/yarn` as
+    root), as large as `node_modules` or larger. In the image that copy is never used again.
+
+    ## Example
+    ```dockerfile
+    RUN yarn install --frozen-lockfile --production
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN yarn install --frozen-lockfile --production && yarn cache clean
+    # or keep the cache for faster rebuilds, out of the image:
+    RUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install --frozen-lockfile --production
+    ```
+    """
+
+    code = "DW241"
+    name = "yarn-cache-left-in-layer"
+    aliases = ("DL3060",)
+    cache_paths = (".cache/yarn", ".yarn-cache")
+    cache_variables = (("YARN_CACHE_FOLDER", ""),)
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        if command.name != "yarn" or has_option(command, _YARN_BERRY_OPTIONS):
+            return False
+        values = command.values()
+        if not values:
+            return True  # a bare `yarn` installs
+        words = [value for value in values if not value.startswith("-")]
+        return bool(words) and (words[0] in ("install", "add", "upgrade") or words[:2] == ["global", "add"])
+
+    def cleans(self, command: ShellCommand) -> bool:
+        return command.name == "yarn" and command.values()[:2] == ["cache", "clean"]
+
+    def message(self, command: ShellCommand) -> str:
+        return "yarn keeps its download cache in this layer: yarn cache clean in the same RUN"
+
+
+class PnpmStoreLeftInLayer(CacheLeftInLayer):
+    """`pnpm install` or `pnpm fetch` in the shipped image with the pnpm store left in the layer.
+
+    Satisfied by `pnpm store prune` after the install, a cache mount on the store (`/pnpm/store`,
+    `~/.local/share/pnpm/store`) or an `rm -rf` of it.
+
+    ## Why is this bad?
+    pnpm links `node_modules` to its content-addressable store, but the store keeps every package it
+    fetched: after `pnpm fetch` or `pnpm install --prod` that includes all the development dependencies
+    the image never uses, plus pnpm's metadata cache.
+
+    ## Example
+    ```dockerfile
+    RUN pnpm install --prod --frozen-lockfile
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=cache,id=pnpm,target=/pnpm/store pnpm install --prod --frozen-lockfile
+    ```
+    """
+
+    code = "DW242"
+    name = "pnpm-store-left-in-layer"
+    severity = Severity.INFO  # hard links share most of the store with node_modules
+    cache_paths = ("pnpm/store", ".pnpm-store")
+    cache_variables = (("npm_config_store_dir", ""), ("PNPM_HOME", "/store"))
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        return command.name == "pnpm" and subcommand(command, ()) in (
+            "install",
+            "i",
+            "add",
+            "fetch",
+            "update",
+            "up",
+        )
+
+    def cleans(self, command: ShellCommand) -> bool:
+        return command.name == "pnpm" and command.values()[:2] == ["store", "prune"]
+
+    def message(self, command: ShellCommand) -> str:
+        return (
+            "pnpm leaves its package store in this layer: use a cache mount on the store or pnpm store prune"
+        )
+
+
+def _is_gem_install(command: ShellCommand) -> bool:
+    return command.name == "gem" and subcommand(command, ()) in ("install", "i", "update")
+
+
+class GemInstallWithDocs(DockerfileRule):
+    """`gem install` in the shipped image without `--no-document`.
+
+    Not reported on the official `ruby` images, whose `gemrc` already turns documentation off, nor after a
+    RUN that writes `--no-document` into a `gemrc`.
+
+    ## Why is this bad?
+    RubyGems generates ri documentation for every gem it installs: megabytes of files and minutes of build
+    time for documentation nobody reads in a container.
+
+    ## Example
+    ```dockerfile
+    FROM debian:bookworm-slim
+    RUN gem install bundler -v 2.6.2
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:bookworm-slim
+    RUN gem install --no-document bundler -v 2.6.2
+    ```
+    """
+
+    code = "DW243"
+    name = "gem-install-with-docs"
+    category = Category.PACKAGE_MANAGER_HYGIENE
+    severity = Severity.WARNING
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        stages = context.shipped_stages()
+        base = stages[-1].base if stages else None
+        if base is not None and base.repository.rsplit("/", 1)[-1] == "ruby":
+            return  # the official image's /usr/local/etc/gemrc says --no-document
+        for run, command in runs(context, shipped_only=True):
+            if "gemrc" in _text(context, run) and "--no-document" in _text(context, run):
+                return
+            if not _is_gem_install(command) or has_option(command, ("--no-document", "--no-rdoc"), "N"):
+                continue
+            yield context.diagnostic(
+                self, command.range, "gem install also generates documentation: add --no-document"
+            )
+
+
+class GemCacheLeftInLayer(CacheLeftInLayer):
+    """`gem install` or `bundle install` in the shipped image with the downloaded `.gem` files left behind.
+
+    Satisfied by an `rm -rf` of the gem cache in the same RUN (`/usr/local/bundle/cache`,
+    `"$GEM_HOME"/cache`, `"${BUNDLE_PATH}"/ruby/*/cache`) or a cache mount on it.
+
+    ## Why is this bad?
+    RubyGems keeps every downloaded `.gem` archive in the `cache` folder of the gem directory after
+    unpacking it: a second, compressed copy of every gem in the image.
+
+    ## Example
+    ```dockerfile
+    RUN bundle install
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN bundle install && rm -rf /usr/local/bundle/cache "${BUNDLE_PATH}"/ruby/*/cache
+    ```
+    """
+
+    code = "DW244"
+    name = "gem-cache-left-in-layer"
+    cache_paths = ("bundle/cache", "gems/cache", "/usr/local/bundle/cache")
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        return _is_gem_install(command) or (command.name == "bundle" and subcommand(command, ()) == "install")
+
+    def cleans(self, command: ShellCommand) -> bool:
+        # `rm -rf "$GEM_HOME/cache"`, `"${BUNDLE_PATH}"/ruby/*/cache`: the gem directory is a variable.
+        return command.name == "rm" and any(
+            re.search(r"(GEM|BUNDLE|gem|bundle)[^/]*/(.*/)?cache\b", word.text) for word in command.arguments
+        )
+
+    def message(self, command: ShellCommand) -> str:
+        return f"{command.name} install keeps the downloaded .gem files in this layer: remove the gem cache"
+
+
+_COMPOSER_FILLS = frozenset(
+    {"install", "i", "update", "u", "upgrade", "require", "r", "create-project", "global"}
+)
+
+
+class ComposerCacheLeftInLayer(CacheLeftInLayer):
+    """`composer install` (or `require`, `update`) in the shipped image with Composer's cache left behind.
+
+    Satisfied by `composer clear-cache` in the same RUN, `--no-cache`, `COMPOSER_CACHE_DIR=/dev/null`, a
+    cache mount on the cache directory, or an `rm -rf` of it.
+
+    ## Why is this bad?
+    Composer keeps a zip of every package it downloads in its cache (`~/.composer/cache`, or
+    `$COMPOSER_HOME/cache`): a second copy of `vendor/` the image never uses.
+
+    ## Example
+    ```dockerfile
+    RUN composer install --no-dev --optimize-autoloader
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN composer install --no-dev --optimize-autoloader --no-cache
+    ```
+    """
+
+    code = "DW245"
+    name = "composer-cache-left-in-layer"
+    cache_paths = (".composer/cache", ".cache/composer", "/tmp/cache")
+    cache_variables = (("COMPOSER_CACHE_DIR", ""), ("COMPOSER_HOME", "/cache"))
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        return command.name in ("composer", "composer.phar") and subcommand(command, ()) in _COMPOSER_FILLS
+
+    def keeps_no_cache(self, context: DockerfileContext, run: Instruction, command: ShellCommand) -> bool:
+        cache_dir = environment(context, run, command).get("COMPOSER_CACHE_DIR")
+        return "--no-cache" in command.values() or cache_dir == "/dev/null"
+
+    def cleans(self, command: ShellCommand) -> bool:
+        return command.name in ("composer", "composer.phar") and subcommand(command, ()) in (
+            "clear-cache",
+            "clearcache",
+            "cc",
+        )
+
+    def message(self, command: ShellCommand) -> str:
+        return "composer keeps its download cache in this layer: add --no-cache or run composer clear-cache"
+
+
+_GO_FILLS = frozenset({"build", "install", "test", "run", "get", "vet"})
+
+
+class GoCacheLeftInLayer(CacheLeftInLayer):
+    """`go build`, `go install` or `go mod download` in the shipped image, with Go's caches left behind.
+
+    Satisfied by `go clean -cache -modcache` in the same RUN, cache mounts on the module cache
+    (`/go/pkg/mod`, `$GOMODCACHE`) and the build cache (`/root/.cache/go-build`, `$GOCACHE`), or an
+    `rm -rf` of them. Usually the better fix is a builder stage: only the binary needs to ship.
+
+    ## Why is this bad?
+    The module cache holds the source of every dependency and the build cache every compiled package:
+    hundreds of megabytes, often more than the rest of the image, that the binary never reads.
+
+    ## Example
+    ```dockerfile
+    FROM golang:1.24
+    WORKDIR /src
+    COPY . .
+    RUN go build -o /usr/local/bin/app .
+    CMD ["app"]
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM golang:1.24 AS build
+    WORKDIR /src
+    COPY . .
+    RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\
+        CGO_ENABLED=0 go build -o /out/app .
+    FROM gcr.io/distroless/static-debian12
+    COPY --from=build /out/app /app
+    CMD ["/app"]
+    ```
+    """
+
+    code = "DW246"
+    name = "go-cache-left-in-layer"
+    cache_paths = ("/go/pkg/mod", "go/pkg/mod", ".cache/go-build")
+    cache_variables = (("GOMODCACHE", ""), ("GOCACHE", ""), ("GOPATH", "/pkg/mod"))
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        if command.name != "go":
+            return False
+        words = [value for value in command.values() if not value.startswith("-")]
+        return bool(words) and (words[0] in _GO_FILLS or words[:2] in (["mod", "download"], ["mod", "tidy"]))
+
+    def cleans(self, command: ShellCommand) -> bool:
+        flags = {"-cache", "-modcache", "--cache", "--modcache"}
+        return (
+            command.name == "go"
+            and subcommand(command, ()) == "clean"
+            and bool(flags & set(command.values()))
+        )
+
+    def message(self, command: ShellCommand) -> str:
+        return (
+            "go leaves its module and build caches in this layer: build in a builder stage, or use cache "
+            "mounts on /go/pkg/mod and /root/.cache/go-build"
+        )
+
+
+_CARGO_FILLS = frozenset(
+    {"build", "b", "install", "fetch", "run", "r", "test", "t", "check", "c", "update", "generate-lockfile",
+     "vendor", "chef"}
+)  # fmt: skip
+
+
+class CargoRegistryLeftInLayer(CacheLeftInLayer):
+    """`cargo build` or `cargo install` in the shipped image, with Cargo's registry left behind.
+
+    Satisfied by cache mounts on `$CARGO_HOME/registry` and `$CARGO_HOME/git` (`/usr/local/cargo/…` in
+    the official image, `~/.cargo/…` elsewhere) or an `rm -rf` of them in the same RUN.
+
+    ## Why is this bad?
+    Cargo keeps the downloaded crate archives and their unpacked sources in its registry, and git
+    dependencies in full clones: hundreds of megabytes the compiled binary never reads. After `cargo build`
+    the `target/` directory is larger still, which a builder stage also leaves behind.
+
+    ## Example
+    ```dockerfile
+    FROM rust:1.85
+    RUN cargo install ripgrep --locked
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM rust:1.85
+    RUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=/usr/local/cargo/git \\
+        cargo install ripgrep --locked
+    ```
+    """
+
+    code = "DW247"
+    name = "cargo-registry-left-in-layer"
+    cache_paths = ("/usr/local/cargo/registry", "/usr/local/cargo/git", ".cargo/registry", ".cargo/git")
+    cache_variables = (("CARGO_HOME", "/registry"), ("CARGO_HOME", "/git"))
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        return command.name == "cargo" and subcommand(command, ()) in _CARGO_FILLS
+
+    def cleans(self, command: ShellCommand) -> bool:
+        return command.name == "cargo" and subcommand(command, ()) == "cache"  # the cargo-cache plugin
+
+    def message(self, command: ShellCommand) -> str:
+        return "cargo leaves its registry of crates in this layer: use cache mounts or a builder stage"
+
+
+_UV_FILLS = (["sync"], ["add"], ["run"], ["pip", "install"], ["pip", "sync"], ["tool", "install"])
+
+
+class UvCacheLeftInLayer(CacheLeftInLayer):
+    """`uv sync` or `uv pip install` in the shipped image, with uv's cache left behind.
+
+    Satisfied by `--no-cache`, `UV_NO_CACHE=1`, `uv cache clean` in the same RUN, a cache mount on the
+    cache (`/root/.cache/uv`, `$UV_CACHE_DIR`) or an `rm -rf` of it.
+
+    ## Why is this bad?
+    uv keeps every wheel it downloads or builds in `~/.cache/uv`. In the image that cache is never used
+    again, and can be as large as the environment it installed.
+
+    ## Example
+    ```dockerfile
+    RUN uv sync --locked --no-dev
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev
+    # or
+    RUN uv sync --locked --no-dev --no-cache
+    ```
+    """
+
+    code = "DW248"
+    name = "uv-cache-left-in-layer"
+    cache_paths = (".cache/uv",)
+    cache_variables = (("UV_CACHE_DIR", ""),)
+
+    def fills_cache(self, command: ShellCommand) -> bool:
+        words = [value for value in command.values() if not value.startswith("-")]
+        return command.name == "uv" and any(words[: len(action)] == action for action in _UV_FILLS)
+
+    def keeps_no_cache(self, context: DockerfileContext, run: Instruction, command: ShellCommand) -> bool:
+        no_cache = environment(context, run, command).get("UV_NO_CACHE", "").lower()
+        return has_option(command, ("--no-cache",), "n") or no_cache in ("1", "true", "yes", "on")
+
+    def cleans(self, command: ShellCommand) -> bool:
+        return command.name == "uv" and command.values()[:2] in (["cache", "clean"], ["cache", "prune"])
+
+    def message(self, command: ShellCommand) -> str:
+        return "uv keeps its cache in this layer: add --no-cache or use a cache mount on /root/.cache/uv"

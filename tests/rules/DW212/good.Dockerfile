@@ -1,0 +1,11 @@
+FROM python:3.12-slim
+ENV PIP_NO_CACHE_DIR=1
+RUN pip install -r requirements.txt \
+    && pip install 'flask==3.1.0' "gunicorn>=23,<24" "httpx~=0.28" ./wheels/app-1.0-py3-none-any.whl . \
+    && pip install -e . "pkg @ https://example.org/pkg.tar.gz" git+https://github.com/org/repo@v1.2 \
+    && pip install $EXTRA "tool==${TOOL_VERSION}"
+RUN pip install -c constraints.txt celery redis
+RUN pip --version && pip freeze
+FROM python:3.12-slim
+ENV PIP_CONSTRAINT=/constraints.txt
+RUN pip install celery

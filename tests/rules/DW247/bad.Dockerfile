@@ -1,0 +1,2 @@
+FROM rust:1.85
+RUN cargo install ripgrep --locked
