@@ -179,3 +179,24 @@ def test_an_unknown_label_type_is_a_config_error(tmp_path: Path, capsys: pytest.
     assert status == 2
     assert found == []
     assert ".dockwise.toml: required-labels.version must be one of text, url" in err
+
+
+PINNING = "FROM debian:12.5@sha256:" + "a" * 64 + "\nRUN apt-get install -y --no-install-recommends curl\n"
+
+
+def test_opt_in_rules_run_only_when_selected_or_given_a_severity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, {"Dockerfile": PINNING})
+    _, found, _ = run(capsys, "--isolated", str(root))
+    assert "DW210" not in {code for code, _ in found}, "version pinning is opt-in"
+    _, found, _ = run(capsys, "--isolated", "--select", "DL3008", str(root))
+    assert found == [("DW210", "warning")]
+    _, found, _ = run(capsys, "--isolated", "--select", "ALL", str(root))
+    assert ("DW210", "warning") in found
+    (root / ".hadolint.yaml").write_text("override:\n  info:\n    - DL3008\n", encoding="utf-8")
+    _, found, _ = run(capsys, str(root))
+    assert ("DW210", "info") in found, "hadolint turns an off rule on by giving it a severity"
+    (root / ".dockwise.toml").write_text('[severity]\napt-unpinned-package = "error"\n', encoding="utf-8")
+    _, found, _ = run(capsys, str(root))
+    assert ("DW210", "error") in found

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -93,6 +92,8 @@ def _is_spdx(value: str) -> bool:
 def _is_rfc3339(value: str) -> bool:
     if not _RFC3339.fullmatch(value):
         return False
+    from datetime import datetime  # only when a schema asks for a time: keeps it off the start-up path
+
     try:
         datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
