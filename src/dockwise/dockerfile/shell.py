@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -54,12 +54,13 @@ class ShellCommand:
 
     words: tuple[ShellWord, ...]
     range: TextRange
+    name: str | None = field(init=False, compare=False, repr=False)
+    """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static; computed
+    once because every package and shell rule asks for it."""
 
-    @property
-    def name(self) -> str | None:
-        """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static."""
+    def __post_init__(self) -> None:
         value = self.words[0].value if self.words else None
-        return posixpath.basename(value) if value else value
+        object.__setattr__(self, "name", posixpath.basename(value) if value else value)
 
     @property
     def arguments(self) -> tuple[ShellWord, ...]:
@@ -161,6 +162,15 @@ def pipelines_of(
 ) -> tuple[ShellPipeline, ...]:
     """The pipelines a RUN runs, in order, like `commands_of` (an exec-form RUN has none)."""
     return tuple(pipeline for script in _scripts(instruction, shell) for pipeline in script.pipelines)
+
+
+def analyse_run(
+    instruction: Instruction, shell: tuple[str, ...] = ("/bin/sh", "-c")
+) -> tuple[tuple[ShellCommand, ...], tuple[ShellPipeline, ...]]:
+    """`commands_of` and `pipelines_of` together, locating the scripts once."""
+    scripts = _scripts(instruction, shell)
+    commands = tuple(command for script in scripts for command in script.commands)
+    return commands, tuple(pipeline for script in scripts for pipeline in script.pipelines)
 
 
 def _scripts(instruction: Instruction, shell: tuple[str, ...]) -> list[_Script]:

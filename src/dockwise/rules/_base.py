@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,7 +18,7 @@ from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.tree import Dockerfile, Instruction
 
 if TYPE_CHECKING:
-    from dockwise.dockerfile.shell import ShellCommand
+    from dockwise.dockerfile.shell import ShellCommand, ShellPipeline
 
 _CODE = re.compile(r"DW\d{3}")
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -162,6 +162,9 @@ class RuleOptions:
     """The build context (the Dockerfile's directory), for `.dockerignore`; None for standard input."""
 
 
+_RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeline", ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class DockerfileContext:
     """What a Dockerfile rule sees: the parsed file, the options, and a helper to make diagnostics."""
@@ -169,6 +172,9 @@ class DockerfileContext:
     path: str
     dockerfile: Dockerfile
     options: RuleOptions = RuleOptions()
+    _shell_analysis: dict[int, _RunAnalysis] = field(default_factory=dict, compare=False, repr=False)
+    """Each RUN's commands and pipelines by `id(instruction)`: many rules read them, so locate them once
+    (the instruction is kept in the value so that its id cannot be reused)."""
 
     @property
     def final_stage(self) -> Stage | None:
@@ -205,9 +211,20 @@ class DockerfileContext:
 
     def run_commands(self, instruction: Instruction) -> tuple[ShellCommand, ...]:
         """The commands a RUN runs (empty for other instructions or a non-POSIX SHELL)."""
-        from dockwise.dockerfile.shell import commands_of
+        return self._analyse(instruction)[1]
 
-        return commands_of(instruction, self.shell_for(instruction))
+    def run_pipelines(self, instruction: Instruction) -> tuple[ShellPipeline, ...]:
+        """The pipelines a RUN runs, in order (empty for other instructions or a non-POSIX SHELL)."""
+        return self._analyse(instruction)[2]
+
+    def _analyse(self, instruction: Instruction) -> _RunAnalysis:
+        found = self._shell_analysis.get(id(instruction))
+        if found is None:
+            from dockwise.dockerfile.shell import analyse_run
+
+            found = (instruction, *analyse_run(instruction, self.shell_for(instruction)))
+            self._shell_analysis[id(instruction)] = found
+        return found
 
     def diagnostic(
         self,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
-from dockwise.dockerfile.shell import POSIX_SHELLS, ShellCommand, ShellPipeline, ShellWord, pipelines_of
+from dockwise.dockerfile.shell import POSIX_SHELLS, ShellCommand, ShellPipeline, ShellWord
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule
 from dockwise.rules.dockerfile.packages import has_option, operands, option_value, runs
@@ -28,7 +28,7 @@ def _pipelines(context: DockerfileContext) -> Iterator[tuple[Instruction, ShellP
         commands = context.run_commands(instruction)
         if commands and (commands[0].name or "").lower().removesuffix(".exe") in _WINDOWS_SHELLS:
             continue
-        for pipeline in pipelines_of(instruction, context.shell_for(instruction)):
+        for pipeline in context.run_pipelines(instruction):
             yield instruction, pipeline
 
 
