@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockwise import __version__
 from dockwise.errors import DockwiseError
+
+if TYPE_CHECKING:
+    from dockwise.config import Settings
 
 SEVERITY_NAMES = ("error", "warning", "info", "style")
 
@@ -25,6 +29,13 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="Dockerfiles or directories to search; - reads standard input",
     )
+    parser.add_argument(
+        "--fix", action="store_true", help="apply safe fixes first, then report what remains"
+    )
+    parser.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix, also apply fixes that change behaviour"
+    )
+    _add_selection_arguments(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json", "sarif", "github", "gitlab", "checkstyle", "junit"),
@@ -38,16 +49,19 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
         help="lowest severity that makes the exit status 1 (default: the config's fail-on, else any finding)",
     )
     parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
-    )
-    parser.add_argument("--isolated", action="store_true", help="ignore config files")
-    parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
         help="colour the text format (auto: on a terminal, unless NO_COLOR is set)",
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+
+
+def _add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
+    )
+    parser.add_argument("--isolated", action="store_true", help="ignore config files")
     parser.add_argument(
         "--select",
         action="append",
@@ -73,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint_arguments(lint)
     check = commands.add_parser("check", help="check a project: every Dockerfile found under PATH")
     _add_lint_arguments(check)
+    fix = commands.add_parser("fix", help="rewrite Dockerfiles: apply the fixes of the findings")
+    fix.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles or directories to search")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that change behaviour")
+    fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    fix.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when something would change"
+    )
+    _add_selection_arguments(fix)
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rule = commands.add_parser("rule", help="show the documentation of one rule")
@@ -104,15 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(arguments: argparse.Namespace) -> int:
     if arguments.command in ("lint", "check"):
         return _lint(arguments)
+    if arguments.command == "fix":
+        return _fix(arguments)
     if arguments.command == "rules":
         return _list_rules(arguments.format)
     return _show_rule(arguments.code)
 
 
-def _lint(arguments: argparse.Namespace) -> int:
+def _settings(arguments: argparse.Namespace) -> Settings:
     from dockwise.config import find_config, load_settings, merge_command_line
-    from dockwise.lint import lint_paths
-    from dockwise.report import reporter
     from dockwise.suppress import parse_selectors
 
     config = None
@@ -120,13 +142,49 @@ def _lint(arguments: argparse.Namespace) -> int:
         config = arguments.config or find_config(
             Path(arguments.paths[0] if arguments.paths[0] != "-" else ".")
         )
-    settings = merge_command_line(
+    return merge_command_line(
         load_settings(config),
         parse_selectors(arguments.select),
         parse_selectors(arguments.ignore),
-        arguments.fail_on,
-        arguments.exit_zero,
+        getattr(arguments, "fail_on", None),
+        getattr(arguments, "exit_zero", False),
     )
+
+
+def _fix(arguments: argparse.Namespace) -> int:
+    from dockwise.fix.files import fix_paths
+    from dockwise.fix.report import render_fixes
+
+    if "-" in arguments.paths:
+        raise DockwiseError("fix rewrites files: give paths, not standard input")
+    write = not (arguments.diff or arguments.check)
+    results, problems = fix_paths(
+        arguments.paths, _settings(arguments), unsafe=arguments.unsafe_fixes, write=write
+    )
+    if arguments.diff:
+        sys.stdout.write("".join(result.diff() for result in results))
+    sys.stderr.write(render_fixes(results, written=write))
+    for problem in problems:
+        print(f"dockwise: error: {problem}", file=sys.stderr)
+    if problems or any(result.error for result in results):
+        return 2
+    changed = any(result.outcome and result.outcome.changed for result in results)
+    return 1 if changed and not write else 0
+
+
+def _lint(arguments: argparse.Namespace) -> int:
+    from dockwise.lint import lint_paths
+    from dockwise.report import reporter
+
+    settings = _settings(arguments)
+    if arguments.fix:
+        from dockwise.fix.files import fix_paths
+        from dockwise.fix.report import render_fixes
+
+        if "-" in arguments.paths:
+            raise DockwiseError("--fix rewrites files: give paths, not standard input")
+        results, _ = fix_paths(arguments.paths, settings, unsafe=arguments.unsafe_fixes)
+        sys.stderr.write(render_fixes(results, written=True))
     report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings)
     if arguments.format == "text" and _wants_color(arguments.color):
         from dockwise.report.text import render_color

@@ -109,3 +109,12 @@ def test_every_format_renders_an_empty_report_as_nothing_found() -> None:
     assert json.loads(reporter("gitlab")(empty)) == []
     assert ElementTree.fromstring(reporter("checkstyle")(empty)).findall("file") == []
     assert ElementTree.fromstring(reporter("junit")(empty)).get("tests") == "0"
+
+
+def test_fixable_findings_are_marked_in_text_and_json() -> None:
+    text = "FROM alpine:3.20\nRUN apk add git\n"
+    fixable = LintReport((FileResult("Dockerfile", text, tuple(lint_text(text, "Dockerfile"))),))
+    rendered = reporter("text")(fixable)
+    assert "DW204 [warning] apk add without --no-cache keeps the index in the layer [fix]\n" in rendered
+    assert rendered.endswith("1 finding in 1 file, 1 fixable with `dockwise fix`.\n")
+    assert json.loads(reporter("json")(fixable))["diagnostics"][0]["fixable"] == "safe"

@@ -2,6 +2,8 @@
 
 For each rule: `bad*.Dockerfile` must produce the rule, `good*.Dockerfile` must not, and each
 `expected*.txt` equals the text report of its `bad*` file (regenerate with DOCKWISE_UPDATE_SNAPSHOTS=1).
+When the rule's fixes (safe and unsafe) change a `bad*` file, `fixed*.Dockerfile` is the result: the rule
+no longer fires on it and it still parses.
 Every registered rule has a folder and every folder names a registered rule. The folder is the build
 context (a `.dockerignore` there is read), and a `dockwise.toml` there gives the rule options (required
 labels, trusted registries) that rules which need configuration read.
@@ -16,6 +18,8 @@ import pytest
 
 from dockwise.config import load_settings
 from dockwise.diagnostics import Diagnostic
+from dockwise.dockerfile import parse
+from dockwise.fix import fix_text
 from dockwise.lint import FileResult, LintReport, lint_text
 from dockwise.report.text import render
 from dockwise.rules import DockerfileRule, RuleOptions, all_rules, registered_rules
@@ -32,18 +36,26 @@ def cases(prefix: str) -> list[Path]:
 
 def own_diagnostics(path: Path) -> tuple[Diagnostic, ...]:
     """What `path`'s own rule (the folder name) reports on it, with the folder's options."""
+    return own_diagnostics_of(read_text(path), path)
+
+
+def own_diagnostics_of(text: str, path: Path) -> tuple[Diagnostic, ...]:
     code = path.parent.name
     rule = registered_rules()[code]
     rules = [rule()] if issubclass(rule, DockerfileRule) else []
-    config = path.parent / "dockwise.toml"
+    options = rule_options(path.parent)
+    return tuple(d for d in lint_text(text, path.name, rules, options) if d.code == code)
+
+
+def rule_options(folder: Path) -> RuleOptions:
+    config = folder / "dockwise.toml"
     settings = load_settings(config if config.exists() else None)
-    options = RuleOptions(
+    return RuleOptions(
         trusted_registries=settings.trusted_registries,
         required_labels=settings.required_labels,
         strict_labels=settings.strict_labels,
-        context_dir=path.parent,
+        context_dir=folder,
     )
-    return tuple(d for d in lint_text(read_text(path), path.name, rules, options) if d.code == code)
 
 
 def check(path: Path) -> list[str]:
@@ -76,3 +88,20 @@ def test_expected_report_matches(path: Path) -> None:
     if UPDATE or not expected.exists():
         expected.write_text(report, encoding="utf-8")
     assert report == read_text(expected)
+
+
+@pytest.mark.parametrize("path", cases("bad"), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixed_snapshot_matches_and_no_longer_fires(path: Path) -> None:
+    outcome = fix_text(read_text(path), lambda text: list(own_diagnostics_of(text, path)), unsafe=True)
+    fixed = path.with_name(path.name.replace("bad", "fixed", 1))
+    assert not outcome.broken
+    if not outcome.changed:
+        if UPDATE:
+            fixed.unlink(missing_ok=True)
+        assert not fixed.exists(), f"{fixed.name} is stale: the rule no longer fixes {path.name}"
+        return
+    if UPDATE or not fixed.exists():
+        fixed.write_text(outcome.text, encoding="utf-8")
+    assert outcome.text == read_text(fixed)
+    assert not [d for d in outcome.remaining if d.fix], "every fixable finding was fixed"
+    parse(outcome.text)

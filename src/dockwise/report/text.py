@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockwise.diagnostics import Diagnostic, Severity, SourceText
+from dockwise.diagnostics import Applicability, Diagnostic, Severity, SourceText
 from dockwise.lint import FileResult, LintReport
 from dockwise.report.positions import span_of
 
@@ -53,7 +53,11 @@ def _lines(report: LintReport) -> Iterator[list[Segment]]:
     checked = len(report.files)
     found = len(report.diagnostics)
     files_word = "file" if checked == 1 else "files"
-    yield [(f"{found} finding{'s' if found != 1 else ''} in {checked} {files_word}.", "bold")]
+    fixable = sum(1 for d in report.diagnostics if d.fix and d.fix.applicability is Applicability.SAFE)
+    total = f"{found} finding{'s' if found != 1 else ''} in {checked} {files_word}"
+    if fixable:
+        total += f", {fixable} fixable with `dockwise fix`"
+    yield [(total + ".", "bold")]
 
 
 def _file_lines(result: FileResult) -> Iterator[list[Segment]]:
@@ -63,6 +67,16 @@ def _file_lines(result: FileResult) -> Iterator[list[Segment]]:
     source = SourceText(result.path, result.text) if result.text is not None else None
     for diagnostic in result.diagnostics:
         yield from _diagnostic_lines(result.path, diagnostic, source)
+
+
+def _fix_marker(diagnostic: Diagnostic) -> list[Segment]:
+    """Says that `dockwise fix` can repair this finding (and whether it needs --unsafe-fixes)."""
+    fix = diagnostic.fix
+    if fix is None or fix.applicability is Applicability.SUGGESTION:
+        return []
+    if fix.applicability is Applicability.UNSAFE:
+        return [(" [fix: --unsafe-fixes]", "green")]
+    return [(" [fix]", "bold green")]
 
 
 def _diagnostic_lines(
@@ -78,6 +92,7 @@ def _diagnostic_lines(
         (" ", ""),
         (f"[{diagnostic.severity}]", style),
         (f" {diagnostic.message}", ""),
+        *_fix_marker(diagnostic),
     ]
     if span is None or source is None:
         return

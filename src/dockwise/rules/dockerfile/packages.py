@@ -8,10 +8,11 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from typing import ClassVar
 
-from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.diagnostics import Category, Diagnostic, Fix, Severity
 from dockwise.dockerfile.shell import ShellCommand, ShellWord
 from dockwise.dockerfile.tree import Instruction
-from dockwise.rules._base import DockerfileContext, DockerfileRule
+from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
+from dockwise.rules.fixes import append_to_run, insert_after_word, subcommand_word
 
 _APT = frozenset({"apt-get", "apt"})
 _PIP = re.compile(r"pip[0-9.]*")
@@ -156,6 +157,7 @@ class AptInstallWithoutYes(DockerfileRule):
     category = Category.PACKAGE_MANAGER_HYGIENE
     severity = Severity.WARNING
     aliases = ("DL3014",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for _, command in _apt_installs(context, shipped_only=False):
@@ -165,8 +167,10 @@ class AptInstallWithoutYes(DockerfileRule):
                 continue
             if any(v in ("--yes", "--assume-yes", "--quiet=2", "-q=2") for v in values):
                 continue
+            install = subcommand_word(command, ("install",))
+            fix = insert_after_word(context, install, " -y", "Add -y")
             yield context.diagnostic(
-                self, command.range, f"{command.name} install without -y waits for a prompt"
+                self, command.range, f"{command.name} install without -y waits for a prompt", fix=fix
             )
 
 
@@ -193,6 +197,7 @@ class AptInstallRecommends(DockerfileRule):
     category = Category.PACKAGE_MANAGER_HYGIENE
     severity = Severity.WARNING
     aliases = ("DL3015",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for _, command in _apt_installs(context, shipped_only=True):
@@ -201,8 +206,12 @@ class AptInstallRecommends(DockerfileRule):
                 continue
             if any("Install-Recommends" in v and v.rsplit("=", 1)[-1] in ("false", "0") for v in values):
                 continue
+            install = subcommand_word(command, ("install",))
+            fix = insert_after_word(
+                context, install, " --no-install-recommends", "Add --no-install-recommends"
+            )
             yield context.diagnostic(
-                self, command.range, f"{command.name} install also installs recommended packages"
+                self, command.range, f"{command.name} install also installs recommended packages", fix=fix
             )
 
 
@@ -233,6 +242,7 @@ class AptListsNotRemoved(DockerfileRule):
     category = Category.PACKAGE_MANAGER_HYGIENE
     severity = Severity.WARNING
     aliases = ("DL3009",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         reported: set[int] = set()
@@ -249,6 +259,9 @@ class AptListsNotRemoved(DockerfileRule):
                     command.range,
                     "apt lists stay in this layer: rm -rf /var/lib/apt/lists/* in the same RUN "
                     "or use a cache mount",
+                    fix=append_to_run(
+                        context, instruction, "rm -rf /var/lib/apt/lists/*", "Remove the apt lists"
+                    ),
                 )
 
 
@@ -275,6 +288,7 @@ class ApkAddWithCache(DockerfileRule):
     category = Category.PACKAGE_MANAGER_HYGIENE
     severity = Severity.WARNING
     aliases = ("DL3019",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction, command in runs(context, shipped_only=True):
@@ -292,8 +306,10 @@ class ApkAddWithCache(DockerfileRule):
                 for other in context.run_commands(instruction)
             )
             if not cleans:
+                add = subcommand_word(command, ("add",))
+                fix = insert_after_word(context, add, " --no-cache", "Add --no-cache")
                 yield context.diagnostic(
-                    self, command.range, "apk add without --no-cache keeps the index in the layer"
+                    self, command.range, "apk add without --no-cache keeps the index in the layer", fix=fix
                 )
 
 
@@ -322,6 +338,7 @@ class PipInstallWithCache(DockerfileRule):
     category = Category.PACKAGE_MANAGER_HYGIENE
     severity = Severity.WARNING
     aliases = ("DL3042",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction, command in runs(context, shipped_only=True):
@@ -335,7 +352,12 @@ class PipInstallWithCache(DockerfileRule):
                 continue
             if environment(context, instruction, command).get("PIP_NO_CACHE_DIR"):
                 continue  # pip has long read any non-empty PIP_NO_CACHE_DIR (even "0") as "no cache"
-            yield context.diagnostic(self, command.range, "pip install keeps its download cache in the layer")
+            yield context.diagnostic(
+                self,
+                command.range,
+                "pip install keeps its download cache in the layer",
+                fix=_pip_no_cache_fix(context, command),
+            )
 
 
 PIP_OPTIONS_WITH_VALUE = frozenset(
@@ -347,6 +369,12 @@ PIP_OPTIONS_WITH_VALUE = frozenset(
      "--cert", "--client-cert", "--cache-dir", "--python", "--keyring-provider", "--use-feature",
      "--use-deprecated", "--build-constraint", "-p"}
 )  # fmt: skip
+
+
+def _pip_no_cache_fix(context: DockerfileContext, command: ShellCommand) -> Fix | None:
+    skip = 2 if _PYTHON.fullmatch(command.name or "") else 0
+    install = subcommand_word(command, ("install",), skip)
+    return insert_after_word(context, install, " --no-cache-dir", "Add --no-cache-dir")
 
 
 def pip_install_arguments(command: ShellCommand) -> list[ShellWord] | None:

@@ -1,0 +1,101 @@
+"""Fix Dockerfiles on disk: read, fix, and write back atomically, or only show the diff.
+
+A file is replaced by renaming a complete temporary copy over it (same directory, same permission bits,
+flushed to disk first), so an interrupted run leaves either the old or the new file, never half of one.
+A symbolic link is followed: the file it points to is rewritten and the link stays a link.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockwise.config import Settings
+from dockwise.diagnostics import Diagnostic
+from dockwise.fix.engine import FixDidNotConverge, FixOutcome, fix_text
+from dockwise.lint import dockerfile_rules, lint_text_with, read_source
+
+
+@dataclass(frozen=True, slots=True)
+class FileFix:
+    """The outcome for one file: the fix outcome, or why the file could not be fixed."""
+
+    path: str
+    outcome: FixOutcome | None = None
+    error: str | None = None
+
+    def diff(self) -> str:
+        if self.outcome is None or not self.outcome.changed:
+            return ""
+        return "".join(
+            difflib.unified_diff(
+                self.outcome.original.splitlines(keepends=True),
+                self.outcome.text.splitlines(keepends=True),
+                fromfile=self.path,
+                tofile=self.path,
+            )
+        )
+
+
+def fix_paths(
+    paths: Iterable[str | Path], settings: Settings, *, unsafe: bool = False, write: bool = True
+) -> tuple[list[FileFix], list[str]]:
+    """Fix every Dockerfile found under `paths`; `write=False` computes the fixes only (--diff, --check).
+
+    Returns the per-file results and the paths that could not be searched.
+    """
+    from dockwise.discovery import discover_dockerfiles
+
+    rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+    discovery = discover_dockerfiles(list(paths))
+    results = []
+    for path in discovery.files:
+        display = str(path)
+        try:
+            text = read_source(path)
+        except UnicodeDecodeError as error:
+            results.append(FileFix(display, error=f"cannot decode as UTF-8 (byte {error.start})"))
+            continue
+        except OSError as error:
+            results.append(FileFix(display, error=f"cannot read: {error.strerror or error}"))
+            continue
+
+        def lint(current: str, display: str = display, folder: Path = path.parent) -> list[Diagnostic]:
+            return lint_text_with(current, display, rules, settings, folder)
+
+        try:
+            outcome = fix_text(text, lint, unsafe=unsafe)
+        except FixDidNotConverge as error:
+            results.append(FileFix(display, error=str(error)))
+            continue
+        if write and outcome.changed:
+            try:
+                write_atomically(path, outcome.text)
+            except OSError as error:
+                results.append(FileFix(display, error=f"cannot write: {error.strerror or error}"))
+                continue
+        results.append(FileFix(display, outcome))
+    problems = [f"{problem.path}: {problem.message}" for problem in discovery.problems]
+    return results, problems
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path`'s content with `text` (UTF-8) through a temporary file and a rename."""
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(target.stat().st_mode)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dockwise", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

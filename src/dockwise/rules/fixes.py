@@ -1,0 +1,72 @@
+"""Building blocks for the fixes rules attach to diagnostics: small, checked text edits.
+
+Every helper returns None when the edit could not be made safely (a word whose source range does not hold
+its text, such as one inside a `<<-` heredoc; a RUN that ends in a comment, a continuation or an open
+operator): then the diagnostic simply carries no fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from dockwise.diagnostics import Applicability, Edit, Fix
+from dockwise.dockerfile.shell import ShellCommand, ShellWord
+from dockwise.dockerfile.tree import Instruction
+from dockwise.rules._base import DockerfileContext
+
+#: Endings after which appending `&& more` would change what the script means or not parse.
+_OPEN_ENDINGS = ("\\", "&&", "||", "|", "&", "(", "{", "!")
+
+
+def word_in_source(context: DockerfileContext, word: ShellWord) -> bool:
+    """Whether the word's range holds exactly its text (so an edit next to it lands where meant)."""
+    start, end = word.range.start, word.range.end
+    return context.dockerfile.text[start:end] == word.text
+
+
+def insert_after_word(
+    context: DockerfileContext,
+    word: ShellWord | None,
+    text: str,
+    title: str,
+    applicability: Applicability = Applicability.SAFE,
+) -> Fix | None:
+    """Insert `text` (e.g. " --no-cache") right after `word` (no fix without a word)."""
+    if word is None or not word_in_source(context, word):
+        return None
+    return Fix(title, (Edit.insert(word.range.end, text),), applicability)
+
+
+def subcommand_word(
+    command: ShellCommand, names: Collection[str], skip: int = 0
+) -> ShellWord | None:
+    """The first static operand among the arguments after the first `skip` ones, if it is in `names`
+    (`install` in `apt-get -q install curl`; `skip=2` for `python -m pip install`)."""
+    from dockwise.rules.dockerfile.packages import APT_OPTIONS_WITH_VALUE, operands
+
+    for word in operands(command.arguments[skip:], APT_OPTIONS_WITH_VALUE):
+        if word.value is not None:
+            return word if word.value in names else None
+    return None
+
+
+def append_to_run(
+    context: DockerfileContext,
+    instruction: Instruction,
+    script: str,
+    title: str,
+    applicability: Applicability = Applicability.SAFE,
+) -> Fix | None:
+    """Append `&& script` to a shell-form RUN, when its last command is also the end of its text."""
+    if instruction.keyword != "RUN" or instruction.is_exec_form or instruction.heredocs:
+        return None
+    commands = context.run_commands(instruction)
+    if not commands:
+        return None
+    end = instruction.arguments_range.end
+    text = context.dockerfile.text
+    tail = text[commands[-1].range.end : end]
+    if tail.strip(" \t;") or any(text[:end].rstrip().endswith(ending) for ending in _OPEN_ENDINGS):
+        return None  # a comment, a closing bracket or a dangling operator after the last command
+    joiner = " " if text[:end].rstrip().endswith(";") else " && "
+    return Fix(title, (Edit.insert(end, f"{joiner}{script}"),), applicability)
