@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dockwise.diagnostics import Category, Diagnostic, Severity
 from dockwise.dockerfile.shell import ShellCommand
 from dockwise.dockerfile.tree import Instruction
-from dockwise.rules._base import DockerfileContext, DockerfileRule
+from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
+from dockwise.rules.dockerfile.cache_split import split_broad_copy
 
 _BROAD_SOURCES = frozenset({".", "./", "*", "./*", "./."})
 #: Subcommands that install dependencies from manifests only, per program.
@@ -73,6 +74,7 @@ class BroadCopyBeforeInstall(DockerfileRule):
     category = Category.CACHE_ORDERING
     severity = Severity.WARNING
     aliases = ()
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
@@ -92,5 +94,6 @@ class BroadCopyBeforeInstall(DockerfileRule):
                             broad.range,
                             f"every source change re-runs `{text}` (line {line}): copy only "
                             "the dependency manifests before it and the rest after",
+                            fix=split_broad_copy(context, stage.instructions, broad, instruction),
                         )
                         break
