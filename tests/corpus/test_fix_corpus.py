@@ -81,3 +81,32 @@ def _gaps(text: str, instructions: Sequence[Instruction]) -> list[str]:
         position = instruction.source_range.end
     gaps.append(text[position:])
     return gaps
+
+
+def test_unsafe_fixes_leave_files_buildkit_accepts_and_settle() -> None:
+    files = corpus_dockerfiles()
+    changed = 0
+    kinds: collections.Counter[str] = collections.Counter()
+    problems: list[str] = []
+    for path in files:
+        text = read_text(path)
+
+        def lint(current: str, name: str = str(path)) -> list[Diagnostic]:
+            return lint_text(current, name)
+
+        outcome = fix_text(text, lint, unsafe=True)
+        if outcome.broken:
+            problems.append(f"{path}: broken fixes {outcome.broken}")
+        if not outcome.changed:
+            continue
+        changed += 1
+        kinds.update(fix.code for fix in outcome.applied if fix.applicability.value == "unsafe")
+        if fix_text(outcome.text, lint, unsafe=True).changed:
+            problems.append(f"{path}: a second fix run changed the file again")
+        try:
+            buildkit.parse_string(outcome.text)
+        except Exception as error:  # the wrapper raises its own GoParseError
+            problems.append(f"{path}: BuildKit refuses the fixed file: {error}")
+    SUMMARY_LINES.append(f"fix --unsafe-fixes: {changed} of {len(files)} corpus Dockerfiles changed; unsafe:")
+    SUMMARY_LINES.extend(f"  {count:5} x {kind}" for kind, count in kinds.most_common())
+    assert not problems, "\n".join(problems[:20])

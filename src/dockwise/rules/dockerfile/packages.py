@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from typing import ClassVar
 
-from dockwise.diagnostics import Category, Diagnostic, Fix, Severity
+from dockwise.diagnostics import Applicability, Category, Diagnostic, Edit, Fix, Severity
 from dockwise.dockerfile.shell import ShellCommand, ShellWord
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
@@ -438,8 +438,57 @@ class CacheLeftInLayer(DockerfileRule):
         )
         return self.cache_paths + moved + written
 
+    mount_targets: ClassVar[tuple[str, ...]] = ()
+    """Where root's cache lives when nothing moves it: the targets of the cache-mount fix (none: no fix)."""
+    base_images: ClassVar[tuple[str, ...]] = ()
+    """When set, the mount targets hold only on these base images (GOPATH=/go is the golang image's)."""
+    shares_with_later_runs: ClassVar[bool] = False
+    """The cache is also read by later RUNs (Go's modules, Cargo's registry): they get the mounts too."""
+
     def message(self, command: ShellCommand) -> str:
         raise NotImplementedError
+
+    def cache_mount_fix(
+        self, context: DockerfileContext, run: Instruction, command: ShellCommand
+    ) -> Fix | None:
+        """Unsafe: mount a BuildKit cache on the cache directories, so the cache stays out of the layer but
+        speeds up the next build. Offered for root (whose home is known) when no variable moves the cache.
+
+        No `# syntax=` line is added: the frontend built into BuildKit has supported `RUN --mount` since
+        Docker 20.10, and the directive would make every build fetch a frontend image from a registry.
+        """
+        if not self.mount_targets or not runs_as_root(context, run):
+            return None
+        if any(environment(context, run, command).get(name) for name, _ in self.cache_variables):
+            return None
+        stage = context.dockerfile.build.stage_of(run)
+        if stage is None:
+            return None
+        if self.base_images:
+            base = stage.lineage()[-1].base
+            if base is None or base.repository.rsplit("/", 1)[-1] not in self.base_images:
+                return None
+        runs = [run]
+        if self.shares_with_later_runs:
+            runs += [
+                later
+                for later in context.shipped_instructions()
+                if later.keyword == "RUN"
+                and later.index > run.index
+                and any(self.fills_cache(c) for c in context.run_commands(later))
+            ]
+        if any(_removes(c, self.mount_targets) for each in runs for c in context.run_commands(each)):
+            return None  # `rm -rf` of a mount point fails (the directory is busy): leave it to the user
+        edits = []
+        for each in runs:
+            missing = [t for t in self.mount_targets if t not in cache_mount_targets(each)]
+            if missing:
+                mounts = "".join(f" --mount=type=cache,target={target}" for target in missing)
+                edits.append(Edit.insert(each.keyword_range.end, mounts))
+        if not edits:
+            return None
+        title = f"Mount a build cache on {', '.join(self.mount_targets)}"
+        return Fix(title, tuple(edits), Applicability.UNSAFE)
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for run in context.shipped_instructions():
@@ -461,7 +510,20 @@ class CacheLeftInLayer(DockerfileRule):
                 continue
             if any(self.cleans(c) or _removes(c, paths) for c in commands[fillers[-1] + 1 :]):
                 continue
-            yield context.diagnostic(self, last.range, self.message(last))
+            fix = self.cache_mount_fix(context, run, last)
+            yield context.diagnostic(self, last.range, self.message(last), fix=fix)
+
+
+def runs_as_root(context: DockerfileContext, instruction: Instruction) -> bool:
+    """Whether the RUN runs as root: no USER before it in its stage chain, or a USER root/0 last (a base
+    image's own USER is unknown; images that set one rarely ship package managers)."""
+    stage = context.dockerfile.build.stage_of(instruction)
+    user = "root"
+    for each in reversed(stage.lineage()) if stage is not None else ():
+        for candidate in each.instructions:
+            if candidate.keyword == "USER" and candidate.index < instruction.index and candidate.arguments:
+                user = candidate.arguments[0]
+    return user.split(":", 1)[0] in ("root", "0")
 
 
 def _text(context: DockerfileContext, instruction: Instruction) -> str:
@@ -678,6 +740,8 @@ class NpmCacheLeftInLayer(CacheLeftInLayer):
     name = "npm-cache-left-in-layer"
     cache_paths = (".npm",)
     cache_variables = (("npm_config_cache", ""), ("NPM_CONFIG_CACHE", ""))
+    mount_targets = ("/root/.npm",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def fills_cache(self, command: ShellCommand) -> bool:
         return command.name == "npm" and subcommand(command, ()) in _NPM_FILLS
@@ -724,6 +788,8 @@ class YarnCacheLeftInLayer(CacheLeftInLayer):
     aliases = ("DL3060",)
     cache_paths = (".cache/yarn", ".yarn-cache")
     cache_variables = (("YARN_CACHE_FOLDER", ""),)
+    mount_targets = ("/usr/local/share/.cache/yarn",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def fills_cache(self, command: ShellCommand) -> bool:
         if command.name != "yarn" or has_option(command, _YARN_BERRY_OPTIONS):
@@ -768,6 +834,8 @@ class PnpmStoreLeftInLayer(CacheLeftInLayer):
     severity = Severity.INFO  # hard links share most of the store with node_modules
     cache_paths = ("pnpm/store", ".pnpm-store")
     cache_variables = (("npm_config_store_dir", ""), ("PNPM_HOME", "/store"))
+    mount_targets = ("/root/.local/share/pnpm/store",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def fills_cache(self, command: ShellCommand) -> bool:
         return command.name == "pnpm" and subcommand(command, ()) in (
@@ -962,6 +1030,10 @@ class GoCacheLeftInLayer(CacheLeftInLayer):
     name = "go-cache-left-in-layer"
     cache_paths = ("/go/pkg/mod", "go/pkg/mod", ".cache/go-build")
     cache_variables = (("GOMODCACHE", ""), ("GOCACHE", ""), ("GOPATH", "/pkg/mod"))
+    mount_targets = ("/go/pkg/mod", "/root/.cache/go-build")
+    base_images = ("golang",)
+    shares_with_later_runs = True
+    fix_availability = FixAvailability.SOMETIMES
 
     def fills_cache(self, command: ShellCommand) -> bool:
         if command.name != "go":
@@ -1019,6 +1091,10 @@ class CargoRegistryLeftInLayer(CacheLeftInLayer):
     name = "cargo-registry-left-in-layer"
     cache_paths = ("/usr/local/cargo/registry", "/usr/local/cargo/git", ".cargo/registry", ".cargo/git")
     cache_variables = (("CARGO_HOME", "/registry"), ("CARGO_HOME", "/git"))
+    mount_targets = ("/usr/local/cargo/registry", "/usr/local/cargo/git")
+    base_images = ("rust",)
+    shares_with_later_runs = True
+    fix_availability = FixAvailability.SOMETIMES
 
     def fills_cache(self, command: ShellCommand) -> bool:
         return command.name == "cargo" and subcommand(command, ()) in _CARGO_FILLS
@@ -1060,6 +1136,8 @@ class UvCacheLeftInLayer(CacheLeftInLayer):
     name = "uv-cache-left-in-layer"
     cache_paths = (".cache/uv",)
     cache_variables = (("UV_CACHE_DIR", ""),)
+    mount_targets = ("/root/.cache/uv",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def fills_cache(self, command: ShellCommand) -> bool:
         words = [value for value in command.values() if not value.startswith("-")]
