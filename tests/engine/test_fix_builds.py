@@ -137,3 +137,25 @@ def test_package_manager_fixes_build_and_run(
         ]
     finally:
         engine.remove_image(tag)
+
+
+def test_non_root_user_fix_builds_and_runs_as_the_new_uid(
+    engine: Engine, debian_image: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    context = tmp_path / "user"
+    context.mkdir()
+    dockerfile = context / "Dockerfile"
+    dockerfile.write_text(f'FROM {debian_image}\nRUN echo ready > /ready\nCMD ["id"]\n', encoding="utf-8")
+    tag = f"dockwise-test/user-fix:{uuid.uuid4().hex[:12]}"
+    try:
+        image_id, _ = engine.build(context, tag)
+        assert engine.run(image_id)[1].startswith("uid=0(root)")
+        assert main(["fix", "--isolated", "--unsafe-fixes", str(dockerfile)]) == 0
+        capsys.readouterr()
+        assert "USER 10001:10001\n" in dockerfile.read_text(encoding="utf-8")
+        image_id, _ = engine.build(context, tag)
+        status, stdout = engine.run(image_id)
+        assert status == 0
+        assert stdout.startswith("uid=10001(app) gid=10001(app)"), stdout
+    finally:
+        engine.remove_image(tag)

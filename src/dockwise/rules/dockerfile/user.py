@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
-from dockwise.rules._base import DockerfileContext, DockerfileRule, is_base_image
+from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability, is_base_image
+from dockwise.rules.dockerfile.user_fix import add_non_root_user
 
 _ROOT_NAMES = frozenset({"root", "0"})
 #: Tools an entrypoint uses to start the service as another user (the official images' `gosu` pattern).
@@ -62,6 +63,7 @@ class MissingUser(DockerfileRule):
     category = Category.NON_ROOT_USER
     severity = Severity.WARNING
     aliases = ("CKV_DOCKER_3", "DS002")
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         stage = context.final_stage
@@ -83,6 +85,7 @@ class MissingUser(DockerfileRule):
             self,
             stage.from_instruction.range,
             "the final stage sets no USER, so the image runs as root: add a non-root USER with a numeric UID",
+            fix=add_non_root_user(context, stage),
         )
 
 

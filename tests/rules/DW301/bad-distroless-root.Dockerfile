@@ -1,0 +1,5 @@
+FROM golang:1.23 AS build
+RUN go build -o /app .
+FROM gcr.io/distroless/static-debian12
+COPY --from=build /app /app
+CMD ["/app"]
