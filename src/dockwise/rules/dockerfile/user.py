@@ -71,7 +71,9 @@ class MissingUser(DockerfileRule):
             return
         root = stage.lineage()[-1]
         if root.base is not None and (
-            _runs_as_nonroot_by_default(root.base.tag) or _is_windows(root.base.repository)
+            _runs_as_nonroot_by_default(root.base.tag)
+            or _is_windows(root.base.repository)
+            or _is_windows(root.base.tag or "")
         ):
             return
         instructions = context.shipped_instructions()

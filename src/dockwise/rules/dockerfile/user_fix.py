@@ -41,7 +41,7 @@ def add_non_root_user(context: DockerfileContext, stage: Stage) -> Fix | None:
     else:
         user = f"{UID}:{UID}"
         lines = (
-            f"RUN groupadd --system --gid {UID} app \\\n"
+            f"RUN groupadd --system --gid {UID} app {context.dockerfile.escape}\n"
             f"    && useradd --system --uid {UID} --gid {UID} --no-create-home --no-log-init app\n"
             f"USER {user}\n"
         )

@@ -1,0 +1,2 @@
+FROM golang:windowsservercore
+CMD go run .
