@@ -159,3 +159,33 @@ def test_non_root_user_fix_builds_and_runs_as_the_new_uid(
         assert stdout.startswith("uid=10001(app) gid=10001(app)"), stdout
     finally:
         engine.remove_image(tag)
+
+
+def test_secret_fix_builds_with_a_build_secret_and_ships_no_file(
+    engine: Engine, base_images: BaseImages, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    context = tmp_path / "secret"
+    context.mkdir()
+    (context / ".npmrc").write_text("//registry.example/:_authToken=token-123\n", encoding="utf-8")
+    dockerfile = context / "Dockerfile"
+    dockerfile.write_text(
+        f"FROM {base_images.busybox}\nWORKDIR /app\nCOPY .npmrc ./\n"
+        "RUN grep -q _authToken .npmrc && echo installed > /app/installed && rm .npmrc\n"
+        'CMD ["ls", "-a", "/app"]\n',
+        encoding="utf-8",
+    )
+    tag = f"dockwise-test/secret-fix:{uuid.uuid4().hex[:12]}"
+    try:
+        assert main(["fix", "--isolated", "--unsafe-fixes", str(dockerfile)]) == 0
+        assert "build with --secret id=npmrc,src=.npmrc" in capsys.readouterr().err
+        assert dockerfile.read_text(encoding="utf-8").splitlines()[2:4] == [
+            "RUN --mount=type=secret,id=npmrc,target=/app/.npmrc grep -q _authToken .npmrc "
+            "&& echo installed > /app/installed",
+            'CMD ["ls", "-a", "/app"]',
+        ]
+        image_id, _ = engine.build(context, tag, "--secret", f"id=npmrc,src={context / '.npmrc'}")
+        status, stdout = engine.run(image_id)
+        assert status == 0
+        assert stdout.split() == [".", "..", "installed"], "the RUN read the secret; the image has no file"
+    finally:
+        engine.remove_image(tag)

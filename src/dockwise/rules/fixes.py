@@ -7,6 +7,7 @@ operator): then the diagnostic simply carries no fix.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Collection
 
 from dockwise.diagnostics import Applicability, Edit, Fix
@@ -70,3 +71,21 @@ def append_to_run(
         return None  # a comment, a closing bracket or a dangling operator after the last command
     joiner = " " if text[:end].rstrip().endswith(";") else " && "
     return Fix(title, (Edit.insert(end, f"{joiner}{script}"),), applicability)
+
+
+def workdir_at(context: DockerfileContext, instruction: Instruction) -> str | None:
+    """The working directory at `instruction` when the Dockerfile sets it (without variables)."""
+    stage = context.dockerfile.build.stage_of(instruction)
+    workdir: str | None = None
+    for each in reversed(stage.lineage()) if stage is not None else ():
+        for candidate in each.instructions:
+            if candidate.keyword != "WORKDIR" or candidate.index >= instruction.index:
+                continue
+            value = candidate.arguments[0] if candidate.arguments else ""
+            if "$" in value:
+                workdir = None
+            elif posixpath.isabs(value):
+                workdir = value
+            elif workdir is not None:
+                workdir = posixpath.join(workdir, value)
+    return workdir

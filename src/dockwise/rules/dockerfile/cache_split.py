@@ -27,6 +27,7 @@ from dockwise.diagnostics import Applicability, Edit, Fix
 from dockwise.dockerfile.shell import ShellCommand
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext
+from dockwise.rules.fixes import workdir_at
 
 #: Instructions that may stand between the broad COPY and the install without caring about the sources.
 _INDEPENDENT = frozenset(
@@ -74,7 +75,7 @@ def split_broad_copy(
         return None
     manifests: list[str] = []
     for command in installers:
-        needed = _manifests_for(command, folder, destination, _workdir(context, install))
+        needed = _manifests_for(command, folder, destination, workdir_at(context, install))
         if needed is None:
             return None
         manifests.extend(name for name in needed if name not in manifests)
@@ -186,24 +187,6 @@ def _inside(path: str, destination: str, workdir: str | None) -> str | None:
         path, destination = posixpath.join(workdir, path), posixpath.join(workdir, destination)
     relative = posixpath.relpath(posixpath.normpath(path), posixpath.normpath(destination))
     return None if relative.startswith("..") else relative
-
-
-def _workdir(context: DockerfileContext, instruction: Instruction) -> str | None:
-    """The working directory at `instruction` when the Dockerfile sets it (without variables)."""
-    stage = context.dockerfile.build.stage_of(instruction)
-    workdir: str | None = None
-    for each in reversed(stage.lineage()) if stage is not None else ():
-        for candidate in each.instructions:
-            if candidate.keyword != "WORKDIR" or candidate.index >= instruction.index:
-                continue
-            value = candidate.arguments[0] if candidate.arguments else ""
-            if "$" in value:
-                workdir = None
-            elif posixpath.isabs(value):
-                workdir = value
-            elif workdir is not None:
-                workdir = posixpath.join(workdir, value)
-    return workdir
 
 
 def _included(folder: Path, names: list[str]) -> list[str]:

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
-from dockwise.rules._base import DockerfileContext, DockerfileRule
+from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
+from dockwise.rules.dockerfile.secret_mount import mount_secret
 
 #: Name tokens that mean "secret" (BuildKit's list, token-delimited).
 _SECRET_TOKENS = frozenset(
@@ -145,6 +146,7 @@ class SecretFileCopied(DockerfileRule):
     category = Category.SECRETS_IN_BUILD
     severity = Severity.ERROR
     aliases = ("CKV_DOCKER_11",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
@@ -158,10 +160,12 @@ class SecretFileCopied(DockerfileRule):
                 continue  # from another stage or image, not from the build context
             for source in instruction.arguments[:-1]:
                 if _is_secret_file(source):
+                    stage = context.dockerfile.build.stage_of(instruction)
                     yield context.diagnostic(
                         self,
                         instruction.range,
                         f"{source} is a credential file: it stays in the layer even if deleted later; "
                         "use RUN --mount=type=secret",
+                        fix=mount_secret(context, stage, instruction, source) if stage else None,
                     )
                     break
