@@ -189,3 +189,33 @@ def test_secret_fix_builds_with_a_build_secret_and_ships_no_file(
         assert stdout.split() == [".", "..", "installed"], "the RUN read the secret; the image has no file"
     finally:
         engine.remove_image(tag)
+
+
+def test_cache_mount_fix_keeps_the_npm_cache_out_of_the_image(
+    engine: Engine, base_images: BaseImages, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    context = tmp_path / "cache-mount"
+    context.mkdir()
+    # A stand-in npm that fills its cache the way npm does (~/.npm/_cacache) and installs into the project.
+    (context / "npm").write_text(
+        "#!/bin/sh\nmkdir -p /root/.npm/_cacache node_modules\necho blob > /root/.npm/_cacache/blob\n"
+        "echo dep > node_modules/dep\n",
+        encoding="utf-8",
+    )
+    dockerfile = context / "Dockerfile"
+    dockerfile.write_text(
+        f"FROM {base_images.busybox}\nCOPY --chmod=755 npm /usr/local/bin/npm\nWORKDIR /app\nRUN npm ci\n"
+        'CMD ["sh", "-c", "ls /app/node_modules; ls -A /root/.npm 2>/dev/null | wc -l"]\n',
+        encoding="utf-8",
+    )
+    tag = f"dockwise-test/cache-mount:{uuid.uuid4().hex[:12]}"
+    try:
+        image_id, _ = engine.build(context, tag)
+        assert engine.run(image_id)[1].split() == ["dep", "1"], "the original ships npm's cache"
+        assert main(["fix", "--isolated", "--unsafe-fixes", "--select", "DW240", str(dockerfile)]) == 0
+        capsys.readouterr()
+        assert "RUN --mount=type=cache,target=/root/.npm npm ci\n" in dockerfile.read_text(encoding="utf-8")
+        image_id, _ = engine.build(context, tag)
+        assert engine.run(image_id)[1].split() == ["dep", "0"], "installed, and no cache in the image"
+    finally:
+        engine.remove_image(tag)
