@@ -13,6 +13,7 @@ rules about silently failing pipes and piped scripts need.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -171,6 +172,35 @@ def analyse_run(
     scripts = _scripts(instruction, shell)
     commands = tuple(command for script in scripts for command in script.commands)
     return commands, tuple(pipeline for script in scripts for pipeline in script.pipelines)
+
+
+def plain_command_words(script: str) -> tuple[str, ...] | None:
+    """The words of `script` when it is one simple command that a shell would run as written: static
+    words only, nothing between them but blanks (no redirection, assignment, operator or comment) and no
+    unquoted glob or tilde. That is exactly what an exec-form `["word", ...]` can say; else None."""
+    parsed = _parse(script)
+    if len(parsed.commands) != 1 or parsed.pipelines:
+        return None
+    words = parsed.commands[0].words
+    position = 0
+    for text, value, start, end in words:
+        if value is None or script[position:start].strip() or _GLOB.search(_QUOTED.sub("", text)):
+            return None
+        position = end
+    if script[position:].strip() or not words:
+        return None
+    return tuple(value for _, value, _, _ in words if value is not None)
+
+
+def runs_one_command(script: str) -> bool:
+    """Whether `script` is a single simple command (expansions and redirections allowed), so that an
+    `exec` in front of it makes that command replace the shell."""
+    parsed = _parse(script)
+    return len(parsed.commands) == 1 and not parsed.pipelines
+
+
+_QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.")
+_GLOB = re.compile(r"[*?\[~{]")
 
 
 def _scripts(instruction: Instruction, shell: tuple[str, ...]) -> list[_Script]:
