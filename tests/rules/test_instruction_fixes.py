@@ -16,6 +16,7 @@ from dockwise.rules.dockerfile.instruction_fixes import (
     absolute_workdir,
     add_to_copy,
     exec_form,
+    init_entrypoint,
     legacy_key_value,
     maintainer_to_label,
     uppercase_keyword,
@@ -120,3 +121,28 @@ def test_legacy_key_value(instruction: str, expected: str | None) -> None:
 def test_uppercase_keyword() -> None:
     assert fixed(uppercase_keyword, "FROM alpine:3.20\nrun echo hi\n") == ("RUN echo hi", SAFE)
     assert fixed(uppercase_keyword, "FROM alpine:3.20\nRUN echo hi\n") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "FROM alpine:3.20\nRUN apk add --no-cache tini\nCMD [\"/app\"]\n",
+            "FROM alpine:3.20\nRUN apk add --no-cache tini\n"
+            "ENTRYPOINT [\"/sbin/tini\", \"--\"]\nCMD [\"/app\"]\n",
+        ),
+        (
+            "FROM debian:12\nRUN apt-get install -y tini\nENTRYPOINT [\"/app\", \"serve\"]\n",
+            "FROM debian:12\nRUN apt-get install -y tini\n"
+            "ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"/app\", \"serve\"]\n",
+        ),
+        ("FROM alpine:3.20\nCMD [\"/app\"]\n", None),  # no init installed: nothing to start
+        ("FROM alpine:3.20\nRUN apk add tini\nENTRYPOINT [\"/sbin/tini\", \"--\"]\nCMD [\"/app\"]\n", None),
+    ],
+)
+def test_init_entrypoint(text: str, expected: str | None) -> None:
+    context = DockerfileContext("Dockerfile", parse(text))
+    fix = init_entrypoint(context)
+    assert (apply_fixes(text, [fix]) if fix else None) == expected
+    if fix:
+        assert fix.applicability is Applicability.UNSAFE

@@ -148,3 +148,65 @@ def _cased(keyword: str, like: str) -> str:
 
 def _json(words: tuple[str, ...] | list[str]) -> str:
     return json.dumps(list(words), ensure_ascii=False)
+
+
+#: Where each package manager installs an init that forwards signals and reaps zombies.
+_INIT_PATHS = {
+    ("apk", "tini"): "/sbin/tini",
+    ("apt-get", "tini"): "/usr/bin/tini",
+    ("apt", "tini"): "/usr/bin/tini",
+    ("apk", "dumb-init"): "/usr/bin/dumb-init",
+    ("apt-get", "dumb-init"): "/usr/bin/dumb-init",
+    ("apt", "dumb-init"): "/usr/bin/dumb-init",
+}
+INIT_PROGRAMS = frozenset(
+    {"tini", "tini-static", "dumb-init", "catatonit", "s6-svscan", "init", "docker-init"}
+)
+
+
+def init_entrypoint(context: DockerfileContext) -> Fix | None:
+    """Unsafe: make the init the image already installs (tini or dumb-init, from apk or apt) PID 1, as
+    `ENTRYPOINT ["/sbin/tini", "--"]` before the CMD or in front of an exec-form ENTRYPOINT."""
+    installed = _installed_init(context)
+    stage = context.final_stage
+    if installed is None or stage is None:
+        return None
+    flag = ["--"]
+    entrypoints = [i for i in stage.instructions if i.keyword == "ENTRYPOINT"]
+    if entrypoints:
+        last = entrypoints[-1]
+        if not last.is_exec_form or not last.arguments:
+            return None
+        if posixpath.basename(last.arguments[0]) in INIT_PROGRAMS:
+            return None
+        words = [installed, *flag, *last.arguments]
+        title = f"Start with {installed} as PID 1"
+        return _replace_arguments(last, _json(words), title, Applicability.UNSAFE)
+    commands = [i for i in stage.instructions if i.keyword == "CMD"]
+    if not commands:
+        return None
+    cmd = commands[-1]
+    keyword = _cased("ENTRYPOINT", _keyword_text(context, cmd))
+    line = f"{keyword} {_json([installed, *flag])}\n"
+    return Fix(
+        f"Start with {installed} as PID 1",
+        (Edit.insert(cmd.source_range.start, line),),
+        Applicability.UNSAFE,
+    )
+
+
+def _installed_init(context: DockerfileContext) -> str | None:
+    from dockwise.rules.dockerfile.packages import arguments_after
+
+    for instruction in context.shipped_instructions():
+        for command in context.run_commands(instruction):
+            manager = command.name or ""
+            if manager not in ("apk", "apt-get", "apt"):
+                continue
+            subcommands = ("add",) if manager == "apk" else ("install",)
+            for word in arguments_after(command, subcommands, ()):
+                package = (word.value or "").split("=", 1)[0]
+                found = _INIT_PATHS.get((manager, package))
+                if found:
+                    return found
+    return None
