@@ -1,0 +1,4 @@
+FROM node:22 AS build
+RUN npm ci
+from nginx:1.27 as web
+FROM web

@@ -1,0 +1,2 @@
+FROM --platform=linux/amd64 node:22
+CMD ["node"]

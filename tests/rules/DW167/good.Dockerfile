@@ -1,0 +1,5 @@
+ARG NODE_VERSION=22
+ARG REGISTRY
+FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-slim
+FROM ${REGISTRY:-docker.io}/library/alpine:3.20
+FROM alpine:3.20-${TARGETARCH}
