@@ -1,0 +1,2 @@
+FROM alpine:3.20
+LABEL Version=1.0 com.docker.owner=me "my..key"=x

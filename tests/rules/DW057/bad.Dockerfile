@@ -1,0 +1,3 @@
+FROM alpine:3.20
+ENV NODE_VERSION 22.11.0
+ENV PATH /opt/app/bin:$PATH

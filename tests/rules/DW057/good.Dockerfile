@@ -1,0 +1,2 @@
+FROM alpine:3.20
+ENV NODE_VERSION=22.11.0 PATH=/opt/app/bin:$PATH
