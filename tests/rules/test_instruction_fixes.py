@@ -92,6 +92,7 @@ def test_maintainer_to_label(instruction: str, expected: str | None) -> None:
     ("text", "expected"),
     [
         ("FROM alpine:3.20\nWORKDIR /srv\nWORKDIR app\n", "WORKDIR /srv/app"),
+        ("FROM alpine:3.20\nWORKDIR /srv\nWORKDIR \"../x\"\n", None),
         ("FROM alpine:3.20 AS base\nWORKDIR /srv\nFROM base\nWORKDIR ../opt\n", "WORKDIR /opt"),
         ("FROM scratch\nWORKDIR app\n", "WORKDIR /app"),
         ("FROM python:3.12\nWORKDIR app\n", None),  # the base image's WORKDIR is not known

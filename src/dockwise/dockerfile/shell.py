@@ -192,6 +192,11 @@ def plain_command_words(script: str) -> tuple[str, ...] | None:
     return tuple(value for _, value, _, _ in words if value is not None)
 
 
+def command_spans(script: str) -> list[tuple[int, int]]:
+    """Where each simple command of `script` starts and ends (character offsets), in source order."""
+    return [(command.start, command.end) for command in _parse(script).commands]
+
+
 def runs_one_command(script: str) -> bool:
     """Whether `script` is a single simple command (expansions and redirections allowed), so that an
     `exec` in front of it makes that command replace the shell."""

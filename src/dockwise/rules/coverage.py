@@ -143,6 +143,17 @@ COVERED_WITHOUT_ALIAS: dict[str, tuple[str, str]] = {
     "DL3024": ("DW002", "a duplicate stage name fails the build: DW002"),
     "DuplicateStageName": ("DW002", "a duplicate stage name fails the build: DW002"),
     "DL3061": ("DW002", "an instruction other than ARG before FROM fails the build: DW002"),
+    "DL3023": ("DW002", "a stage copying from itself is a circular dependency that fails the build: DW002"),
+    "DL3057": (
+        "DW402",
+        "DW402 asks for a HEALTHCHECK where it matters, in images that serve a port; hadolint's opt-in rule "
+        "asks it of every image",
+    ),
+    "WorkdirRelativePath": (
+        "DW502",
+        "DW502 reports every relative WORKDIR (as hadolint's DL3000), BuildKit only those without an "
+        "absolute one before; DW502's fix makes them absolute where the base is known",
+    ),
 }
 
 #: Peer checks dockwise deliberately has no rule for, and why.

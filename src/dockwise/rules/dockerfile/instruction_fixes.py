@@ -77,8 +77,8 @@ def absolute_workdir(context: DockerfileContext, instruction: Instruction) -> Fi
     if instruction.keyword != "WORKDIR" or len(instruction.arguments) != 1:
         return None
     path = instruction.arguments[0]
-    if "$" in path or posixpath.isabs(path):
-        return None
+    if "$" in path or posixpath.isabs(path) or re.search(r"[\s\"'\\]", path):
+        return None  # variables, quoting and escapes: BuildKit's reading of the path is not a plain join
     from dockwise.rules.fixes import workdir_at
 
     base = workdir_at(context, instruction)
@@ -89,7 +89,7 @@ def absolute_workdir(context: DockerfileContext, instruction: Instruction) -> Fi
             return None
         base = "/"
     absolute = posixpath.normpath(posixpath.join(base, path))
-    return _replace_arguments(instruction, absolute, f"Use WORKDIR {absolute}", Applicability.SAFE)
+    return _replace_arguments(instruction, absolute, "Use an absolute WORKDIR", Applicability.SAFE)
 
 
 def legacy_key_value(context: DockerfileContext, instruction: Instruction) -> Fix | None:

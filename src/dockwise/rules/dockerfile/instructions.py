@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
-from dockwise.rules._base import DockerfileContext, DockerfileRule
+from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
+from dockwise.rules.dockerfile.instruction_fixes import absolute_workdir, add_to_copy, maintainer_to_label
 
 _REMOTE = re.compile(r"^(?:https?://|git@|git://|ssh://)|\.git(?:#.*)?$")
 _ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$", re.IGNORECASE)
@@ -38,6 +39,7 @@ class AddInsteadOfCopy(DockerfileRule):
     category = Category.COPY_VS_ADD
     severity = Severity.WARNING
     aliases = ("DL3020",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
@@ -47,7 +49,10 @@ class AddInsteadOfCopy(DockerfileRule):
             if any(_REMOTE.search(source) or _ARCHIVE.search(source) for source in sources):
                 continue
             yield context.diagnostic(
-                self, instruction.range, "ADD of local files: use COPY (ADD is for URLs and archives)"
+                self,
+                instruction.range,
+                "ADD of local files: use COPY (ADD is for URLs and archives)",
+                fix=add_to_copy(context, instruction),
             )
 
 
@@ -74,6 +79,7 @@ class RelativeWorkdir(DockerfileRule):
     category = Category.WORKDIR_ABSOLUTE
     severity = Severity.WARNING
     aliases = ("DL3000",)
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build
@@ -84,7 +90,10 @@ class RelativeWorkdir(DockerfileRule):
             if not path or path.startswith("/") or _WINDOWS_ABSOLUTE.match(path) or "$" in path:
                 continue
             yield context.diagnostic(
-                self, instruction.range, f"WORKDIR {path} is relative: use an absolute path such as /{path}"
+                self,
+                instruction.range,
+                f"WORKDIR {path} is relative: use an absolute path such as /{path}",
+                fix=absolute_workdir(context, instruction),
             )
 
 
@@ -110,6 +119,7 @@ class DeprecatedMaintainer(DockerfileRule):
     category = Category.DEPRECATED_INSTRUCTION
     severity = Severity.WARNING
     aliases = ("DL4000", "MaintainerDeprecated")
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
@@ -118,6 +128,7 @@ class DeprecatedMaintainer(DockerfileRule):
                     self,
                     instruction.range,
                     "MAINTAINER is deprecated: use LABEL org.opencontainers.image.authors=...",
+                    fix=maintainer_to_label(context, instruction),
                 )
 
 

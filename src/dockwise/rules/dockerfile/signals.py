@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
-from dockwise.rules._base import DockerfileContext, DockerfileRule
+from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
+from dockwise.rules.dockerfile.instruction_fixes import exec_form
 
 
 class ShellFormCommand(DockerfileRule):
@@ -33,6 +34,7 @@ class ShellFormCommand(DockerfileRule):
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
     aliases = ("DL3025", "JSONArgsRecommended")
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.shipped_instructions():
@@ -44,6 +46,7 @@ class ShellFormCommand(DockerfileRule):
                     instruction.range,
                     f"{instruction.keyword} in shell form runs under /bin/sh -c, which does not forward "
                     "SIGTERM: use the JSON (exec) form",
+                    fix=exec_form(context, instruction),
                 )
 
 

@@ -1,0 +1,177 @@
+"""Rules about COPY and ADD paths: several sources into one file, destinations relative to an unknown
+WORKDIR, and sources the build context leaves out (`.dockerignore`)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.dockerfile.tree import Instruction
+from dockwise.rules._base import DockerfileContext, DockerfileRule
+
+_WILDCARDS = frozenset("*?[")
+
+
+def _copies(context: DockerfileContext) -> Iterator[Instruction]:
+    """COPY and ADD instructions with sources and a destination (heredoc bodies left out)."""
+    for instruction in context.dockerfile.instructions:
+        is_copy = instruction.keyword in ("COPY", "ADD") and not instruction.heredocs
+        if is_copy and len(instruction.arguments) >= 2:
+            yield instruction
+
+
+class CopySourcesIntoFile(DockerfileRule):
+    """COPY or ADD of several sources to a destination that does not end in `/`.
+
+    ## Why is this bad?
+    BuildKit refuses it ("When using COPY with more than one source file, the destination must be a
+    directory and end with a /"): the build fails.
+
+    ## Example
+    ```dockerfile
+    COPY package.json package-lock.json /app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    COPY package.json package-lock.json /app/
+    ```
+    """
+
+    code = "DW570"
+    name = "copy-sources-into-file"
+    category = Category.SYNTAX
+    severity = Severity.ERROR
+    aliases = ("DL3021",)
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for instruction in _copies(context):
+            sources, destination = instruction.arguments[:-1], instruction.arguments[-1]
+            if len(sources) > 1 and not destination.endswith("/") and "$" not in destination:
+                yield context.diagnostic(
+                    self,
+                    instruction.locate(destination),
+                    f"{len(sources)} sources need a directory destination ending in /: {destination}/",
+                )
+
+
+class RelativeDestinationWithoutWorkdir(DockerfileRule):
+    """COPY or ADD to a relative destination in a stage whose WORKDIR the file never sets.
+
+    The files land relative to the base image's WORKDIR, which the Dockerfile does not show and which
+    changes when the base does. Not reported in stages built from `scratch` (whose WORKDIR is `/`).
+
+    ## Why is this bad?
+    `COPY app.py .` puts the file in `/` on one base and in `/usr/src/app` on another; the CMD that
+    expects it elsewhere fails only at run time.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    COPY app.py .
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY app.py .
+    ```
+    """
+
+    code = "DW571"
+    name = "relative-destination-without-workdir"
+    category = Category.WORKDIR_ABSOLUTE
+    severity = Severity.WARNING
+    aliases = ("DL3045",)
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        build = context.dockerfile.build
+        for instruction in _copies(context):
+            destination = instruction.arguments[-1]
+            if posixpath.isabs(destination) or destination.startswith(("$", "~")) or ":" in destination[:3]:
+                continue  # absolute, a variable, or a Windows path (C:\\...)
+            stage = build.stage_of(instruction)
+            if stage is None or stage.lineage()[-1].is_scratch:
+                continue
+            has_workdir = any(
+                i.keyword == "WORKDIR" and i.index < instruction.index
+                for each in stage.lineage()
+                for i in each.instructions
+            )
+            if not has_workdir:
+                yield context.diagnostic(
+                    self,
+                    instruction.locate(destination),
+                    f"{destination} is relative to the base image's WORKDIR, which this file never sets: "
+                    "set WORKDIR first or use an absolute path",
+                )
+
+
+class CopyIgnoredFile(DockerfileRule):
+    """COPY or ADD of a path that `.dockerignore` leaves out of the build context.
+
+    Reads `<Dockerfile>.dockerignore` next to the Dockerfile when it exists (BuildKit prefers it), else
+    the context's `.dockerignore`, with Docker's matching rules (`**`, `!` exceptions, last match wins).
+    Only literal sources are checked (no wildcards, variables or URLs); nothing is reported for a
+    Dockerfile read from standard input, whose context is unknown.
+
+    ## Why is this bad?
+    The build fails with "not found", or, for a directory with exceptions, copies less than it says.
+
+    ## Example
+    ```dockerfile
+    # .dockerignore contains: config/
+    COPY config/app.yaml /etc/app/
+    ```
+
+    ## Use instead
+    ```dockerfile
+    # remove config/ from .dockerignore, or add an exception: !config/app.yaml
+    COPY config/app.yaml /etc/app/
+    ```
+    """
+
+    code = "DW572"
+    name = "copy-ignored-file"
+    category = Category.SYNTAX
+    severity = Severity.WARNING
+    aliases = ("CopyIgnoredFile",)
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        folder = context.options.context_dir
+        if folder is None:
+            return
+        ignore = _dockerignore(folder, context.path)
+        if ignore is None:
+            return
+        source_name, excludes = ignore
+        for instruction in _copies(context):
+            if instruction.parsed_flags.from_:
+                continue
+            for source in instruction.arguments[:-1]:
+                if "$" in source or "://" in source or _WILDCARDS & set(source) or source.startswith("git@"):
+                    continue
+                relative = posixpath.normpath(source.lstrip("/"))
+                if relative in (".", "") or relative.startswith(".."):
+                    continue
+                if excludes(relative):
+                    yield context.diagnostic(
+                        self,
+                        instruction.locate(source),
+                        f"{source} is excluded by {source_name}: the build cannot copy it",
+                    )
+
+
+def _dockerignore(folder: Path, dockerfile_path: str) -> tuple[str, Callable[[str], bool]] | None:
+    from dockwise.discovery import DockerIgnore
+
+    own = folder / f"{Path(dockerfile_path).name}.dockerignore"
+    for candidate in (own, folder / ".dockerignore"):
+        if candidate.is_file():
+            ignore = DockerIgnore.read(candidate)
+            if ignore is not None:
+                return candidate.name, ignore.excludes
+    return None

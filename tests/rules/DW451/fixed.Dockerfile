@@ -1,0 +1,2 @@
+FROM node:22
+CMD ["sh", "-c", "./migrate && exec node server.js"]

@@ -1,0 +1,2 @@
+FROM nginx:1.27
+EXPOSE 80800 9000-8000 0 http

@@ -1,0 +1,5 @@
+FROM node:22
+WORKDIR /app
+COPY package.json package-lock.json /app/
+COPY ["a.txt", "b.txt", "./data/"]
+COPY app.js .

@@ -1,0 +1,8 @@
+FROM python:3.12-slim AS base
+WORKDIR /app
+FROM base
+COPY app.py .
+FROM scratch
+COPY bin app
+FROM python:3.12-slim
+COPY app.py /srv/app.py

@@ -1,0 +1,32 @@
+"""Every hadolint rule and BuildKit check has a dockwise rule or a written reason; aliases are real checks."""
+
+from __future__ import annotations
+
+import re
+
+from dockwise.rules import all_rules
+from dockwise.rules.coverage import BUILDKIT, COVERED_WITHOUT_ALIAS, HADOLINT, NOT_COVERED, uncovered
+
+PEER_CODES = {check.code for check in HADOLINT + BUILDKIT}
+
+
+def test_every_peer_check_is_covered_or_explained() -> None:
+    missing = [check.code for check in uncovered(all_rules())]
+    assert not missing, f"no dockwise rule and no reason in coverage.py for: {', '.join(missing)}"
+
+
+def test_no_reason_is_kept_for_a_check_a_rule_now_covers() -> None:
+    aliases = {alias for rule in all_rules() for alias in rule.aliases}
+    stale = sorted(code for code in NOT_COVERED if code in aliases or code in COVERED_WITHOUT_ALIAS)
+    assert not stale, f"coverage.py explains why these are not covered, but a rule covers them: {stale}"
+    assert set(NOT_COVERED) <= PEER_CODES
+
+
+def test_hadolint_and_buildkit_aliases_name_real_checks() -> None:
+    """A misspelt alias would silently break `# check=skip=` and `# hadolint ignore=` for that rule."""
+    for rule in all_rules():
+        for alias in rule.aliases:
+            hadolint = re.fullmatch(r"DL\d{4}", alias)
+            buildkit = re.fullmatch(r"(?=.*[a-z])[A-Z][A-Za-z]+", alias)
+            if hadolint or buildkit:
+                assert alias in PEER_CODES, f"{rule.code}: alias {alias} is no hadolint or BuildKit check"
