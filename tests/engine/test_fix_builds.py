@@ -219,3 +219,68 @@ def test_cache_mount_fix_keeps_the_npm_cache_out_of_the_image(
         assert engine.run(image_id)[1].split() == ["dep", "0"], "installed, and no cache in the image"
     finally:
         engine.remove_image(tag)
+
+
+def test_instruction_fixes_build_and_run_the_same_command(
+    engine: Engine, base_images: BaseImages, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """exec form, ADD to COPY, MAINTAINER to LABEL, casing, absolute WORKDIR and KEY=value in one file."""
+    context = tmp_path / "instructions"
+    context.mkdir()
+    (context / "greeting.txt").write_text("hello\n", encoding="utf-8")
+    dockerfile = context / "Dockerfile"
+    dockerfile.write_text(
+        f"FROM {base_images.busybox} as base\nMAINTAINER Jane <jane@example.com>\nWORKDIR /srv\n"
+        "workdir app\nENV GREETING_FILE /srv/app/greeting.txt\nADD greeting.txt /srv/app/\n"
+        "CMD cat /srv/app/greeting.txt\n",
+        encoding="utf-8",
+    )
+    tag = f"dockwise-test/instruction-fixes:{uuid.uuid4().hex[:12]}"
+    try:
+        before, _ = engine.build(context, tag)
+        assert engine.run(before) == (0, "hello\n")
+        assert main(["fix", "--isolated", "--select", "ALL", str(dockerfile)]) == 0
+        capsys.readouterr()
+        assert dockerfile.read_text(encoding="utf-8") == (
+            f"FROM {base_images.busybox} AS base\n"
+            'LABEL org.opencontainers.image.authors="Jane <jane@example.com>"\n'
+            "WORKDIR /srv\nWORKDIR /srv/app\nENV GREETING_FILE=/srv/app/greeting.txt\n"
+            "COPY greeting.txt /srv/app/\n"
+            'CMD ["cat", "/srv/app/greeting.txt"]\n'
+        )
+        after, _ = engine.build(context, tag)
+        assert engine.run(after) == (0, "hello\n")
+        config = engine.client.images.get(after).attrs["Config"]
+        assert config["WorkingDir"] == "/srv/app"
+        assert config["Labels"]["org.opencontainers.image.authors"] == "Jane <jane@example.com>"
+        assert "GREETING_FILE=/srv/app/greeting.txt" in config["Env"]
+    finally:
+        engine.remove_image(tag)
+
+
+def test_init_fix_makes_the_installed_tini_pid_1(
+    engine: Engine, base_images: BaseImages, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    context = tmp_path / "tini"
+    context.mkdir()
+    # Stand-ins: `apk add tini` installs a /sbin/tini that records that it ran, then execs the command.
+    (context / "apk").write_text(
+        '#!/bin/sh\nprintf \'#!/bin/sh\\necho tini >> /tmp/pid1\\nshift\\nexec "$@"\\n\' > /sbin/tini\n'
+        "chmod 755 /sbin/tini\n",
+        encoding="utf-8",
+    )
+    dockerfile = context / "Dockerfile"
+    dockerfile.write_text(
+        f"FROM {base_images.busybox}\nCOPY --chmod=755 apk /usr/local/bin/apk\nRUN apk add tini\n"
+        'CMD ["sh", "-c", "cat /tmp/pid1; if true; then echo app; fi"]\n',
+        encoding="utf-8",
+    )
+    tag = f"dockwise-test/tini-fix:{uuid.uuid4().hex[:12]}"
+    try:
+        assert main(["fix", "--isolated", "--unsafe-fixes", "--select", "DW451", str(dockerfile)]) == 0
+        capsys.readouterr()
+        assert 'ENTRYPOINT ["/sbin/tini", "--"]\nCMD' in dockerfile.read_text(encoding="utf-8")
+        image_id, _ = engine.build(context, tag)
+        assert engine.run(image_id) == (0, "tini\napp\n")
+    finally:
+        engine.remove_image(tag)

@@ -70,7 +70,8 @@ class ShellWrapperWithoutExec(DockerfileRule):
     last command as an optimisation, but not all (BusyBox ash, older dash) and not when the script sets
     traps or has several commands, so only an explicit `exec` guarantees that `docker stop`'s SIGTERM
     reaches the application. Not reported when an init (tini, dumb-init, s6, catatonit) is the ENTRYPOINT
-    or the script already ends in `exec`.
+    or the script already ends in `exec`. Where `exec` cannot help (the last command sits in a loop or an
+    `if`), the fix makes an init the image installs PID 1 instead.
 
     ## Why is this bad?
     The shell ignores SIGTERM as PID 1, the application never hears it, and after the grace period Docker
@@ -110,14 +111,15 @@ class ShellWrapperWithoutExec(DockerfileRule):
             if script is None:
                 continue
             last = _last_command_start(script)
-            if last is None or script[last:].startswith("exec "):
+            if last is not None and script[last:].startswith("exec "):
                 continue
+            exec_fix = _exec_fix(context, instruction, script, last) if last is not None else None
             yield context.diagnostic(
                 self,
                 instruction.arguments_range,
                 f"{instruction.keyword} runs its command under a shell that stays PID 1: start the last "
                 "command with exec so that it receives SIGTERM",
-                fix=_exec_fix(context, instruction, script, last) or init_entrypoint(context),
+                fix=exec_fix or init_entrypoint(context),
             )
 
 
