@@ -139,10 +139,19 @@ def lint_stdin(
 
 
 def lint_paths(
-    paths: Iterable[str | Path], stdin: BinaryIO | None = None, settings: Settings | None = None
+    paths: Iterable[str | Path],
+    stdin: BinaryIO | None = None,
+    settings: Settings | None = None,
+    jobs: int | None = None,
 ) -> LintReport:
-    """Find the Dockerfiles under `paths` and lint each with the selected rules; `-` reads `stdin`."""
+    """Find the Dockerfiles under `paths` and lint each with the selected rules; `-` reads `stdin`.
+
+    Many files are linted in `jobs` worker processes (default: one per CPU, see `dockwise.parallel`).
+    """
+    from functools import partial
+
     from dockwise.discovery import discover_dockerfiles
+    from dockwise.parallel import map_files
 
     settings = settings or Settings()
     paths = list(paths)
@@ -151,6 +160,6 @@ def lint_paths(
     if STDIN in paths and stdin is not None:
         results.append(lint_stdin(stdin, rules, settings))
     discovery = discover_dockerfiles([path for path in paths if path != STDIN])
-    results.extend(lint_file(path, rules, settings) for path in discovery.files)
+    results.extend(map_files(partial(lint_file, rules=rules, settings=settings), discovery.files, jobs))
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
     return LintReport(tuple(results), problems)

@@ -122,3 +122,19 @@ def test_raw_quotes_and_escapes_keep_the_characters() -> None:
 )
 def test_trim_pattern(value: str, pattern: str, suffix: bool, longest: bool, expected: str) -> None:
     assert trim_pattern(value, pattern, suffix=suffix, longest=longest) == expected
+
+
+def test_the_fast_path_for_plain_text_agrees_with_the_full_lexer() -> None:
+    """Text without `$`, quotes or escapes skips the character loop: same text, same words."""
+    import random
+
+    from dockwise.dockerfile.lexer import GO_SPACE, Lexer, _State
+
+    alphabet = [*"ab c=/:-._x", *GO_SPACE, "\u001c"]
+    lexer = Lexer()
+    generator = random.Random(7)
+    for _ in range(5000):
+        text = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 12)))
+        fast = lexer.process(text, {})
+        result, words = _State(lexer, text, {}).process_until(None, False)
+        assert (fast.text, fast.words) == (result, tuple(words)), repr(text)

@@ -19,6 +19,7 @@ GO_SPACE = (
     "\u2028\u2029\u202f\u205f\u3000"
 )
 _GO_SPACE_SET = frozenset(GO_SPACE)
+_GO_SPACE = re.compile("[" + re.escape("".join(GO_SPACE)) + "]")
 _SPECIAL_PARAMETERS = frozenset("@*#?-$!0")
 
 
@@ -101,6 +102,10 @@ class Lexer:
 
     def process(self, text: str, env: Mapping[str, str] | None = None) -> ExpansionResult:
         """Expand `text` with `env` and split it into words; raise `ExpansionError` on a bad form."""
+        if not any(special in text for special in ("$", "'", '"', self.escape)):
+            # Nothing to expand, unquote or unescape (most words of most files): only the split remains.
+            plain = tuple(word for word in _GO_SPACE.split(text) if word)
+            return ExpansionResult(text, plain, frozenset(), frozenset())
         state = _State(self, text, env or {})
         try:
             result, words = state.process_until(None, self.raw_escapes)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -39,14 +39,48 @@ _SHORT_OPTIONS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
 class ShellWord:
-    """One word of a command: as written, its value when it has no expansion, and where it is."""
+    """One word of a command: as written, its value when it has no expansion, and where it is.
 
-    text: str
-    value: str | None
-    """The word after quote removal; None when it depends on a variable or command substitution."""
-    range: TextRange
+    A plain class rather than a dataclass because the source range is worked out only when asked: a
+    corpus has hundreds of thousands of words and rules look at the position of a handful of them.
+    """
+
+    __slots__ = ("_end", "_locate", "_range", "_start", "text", "value")
+
+    def __init__(
+        self,
+        text: str,
+        value: str | None,
+        range: TextRange | None = None,
+        *,
+        locate: Callable[[int, int], TextRange] | None = None,
+        span: tuple[int, int] = (0, 0),
+    ) -> None:
+        self.text = text
+        self.value = value
+        """The word after quote removal; None when it depends on a variable or command substitution."""
+        self._range = range
+        self._locate = locate
+        self._start, self._end = span
+
+    @property
+    def range(self) -> TextRange:
+        if self._range is None:
+            assert self._locate is not None, "a ShellWord needs a range or a way to locate it"
+            self._range = self._locate(self._start, self._end)
+        return self._range
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ShellWord):
+            return NotImplemented
+        return (self.text, self.value, self.range) == (other.text, other.value, other.range)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.value, self.range))
+
+    def __repr__(self) -> str:
+        return f"ShellWord(text={self.text!r}, value={self.value!r}, range={self.range!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +299,10 @@ def _runs_as_shell(body: str) -> bool:
 def _locate(parsed: _ParsedScript, to_range: Any) -> _Script:
     commands = tuple(
         ShellCommand(
-            tuple(ShellWord(text, value, to_range(start, end)) for text, value, start, end in command.words),
+            tuple(
+                ShellWord(text, value, locate=to_range, span=(start, end))
+                for text, value, start, end in command.words
+            ),
             to_range(command.start, command.end),
         )
         for command in parsed.commands

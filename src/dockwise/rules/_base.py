@@ -218,6 +218,8 @@ class DockerfileContext:
         return self._analyse(instruction)[2]
 
     def _analyse(self, instruction: Instruction) -> _RunAnalysis:
+        if instruction.keyword != "RUN":
+            return instruction, (), ()
         found = self._shell_analysis.get(id(instruction))
         if found is None:
             from dockwise.dockerfile.shell import analyse_run

@@ -492,6 +492,8 @@ class CacheLeftInLayer(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for run in context.shipped_instructions():
+            if run.keyword != "RUN":
+                continue
             commands = context.run_commands(run)
             fillers = [
                 index
