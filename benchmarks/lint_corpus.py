@@ -1,10 +1,11 @@
 """Lint the corpus with dockwise, hadolint and (when given or on PATH) checkov, in one run.
 
-- Corpus: every Dockerfile. dockwise lints in-process (`lint_paths`), once with its default rules and once
-  with every rule (`--select ALL`, the opt-in ones too); hadolint gets the files in batches of paths per
-  process, so neither pays a process start per file. checkov (`--checkov PATH`; install it in its own
-  virtualenv, its dependencies clash) scans copies of the files named `N.Dockerfile` in one `-d` run: it
-  ignores files whose names do not match its Dockerfile pattern, as most corpus names do.
+- Corpus: every Dockerfile. dockwise lints in-process (`lint_paths`, one worker per CPU), with its default
+  rules, with every rule (`--select ALL`, the opt-in ones too), and in one process; hadolint gets the
+  files in batches of paths per process, so neither pays a process start per file. checkov (`--checkov
+  PATH`; install it in its own virtualenv, its dependencies clash) scans copies of the files named
+  `N.Dockerfile` in one `-d` run: it ignores files whose names do not match its Dockerfile pattern, as
+  most corpus names do.
 - Cold start: one file, a fresh process each time, median of `--runs`. Run dockwise from an installed copy
   (`pip install .`): from a source tree with PYTHONDONTWRITEBYTECODE=1 every module is compiled each time.
 
@@ -35,7 +36,7 @@ def corpus_files(directory: Path) -> list[Path]:
     return sorted(path for path in directory.rglob("*") if path.is_file())
 
 
-def time_dockwise(files: Sequence[Path], select: Sequence[str] = ()) -> float:
+def time_dockwise(files: Sequence[Path], select: Sequence[str] = (), jobs: int | None = None) -> float:
     sys.path.insert(0, str(REPO_ROOT / "src"))
     from dockwise.config import Settings
     from dockwise.lint import lint_paths
@@ -43,7 +44,7 @@ def time_dockwise(files: Sequence[Path], select: Sequence[str] = ()) -> float:
 
     settings = Settings(select=parse_selectors(select))
     start = time.perf_counter()
-    lint_paths(files, settings=settings)
+    lint_paths(files, settings=settings, jobs=jobs)
     return time.perf_counter() - start
 
 
@@ -97,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  dockwise (default rules)  {ours:8.2f} s  {len(files) / ours:8.0f} files/s")
     every = time_dockwise(files, ["ALL"])
     print(f"  dockwise (every rule)     {every:8.2f} s  {len(files) / every:8.0f} files/s")
+    alone = time_dockwise(files, jobs=1)
+    print(f"  dockwise (one process)    {alone:8.2f} s  {len(files) / alone:8.0f} files/s")
     peers = []
     if hadolint:
         peers.append(("hadolint", time_batched([hadolint, "--no-fail"], files)))
@@ -110,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, theirs in peers:
         rate = len(files) / theirs
         print(f"  {name:24}  {theirs:8.2f} s  {rate:8.0f} files/s  "
-              f"dockwise is {theirs / ours:.1f}x faster ({theirs / every:.1f}x with every rule)")  # fmt: skip
+              f"dockwise is {theirs / ours:.1f}x faster ({theirs / every:.1f}x with every rule, "
+              f"{theirs / alone:.1f}x in one process)")  # fmt: skip
     single = str(files[len(files) // 2])
     print(f"cold start, one file ({Path(single).name}), median of {arguments.runs}:")
     if dockwise:

@@ -9,7 +9,6 @@ macOS's default), everything runs in one process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,9 +30,12 @@ def workers_for(count: int, jobs: int | None = None) -> int:
         jobs = int(configured) if configured.isdecimal() else None
     if jobs is None:
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    workers = max(1, min(jobs, count // MIN_FILES_PER_WORKER))
+    if workers == 1:
         return 1
-    return max(1, min(jobs, count // MIN_FILES_PER_WORKER))
+    import multiprocessing  # only here: it costs a few milliseconds of start-up for one file
+
+    return workers if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
 def map_files(task: Callable[[Path], Result], paths: Sequence[Path], jobs: int | None = None) -> list[Result]:
@@ -41,6 +43,8 @@ def map_files(task: Callable[[Path], Result], paths: Sequence[Path], jobs: int |
     workers = workers_for(len(paths), jobs)
     if workers <= 1:
         return [task(path) for path in paths]
+    import multiprocessing
+
     _CURRENT.append(task)
     try:
         context = multiprocessing.get_context("fork")
