@@ -23,11 +23,9 @@ from dockwise.rules.dockerfile import (
     shell_hygiene,
     signals,
     stage_rules,
-    stages,
     style,
     syntax,
     user,
-    variables,
 )
 
 __all__ = [
@@ -46,9 +44,7 @@ __all__ = [
     "shell_hygiene",
     "signals",
     "stage_rules",
-    "stages",
     "style",
     "syntax",
     "user",
-    "variables",
 ]

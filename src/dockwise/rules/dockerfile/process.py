@@ -3,6 +3,7 @@ shell as PID 1."""
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Iterator
 
@@ -147,8 +148,6 @@ def _last_command_start(script: str) -> int | None:
 
 def _exec_fix(context: DockerfileContext, instruction: Instruction, script: str, last: int) -> Fix | None:
     """Unsafe: put `exec` before the last command, rewriting the JSON array."""
-    import json
-
     words = [*instruction.arguments[:2], script[:last] + "exec " + script[last:]]
     return Fix(
         "Start the last command with exec",
