@@ -99,6 +99,12 @@ def test_requirement_files_must_stand_alone(tmp_path: Path, requirements: str, m
         ("bundle install", {"Gemfile": "source 'x'\ngemspec\n"}, False),
         ("npm ci && npm run build", {"package.json": PACKAGE}, False),
         ("npm ci && npm cache clean --force", {"package.json": PACKAGE}, True),
+        ("composer install", {"composer.json": "{}", "composer.lock": "{}"}, False),
+        ("composer install --no-scripts --no-autoloader", {"composer.json": "{}"}, True),
+        ("gradle dependencies", {"build.gradle": "", "settings.gradle": "rootProject.name='x'"}, True),
+        ("gradle dependencies", {"build.gradle": "", "settings.gradle": "include 'app', 'lib'"}, False),
+        ("./gradlew dependencies", {"build.gradle": "", "gradlew": ""}, False),
+        ("cargo fetch", {"Cargo.toml": "", "Cargo.lock": ""}, False),
     ],
 )
 def test_installers(tmp_path: Path, run: str, files: dict[str, str], movable: bool) -> None:

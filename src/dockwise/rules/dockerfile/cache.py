@@ -23,6 +23,8 @@ _MANIFEST_INSTALLS: dict[str, tuple[tuple[str, ...], ...]] = {
     "go": (("mod", "download"),),
     "cargo": (("fetch",),),
     "mvn": (("dependency:go-offline",), ("dependency:resolve",)),
+    "gradle": (("dependencies",),),
+    "gradlew": (("dependencies",),),
     "bundle": (("install",),),
     "composer": (("install",),),
 }

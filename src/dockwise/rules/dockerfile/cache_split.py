@@ -10,7 +10,11 @@ unsafe, and it is offered only where it is known to work:
 - the RUN does nothing but install dependencies (plus package-manager housekeeping), and the installer
   needs nothing but the manifests: no npm lifecycle scripts or workspaces, requirement files without
   `-e`/local paths/includes, `poetry install --no-root`, `uv sync --no-install-project`, a go.mod
-  without local `replace`, a single-module pom, a Gemfile without `gemspec`/`path:`;
+  without local `replace`, a single-module pom, a single-project Gradle build (`gradle dependencies`),
+  `composer install --no-scripts --no-autoloader`, a Gemfile without `gemspec`/`path:`;
+- never for `cargo fetch`: Cargo refuses a manifest without its targets (`src/main.rs`), and the usual
+  dummy-source trick changes what is built (cargo-chef is the tool for that); nor for `./gradlew`, whose
+  `gradle/wrapper` folder one COPY line cannot carry next to files;
 - nothing between the COPY and the RUN depends on the sources or moves the destination (only ENV, ARG,
   LABEL, EXPOSE, USER, SHELL, STOPSIGNAL, HEALTHCHECK, CMD and ENTRYPOINT may sit there).
 """
@@ -45,6 +49,10 @@ _MANIFESTS: dict[str, tuple[str, ...]] = {
     "go": ("go.mod", "go.sum"),
     "mvn": ("pom.xml",),
     "bundle": ("Gemfile", "Gemfile.lock"),
+    "composer": ("composer.json", "composer.lock"),
+    "gradle": (
+        "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties",
+    ),
 }
 _NPM_SCRIPTS = ("preinstall", "install", "postinstall", "prepare")
 #: Requirement lines that need more than the file itself: includes, editable or local paths.
@@ -123,8 +131,12 @@ def _manifests_for(
     if name.startswith(("pip", "python")):
         return _requirement_files(values, folder, destination, workdir)
     candidates = _MANIFESTS.get(name)
+    if name == "gradle":
+        return _gradle_files(folder)
     if candidates is None or not (folder / candidates[0]).is_file():
         return None
+    if name == "composer" and not {"--no-scripts", "--no-autoloader"} <= set(values):
+        return None  # scripts and the autoloader need the sources
     if name in ("npm", "yarn", "pnpm") and not _plain_package_json(folder, "--ignore-scripts" in values):
         return None
     if name == "poetry" and "--no-root" not in values:
@@ -140,6 +152,16 @@ def _manifests_for(
     if name == "pnpm" and (folder / "pnpm-workspace.yaml").exists():
         return None
     return [candidate for candidate in candidates if (folder / candidate).is_file()]
+
+
+def _gradle_files(folder: Path) -> list[str] | None:
+    """A single-project Gradle build's files (a multi-project build needs every subproject's too)."""
+    names = _MANIFESTS["gradle"]
+    present = [name for name in names if (folder / name).is_file()]
+    if not any(name.startswith("build.gradle") for name in present):
+        return None
+    settings = "".join(_read(folder / name) for name in present if name.startswith("settings"))
+    return None if re.search(r"\binclude\b", settings) else present
 
 
 def _plain_package_json(folder: Path, scripts_ignored: bool) -> bool:
