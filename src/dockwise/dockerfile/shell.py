@@ -226,6 +226,12 @@ def plain_command_words(script: str) -> tuple[str, ...] | None:
     return tuple(value for _, value, _, _ in words if value is not None)
 
 
+def script_commands(script: str, offset: int = 0) -> tuple[ShellCommand, ...]:
+    """The simple commands of a shell script (a file of its own, not a RUN), with ranges into the text
+    (plus `offset`, for a script embedded in a bigger file)."""
+    return _locate(_parse(script), lambda start, end: TextRange(offset + start, offset + end)).commands
+
+
 def command_spans(script: str) -> list[tuple[int, int]]:
     """Where each simple command of `script` starts and ends (character offsets), in source order."""
     return [(command.start, command.end) for command in _parse(script).commands]

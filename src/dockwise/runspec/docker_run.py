@@ -1,0 +1,314 @@
+"""`docker run` (and `docker container run`, `docker create`) command lines, read into RunSpecs.
+
+The lines are found with the shell parser, so quoting, `&&`, pipes, `$(...)` and line continuations are
+handled as a shell would, and every flag keeps its source range. The option grammar follows the Docker
+CLI: `--flag value`, `--flag=value`, short flags that cluster (`-dit`) or carry their value (`-p80:80`),
+and the first operand is the image; everything after it is the command. A word the shell only knows at
+run time (`$PORT`) has no static value: such a flag is recorded as set, with its value unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockwise.diagnostics import TextRange
+from dockwise.dockerfile.shell import ShellCommand, ShellWord, script_commands
+from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.units import UnitError, parse_duration, parse_size
+
+#: Short flags that take a value, by their long name.
+_SHORT_WITH_VALUE = {
+    "a": "attach", "c": "cpu-shares", "e": "env", "h": "hostname", "l": "label", "m": "memory",
+    "p": "publish", "u": "user", "v": "volume", "w": "workdir",
+}  # fmt: skip
+_SHORT_BOOLEAN = {"d": "detach", "i": "interactive", "t": "tty", "P": "publish-all", "q": "quiet"}
+#: Long flags that take no value (a `=false` may still follow).
+_BOOLEAN = frozenset(
+    {"detach", "rm", "interactive", "tty", "read-only", "privileged", "init", "publish-all", "no-healthcheck",
+     "oom-kill-disable", "disable-content-trust", "quiet", "help", "sig-proxy", "use-api-socket"}
+)  # fmt: skip
+
+
+class DockerRunError(ValueError):
+    """A command line that the Docker CLI would refuse (a flag without its value, no image)."""
+
+
+@dataclass
+class _Builder:
+    """Accumulates a RunSpec's fields while the flags are read."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    where: dict[str, TextRange] = field(default_factory=dict)
+
+    def set(self, name: str, value: object, at: TextRange) -> None:
+        self.values[name] = value
+        self.where[name] = at
+
+    def add(self, name: str, value: object, at: TextRange) -> None:
+        current = self.values.setdefault(name, [])
+        assert isinstance(current, list)
+        current.append(value)
+        self.where.setdefault(name, at)
+
+
+def is_docker_run(command: ShellCommand) -> bool:
+    return _run_arguments(command) is not None
+
+
+def _run_arguments(command: ShellCommand) -> list[ShellWord] | None:
+    """The words after `docker run` / `docker container run` / `docker create` (global options skipped)."""
+    if command.name not in ("docker", "podman"):
+        return None
+    words = list(command.arguments)
+    index = 0
+    while index < len(words) and (words[index].value or "").startswith("-"):
+        flag = words[index].value or ""
+        index += 1 if "=" in flag or flag in ("-D", "--debug", "--tls", "--tlsverify") else 2
+    rest = [word.value for word in words[index : index + 2]]
+    if rest[:1] in (["run"], ["create"]):
+        return words[index + 1 :]
+    if rest[:1] == ["container"] and rest[1:2] in (["run"], ["create"]):
+        return words[index + 2 :]
+    return None
+
+
+def runspecs_in_script(text: str, path: str, offset: int = 0) -> Iterator[RunSpec]:
+    """Every `docker run` of a shell script (or of a script embedded at `offset` in a bigger file)."""
+    for command in script_commands(text, offset):
+        if is_docker_run(command):
+            yield runspec_of(command, path)
+
+
+def runspec_of(command: ShellCommand, path: str) -> RunSpec:
+    """The RunSpec of one `docker run` command; DockerRunError when it has no image."""
+    words = _run_arguments(command)
+    if words is None:
+        raise DockerRunError("not a docker run command")
+    built = _Builder()
+    index = 0
+    while index < len(words):
+        word = words[index]
+        value = word.value
+        if value is None or not value.startswith("-") or value == "-":
+            break
+        index += 1
+        if value == "--":
+            break
+        if value.startswith("--"):
+            name, equals, attached = value[2:].partition("=")
+            if name in _BOOLEAN:
+                _apply(built, name, attached if equals else "true", word.range)
+                continue
+            if equals:
+                _apply(built, name, attached, word.range)
+                continue
+            argument = _argument(words, index, value)
+            _apply(built, name, argument.value, _joined(word, argument))
+            index += 1
+            continue
+        letters = value[1:]
+        for position, letter in enumerate(letters):
+            if letter in _SHORT_BOOLEAN:
+                _apply(built, _SHORT_BOOLEAN[letter], "true", word.range)
+                continue
+            long_name = _SHORT_WITH_VALUE.get(letter)
+            if long_name is None:
+                raise DockerRunError(f"unknown flag -{letter}")
+            attached = letters[position + 1 :]
+            if attached:
+                _apply(built, long_name, attached.removeprefix("="), word.range)
+            else:
+                argument = _argument(words, index, f"-{letter}")
+                _apply(built, long_name, argument.value, _joined(word, argument))
+                index += 1
+            break
+    if index >= len(words):
+        raise DockerRunError("docker run needs an image")
+    image_word = words[index]
+    command_words = words[index + 1 :]
+    values = built.values
+    if command_words:
+        values["command"] = tuple(w.value if w.value is not None else w.text for w in command_words)
+        built.where["command"] = TextRange(command_words[0].range.start, command_words[-1].range.end)
+    container_name = values.get("name")
+    return RunSpec(
+        origin="docker run",
+        path=path,
+        name=str(container_name) if container_name else (image_word.value or image_word.text),
+        image=image_word.value,
+        span=command.range,
+        where={"image": image_word.range, **built.where},
+        **_fields(values),
+    )
+
+
+def _argument(words: list[ShellWord], index: int, flag: str) -> ShellWord:
+    if index >= len(words):
+        raise DockerRunError(f"flag {flag} needs a value")
+    return words[index]
+
+
+def _joined(first: ShellWord, second: ShellWord) -> TextRange:
+    return TextRange(first.range.start, second.range.end)
+
+
+_HEALTH = {"health-cmd", "health-interval", "health-timeout", "health-retries", "health-start-period"}
+
+
+def _apply(built: _Builder, name: str, value: str | None, at: TextRange) -> None:
+    """Record one flag. `value` is None when the shell only knows it at run time."""
+    flag = name
+    if flag in ("memory", "memory-swap", "pids-limit", "cpus", "stop-timeout"):
+        built.set(flag, value, at)
+    elif flag in ("read-only", "privileged", "init", "no-healthcheck"):
+        built.set(flag, value is None or value.lower() != "false", at)
+    elif flag in ("cap-add", "cap-drop", "security-opt", "tmpfs", "env", "publish", "volume", "mount",
+                  "ulimit", "log-opt", "network", "net"):  # fmt: skip
+        if value is not None:
+            built.add("network" if flag == "net" else flag, value, at)
+        else:
+            built.where.setdefault(flag, at)
+    elif flag in _HEALTH:
+        built.set(flag, value, at)
+    else:
+        built.set(flag, value, at)
+
+
+def _fields(values: dict[str, object]) -> dict[str, Any]:
+    """The RunSpec keyword arguments for the recorded flags (typed by RunSpec itself)."""
+    result: dict[str, Any] = {}
+
+    def text(name: str) -> str | None:
+        value = values.get(name)
+        return value if isinstance(value, str) else None
+
+    def items(name: str) -> list[str]:
+        value = values.get(name)
+        return [str(item) for item in value] if isinstance(value, list) else []
+
+    for flag, key in (("user", "user"), ("restart", "restart"), ("stop-signal", "stop_signal"),
+                      ("pid", "pid"), ("ipc", "ipc"), ("uts", "uts"), ("userns", "userns"),
+                      ("log-driver", "logging_driver")):  # fmt: skip
+        if text(flag) is not None:
+            result[key] = text(flag)
+    for flag in ("read-only", "privileged", "init"):
+        if flag in values:
+            result[flag.replace("-", "_")] = bool(values[flag])
+    try:
+        if text("memory"):
+            result["memory"] = parse_size(text("memory") or "")
+        if text("memory-swap"):
+            swap = text("memory-swap") or ""
+            result["memory_swap"] = -1 if swap.strip() == "-1" else parse_size(swap)
+        if text("cpus"):
+            result["cpus"] = float(text("cpus") or 0)
+        if text("pids-limit"):
+            result["pids_limit"] = int(text("pids-limit") or 0)
+        if text("stop-timeout"):
+            result["stop_grace_period"] = float(int(text("stop-timeout") or 0))
+    except (UnitError, ValueError) as error:
+        raise DockerRunError(str(error)) from None
+    result["cap_add"] = tuple(c.upper().removeprefix("CAP_") for c in items("cap-add"))
+    result["cap_drop"] = tuple(c.upper().removeprefix("CAP_") for c in items("cap-drop"))
+    result["security_opt"] = tuple(items("security-opt"))
+    result["tmpfs"] = tuple(t.split(":", 1)[0] for t in items("tmpfs"))
+    networks = items("network")
+    modes = [n for n in networks if n in ("host", "none", "bridge") or n.startswith("container:")]
+    if modes:
+        result["network_mode"] = modes[-1]
+    result["networks"] = tuple(n for n in networks if n not in modes)
+    result["ports"] = tuple(parse_port(p) for p in items("publish"))
+    result["volumes"] = tuple(
+        [parse_volume(v) for v in items("volume")] + [parse_mount(m) for m in items("mount")]
+    )
+    result["environment"] = dict(_environment(item) for item in items("env"))
+    result["ulimits"] = _pairs(items("ulimit"))
+    result["logging_options"] = _pairs(items("log-opt"))
+    health = _healthcheck(values)
+    if health is not None:
+        result["healthcheck"] = health
+    command = values.get("command")
+    if command is not None:
+        result["command"] = command
+    entrypoint = text("entrypoint")
+    if entrypoint is not None:
+        result["entrypoint"] = (entrypoint,)
+    return result
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    """`["nofile=1024:2048"]` → {"nofile": "1024:2048"}."""
+    return {name: value for name, _, value in (item.partition("=") for item in items)}
+
+
+def _environment(item: str) -> tuple[str, str | None]:
+    name, equals, value = item.partition("=")
+    return name, value if equals else None
+
+
+def _healthcheck(values: dict[str, object]) -> HealthCheck | None:
+    if values.get("no-healthcheck"):
+        return HealthCheck(disabled=True)
+    if not any(name in values for name in _HEALTH):
+        return None
+
+    def seconds(name: str) -> float | None:
+        value = values.get(name)
+        return parse_duration(value) if isinstance(value, str) else None
+
+    command = values.get("health-cmd")
+    retries = values.get("health-retries")
+    return HealthCheck(
+        test=("CMD-SHELL", command) if isinstance(command, str) else (),
+        interval=seconds("health-interval"),
+        timeout=seconds("health-timeout"),
+        retries=int(retries) if isinstance(retries, str) and retries.isdecimal() else None,
+        start_period=seconds("health-start-period"),
+    )
+
+
+_PORT = re.compile(
+    r"(?:(?P<ip>\[[^\]]*\]|[^:\[\]]*):(?=[^:]*:)|(?P<ip6>\[[^\]]*\]):)?"
+    r"(?:(?P<published>[^:]*):)?(?P<target>[^:/]+)(?:/(?P<protocol>\w+))?"
+)
+
+
+def parse_port(text: str) -> PortMapping:
+    """`[ip:][published:]target[/protocol]` (IPv6 addresses in brackets) → PortMapping."""
+    match = _PORT.fullmatch(text.strip())
+    if match is None:
+        raise DockerRunError(f"invalid port {text!r}")
+    host_ip = match.group("ip") or match.group("ip6")
+    published = match.group("published")
+    return PortMapping(
+        target=match.group("target"),
+        published=published or None,
+        host_ip=host_ip.strip("[]") if host_ip else None,
+        protocol=(match.group("protocol") or "tcp").lower(),
+    )
+
+
+def parse_volume(text: str) -> VolumeMount:
+    """`-v [source:]target[:options]`: a host path (starts with `/`, `.` or `~`) is a bind mount."""
+    parts = text.split(":")
+    if len(parts) == 1:
+        return VolumeMount("volume", parts[0])
+    source, target, *options = parts
+    flags = ",".join(options).split(",") if options else []
+    kind = "bind" if source.startswith(("/", ".", "~")) else "volume"
+    return VolumeMount(kind, target, source, read_only="ro" in flags or "readonly" in flags)
+
+
+def parse_mount(text: str) -> VolumeMount:
+    """`--mount type=bind,source=/x,target=/y,readonly` → VolumeMount."""
+    options: dict[str, str] = {}
+    for item in text.split(","):
+        key, equals, value = item.partition("=")
+        options[key.strip().lower()] = value if equals else "true"
+    target = options.get("target") or options.get("destination") or options.get("dst") or ""
+    source = options.get("source") or options.get("src")
+    read_only = any(options.get(key, "false").lower() in ("true", "1") for key in ("readonly", "ro"))
+    return VolumeMount(options.get("type", "volume"), target, source, read_only)

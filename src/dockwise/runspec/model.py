@@ -1,0 +1,111 @@
+"""The RunSpec: every runtime setting the playbook cares about, with where it was written.
+
+Values are normalised (memory in bytes, durations in seconds, ports split into host IP, host port and
+container port) so that rules compare values, not spellings: `-m 512m`, `mem_limit: 512M` and
+`deploy.resources.limits.memory: 536870912` are the same limit. `where` maps a field name to the span
+that set it, so a finding points at the flag or the YAML key; a field that was not set has no entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dockwise.diagnostics import TextRange
+
+
+@dataclass(frozen=True, slots=True)
+class PortMapping:
+    """A published port: `[host_ip:][published:]target[/protocol]`."""
+
+    target: str
+    published: str | None = None
+    host_ip: str | None = None
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeMount:
+    """A mount: `bind` (a host path), `volume` (named or anonymous), `tmpfs`, `npipe` or `image`."""
+
+    type: str
+    target: str
+    source: str | None = None
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """A health check given at run time (the image's own HEALTHCHECK is not part of a RunSpec)."""
+
+    test: tuple[str, ...] = ()
+    """As Compose writes it: ("CMD-SHELL", "curl -f http://localhost/") or ("CMD", "probe")."""
+    disabled: bool = False
+    interval: float | None = None
+    timeout: float | None = None
+    retries: int | None = None
+    start_period: float | None = None
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How one container is run."""
+
+    origin: str
+    """"compose" or "docker run"."""
+    path: str
+    name: str
+    """The Compose service name, or the container name (`--name`) or image of a `docker run`."""
+    image: str | None = None
+    command: tuple[str, ...] | str | None = None
+    """A tuple for the exec form, a string for the shell form (run by `/bin/sh -c`)."""
+    entrypoint: tuple[str, ...] | str | None = None
+    user: str | None = None
+    read_only: bool = False
+    privileged: bool = False
+    init: bool | None = None
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    security_opt: tuple[str, ...] = ()
+    memory: int | None = None
+    """Bytes."""
+    memory_swap: int | None = None
+    """Bytes; -1 means unlimited swap."""
+    cpus: float | None = None
+    pids_limit: int | None = None
+    ulimits: Mapping[str, str] = field(default_factory=dict)
+    healthcheck: HealthCheck | None = None
+    restart: str | None = None
+    stop_grace_period: float | None = None
+    """Seconds."""
+    stop_signal: str | None = None
+    network_mode: str | None = None
+    networks: tuple[str, ...] = ()
+    ports: tuple[PortMapping, ...] = ()
+    volumes: tuple[VolumeMount, ...] = ()
+    tmpfs: tuple[str, ...] = ()
+    environment: Mapping[str, str | None] = field(default_factory=dict)
+    pid: str | None = None
+    ipc: str | None = None
+    uts: str | None = None
+    userns: str | None = None
+    logging_driver: str | None = None
+    logging_options: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    where: Mapping[str, TextRange] = field(default_factory=dict, compare=False)
+    """Where each field was set, by field name (`memory`, `ports`, ...)."""
+    span: TextRange = field(default_factory=lambda: TextRange(0, 0))
+    """The whole service or command line."""
+
+    def location(self, name: str) -> TextRange:
+        """Where `name` was set, else the whole service or command (for settings that are missing)."""
+        return self.where.get(name, self.span)
+
+    @property
+    def no_new_privileges(self) -> bool:
+        """`no-new-privileges` (alone, `:true` or `=true`) is among the security options."""
+        for option in self.security_opt:
+            key, _, value = option.replace("=", ":", 1).partition(":")
+            if key.strip() == "no-new-privileges" and value.strip().lower() in ("", "true"):
+                return True
+        return False
