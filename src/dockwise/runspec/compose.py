@@ -1,0 +1,476 @@
+"""Compose files read into RunSpecs, one per service, with the positions of the keys that set each field.
+
+Follows the Compose Specification: files merged in order (`-f a.yml -f b.yml`; mappings merge, the
+lists Compose merges are joined, others are replaced; `!reset` removes a value and `!override` replaces
+it), `extends` (same file or another), `${VAR}` interpolation from the environment and `.env`, anchors
+and merge keys (`<<: *defaults`), `x-` extensions ignored. Bad input is a `ComposeError` naming the file
+and line: YAML errors, duplicate keys, alias bombs (a node budget while anchors are expanded) and files
+too large to be a Compose file. Schema validation and the runtime rules build on this.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockwise.diagnostics import TextRange
+from dockwise.runspec.docker_run import parse_mount, parse_port, parse_volume
+from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
+from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.units import UnitError, parse_duration, parse_size
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NODES = 1_000_000
+"""More nodes than this after anchors are expanded is an alias bomb, not a Compose file."""
+#: Service keys whose lists a later file adds to instead of replacing (Compose Specification, "Merge").
+_JOINED_LISTS = frozenset(
+    {"ports", "expose", "volumes", "secrets", "configs", "devices", "dns", "dns_search", "tmpfs", "cap_add",
+     "cap_drop", "security_opt", "external_links", "env_file", "extra_hosts", "links", "volumes_from"}
+)  # fmt: skip
+_MAPPING_LISTS = frozenset({"environment", "labels", "annotations", "sysctls", "extra_hosts", "build_args"})
+
+
+class ComposeError(ValueError):
+    """A Compose file that cannot be read: the message names the file and, where known, the line."""
+
+
+@dataclass
+class _Positions:
+    """Where each key was written: (file, range) by its path of keys."""
+
+    by_path: dict[tuple[str, ...], tuple[str, TextRange]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComposeProject:
+    files: tuple[str, ...]
+    services: dict[str, RunSpec]
+    networks: tuple[str, ...]
+    """The networks the files declare (besides `default`)."""
+    problems: tuple[str, ...] = ()
+    """What Compose itself would refuse but a linter reads past (`${VAR:?}` with VAR unset)."""
+
+
+class _Reset:
+    """`!reset`: the key is removed by the merge."""
+
+
+class _Override:
+    """`!override value`: the value replaces instead of merging."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def load_compose(paths: Sequence[Path], environment: Mapping[str, str] | None = None) -> ComposeProject:
+    """Load and merge Compose files (in the order given) into one RunSpec per service."""
+    if not paths:
+        raise ComposeError("no Compose file given")
+    env = dict(environment) if environment is not None else _environment(paths[0].parent)
+    positions = _Positions()
+    merged: dict[str, Any] = {}
+    missing: list[str] = []
+    for path in paths:
+        merged = _merge(merged, _load_file(path, env, positions, missing))
+    merged = _strip(merged)
+    services = merged.get("services") or {}
+    if not isinstance(services, dict):
+        raise ComposeError(f"{paths[0]}: `services` must be a mapping")
+    specs = {}
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            raise ComposeError(f"{paths[0]}: service {name!r} must be a mapping")
+        try:
+            specs[str(name)] = _runspec(str(name), service, positions, str(paths[-1]))
+        except (ValueError, TypeError) as error:  # DockerRunError and UnitError are ValueErrors
+            raise ComposeError(f"{paths[-1]}: service {name!r}: {error}") from None
+    networks = merged.get("networks") or {}
+    declared = tuple(str(n) for n in networks) if isinstance(networks, dict) else ()
+    return ComposeProject(tuple(str(p) for p in paths), specs, declared, tuple(dict.fromkeys(missing)))
+
+
+def _environment(folder: Path) -> dict[str, str]:
+    """The process environment over the project's `.env` (the environment wins, as in Compose)."""
+    import os
+
+    env: dict[str, str] = {}
+    dotenv = folder / ".env"
+    if dotenv.is_file():
+        try:
+            env.update(read_env_file(dotenv))
+        except (OSError, UnicodeDecodeError) as error:
+            raise ComposeError(f"{dotenv}: cannot read: {error}") from None
+    env.update(os.environ)
+    return env
+
+
+def _load_file(
+    path: Path, env: Mapping[str, str], positions: _Positions, missing: list[str]
+) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ComposeError(f"{path}: {size} bytes is too large for a Compose file")
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ComposeError(f"{path}: cannot read: {error}") from None
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.constructor.add_constructor("!reset", lambda loader, node: _Reset())
+    yaml.constructor.add_constructor("!override", _construct_override)
+    try:
+        document = yaml.load(text)
+    except DuplicateKeyError as error:
+        raise ComposeError(f"{path}: duplicate key {_mark(error)}") from None
+    except MarkedYAMLError as error:
+        raise ComposeError(f"{path}: invalid YAML {_mark(error)}: {error.problem}") from None
+    except YAMLError as error:
+        raise ComposeError(f"{path}: invalid YAML: {error}") from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ComposeError(f"{path}: a Compose file is a mapping at the top")
+    lines = _line_starts(text)
+    budget = [MAX_NODES]
+    try:
+        plain = _plain(document, env, (), positions, str(path), lines, text, budget, missing)
+    except InterpolationError as error:
+        raise ComposeError(f"{path}: {error}") from None
+    assert isinstance(plain, dict)
+    services = plain.get("services")
+    if isinstance(services, dict):
+        for name in list(services):
+            services[name] = _extended(name, services, path, env, positions, set(), missing)
+    return plain
+
+
+def _construct_override(loader: Any, node: Any) -> _Override:
+    """`!override` on a mapping, a sequence or a scalar, keeping ruamel's positions of what it holds."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, MappingNode):
+        mapping = CommentedMap()
+        loader.construct_mapping(node, mapping, deep=True)
+        return _Override(mapping)
+    if isinstance(node, SequenceNode):
+        sequence = CommentedSeq()
+        sequence.extend(loader.construct_rt_sequence(node, sequence, deep=True))
+        return _Override(sequence)
+    return _Override(loader.construct_scalar(node))
+
+
+def _mark(error: Any) -> str:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return f"at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(index + 1 for index, char in enumerate(text) if char == "\n")
+    return starts
+
+
+def _plain(
+    node: Any,
+    env: Mapping[str, str],
+    path: tuple[str, ...],
+    positions: _Positions,
+    file: str,
+    lines: list[int],
+    text: str,
+    budget: list[int],
+    missing: list[str],
+) -> Any:
+    """ruamel's nodes as plain dicts, lists and scalars, interpolated, with each key's position kept."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ComposeError(f"{file}: more than {MAX_NODES} values once anchors are expanded (an alias bomb?)")
+    if isinstance(node, _Override):
+        return _Override(_plain(node.value, env, path, positions, file, lines, text, budget, missing))
+    if isinstance(node, dict):
+        result = {}
+        for key, value in node.items():
+            name = str(key)
+            if len(path) == 0 and name.startswith("x-"):
+                continue
+            _record(node, key, (*path, name), positions, file, lines, text)
+            result[name] = _plain(value, env, (*path, name), positions, file, lines, text, budget, missing)
+        return result
+    if isinstance(node, list):
+        return [_plain(item, env, path, positions, file, lines, text, budget, missing) for item in node]
+    if isinstance(node, str):
+        return interpolate(str(node), env, missing)
+    return node
+
+
+def _record(
+    node: Any, key: Any, path: tuple[str, ...], positions: _Positions, file: str, lines: list[int], text: str
+) -> None:
+    """Keep where `key` of a ruamel mapping was written (the key to the end of its line)."""
+    try:
+        line, column = node.lc.key(key)
+    except (AttributeError, KeyError, TypeError):
+        return
+    if line >= len(lines):
+        return
+    start = lines[line] + column
+    end = text.find("\n", start)
+    positions.by_path[path] = (file, TextRange(start, end if end >= 0 else len(text)))
+
+
+def _extended(
+    name: str,
+    services: dict[str, Any],
+    path: Path,
+    env: Mapping[str, str],
+    positions: _Positions,
+    seen: set[str],
+    missing: list[str],
+) -> Any:
+    service = services[name]
+    if not isinstance(service, dict) or "extends" not in service:
+        return service
+    extends = service["extends"]
+    if isinstance(extends, str):
+        extends = {"service": extends}
+    base_name = str(extends.get("service", ""))
+    if (str(extends.get("file", "")), base_name) in {("", s) for s in seen} or name in seen:
+        raise ComposeError(f"{path}: service {name!r} extends itself through {base_name!r}")
+    if "file" in extends:
+        other = (path.parent / str(extends["file"])).resolve()
+        if not other.is_file():
+            raise ComposeError(f"{path}: service {name!r} extends {extends['file']}, which does not exist")
+        base_services = _load_file(other, env, _Positions(), missing).get("services") or {}
+    else:
+        base_services = services
+    if base_name not in base_services:
+        raise ComposeError(f"{path}: service {name!r} extends {base_name!r}, which does not exist")
+    base = _extended(base_name, base_services, path, env, positions, {*seen, name}, missing)
+    own = {key: value for key, value in service.items() if key != "extends"}
+    return _merge(base, own)
+
+
+def _merge(base: Any, override: Any, key: str = "") -> Any:
+    """Compose's merge of `override` over `base`."""
+    if isinstance(override, _Override):
+        return _strip(override.value)
+    if isinstance(base, dict) and isinstance(override, dict):
+        result = dict(base)
+        for name, value in override.items():
+            if isinstance(value, _Reset):
+                result.pop(name, None)
+            elif name in result:
+                result[name] = _merge(result[name], value, name)
+            else:
+                result[name] = _strip(value)
+        return result
+    if key in _MAPPING_LISTS and isinstance(base, list | dict) and isinstance(override, list | dict):
+        return _merge(_as_mapping(base), _as_mapping(override))
+    if key in _JOINED_LISTS and isinstance(base, list) and isinstance(override, list):
+        return base + [item for item in override if item not in base]
+    return _strip(override)
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, _Override):
+        return _strip(value.value)
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if not isinstance(v, _Reset)}
+    if isinstance(value, list):
+        return [_strip(v) for v in value if not isinstance(v, _Reset)]
+    return value
+
+
+def _as_mapping(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    result: dict[str, Any] = {}
+    for item in value:
+        name, equals, rest = str(item).partition("=")
+        result[name] = rest if equals else None
+    return result
+
+
+# --- service → RunSpec ------------------------------------------------------------------------------
+
+
+def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_file: str) -> RunSpec:
+    prefix = ("services", name)
+    file, span = positions.by_path.get(prefix, (default_file, TextRange(0, 0)))
+    deploy = service.get("deploy") if isinstance(service.get("deploy"), dict) else {}
+    limits = ((deploy.get("resources") or {}).get("limits") or {}) if isinstance(deploy, dict) else {}
+    where: dict[str, TextRange] = {}
+
+    def mark(field_name: str, *keys: str) -> None:
+        found = positions.by_path.get((*prefix, *keys))
+        if found is not None and field_name not in where:
+            where[field_name] = found[1]
+
+    values: dict[str, Any] = {}
+    try:
+        if "mem_limit" in service or "memory" in limits:
+            values["memory"] = parse_size(limits.get("memory", service.get("mem_limit", "")))
+            mark("memory", "deploy", "resources", "limits", "memory")
+            mark("memory", "mem_limit")
+        if "memswap_limit" in service:
+            swap = service["memswap_limit"]
+            values["memory_swap"] = -1 if str(swap) == "-1" else parse_size(swap)
+            mark("memory_swap", "memswap_limit")
+        if "cpus" in service or "cpus" in limits:
+            values["cpus"] = float(limits.get("cpus", service.get("cpus", 0)))
+            mark("cpus", "deploy", "resources", "limits", "cpus")
+            mark("cpus", "cpus")
+        if "pids_limit" in service or "pids" in limits:
+            values["pids_limit"] = int(limits.get("pids", service.get("pids_limit", 0)))
+            mark("pids_limit", "deploy", "resources", "limits", "pids")
+            mark("pids_limit", "pids_limit")
+        if "stop_grace_period" in service:
+            values["stop_grace_period"] = parse_duration(service["stop_grace_period"])
+            mark("stop_grace_period", "stop_grace_period")
+    except (UnitError, ValueError, TypeError) as error:
+        raise ComposeError(f"{file}: service {name!r}: {error}") from None
+    simple = {
+        "image": "image", "user": "user", "stop_signal": "stop_signal", "network_mode": "network_mode",
+        "pid": "pid", "ipc": "ipc", "uts": "uts", "userns_mode": "userns", "restart": "restart",
+    }  # fmt: skip
+    for key, field_name in simple.items():
+        if service.get(key) is not None:
+            values[field_name] = str(service[key])
+            mark(field_name, key)
+    restart_policy = deploy.get("restart_policy") if isinstance(deploy, dict) else None
+    if "restart" not in values and isinstance(restart_policy, dict) and restart_policy.get("condition"):
+        values["restart"] = str(restart_policy["condition"])
+        mark("restart", "deploy", "restart_policy")
+    for key in ("read_only", "privileged", "init"):
+        if key in service:
+            values[key] = _boolean(service[key])
+            mark(key, key)
+    for key in ("cap_add", "cap_drop", "security_opt", "secrets"):
+        if key in service:
+            items = service[key] or []
+            values[key] = tuple(
+                (str(item.get("source", "")) if isinstance(item, dict) else str(item)) for item in items
+            )
+            if key.startswith("cap_"):
+                values[key] = tuple(c.upper().removeprefix("CAP_") for c in values[key])
+            mark(key, key)
+    for key in ("command", "entrypoint"):
+        if service.get(key) is not None:
+            value = service[key]
+            words = shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+            values[key] = tuple(words)
+            mark(key, key)
+    if "networks" in service:
+        networks = service["networks"] or []
+        names = networks if isinstance(networks, list) else list(networks)
+        values["networks"] = tuple(str(n) for n in names)
+        mark("networks", "networks")
+    if "ports" in service:
+        values["ports"] = tuple(_port(item) for item in service["ports"] or [] if not _unset(item))
+        mark("ports", "ports")
+    if "volumes" in service:
+        values["volumes"] = tuple(_volume(item) for item in service["volumes"] or [])
+        mark("volumes", "volumes")
+    if "tmpfs" in service:
+        tmpfs = service["tmpfs"]
+        entries = [tmpfs] if isinstance(tmpfs, str) else list(tmpfs or [])
+        values["tmpfs"] = tuple(str(t).split(":", 1)[0] for t in entries)
+        mark("tmpfs", "tmpfs")
+    if "environment" in service:
+        values["environment"] = {
+            k: (None if v is None else str(v)) for k, v in _as_mapping(service["environment"] or {}).items()
+        }
+        mark("environment", "environment")
+    if "ulimits" in service:
+        values["ulimits"] = {str(k): _ulimit(v) for k, v in _mapping(service["ulimits"], "ulimits").items()}
+        mark("ulimits", "ulimits")
+    logging = service.get("logging")
+    if isinstance(logging, dict):
+        if logging.get("driver"):
+            values["logging_driver"] = str(logging["driver"])
+        values["logging_options"] = {str(k): str(v) for k, v in (logging.get("options") or {}).items()}
+        mark("logging_driver", "logging")
+        mark("logging_options", "logging")
+    if "healthcheck" in service:
+        values["healthcheck"] = _healthcheck(service["healthcheck"] or {})
+        mark("healthcheck", "healthcheck")
+    return RunSpec(origin="compose", path=file, name=name, span=span, where=where, **values)
+
+
+def _unset(value: Any) -> bool:
+    """None, or a string that interpolation left without content (`"${PORT}:"` with PORT unset)."""
+    return value is None or (isinstance(value, str) and not value.split("/", 1)[0].strip(" :"))
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be a mapping, not {value!r}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "yes", "1")
+
+
+def _port(item: Any) -> PortMapping:
+    if isinstance(item, dict):
+        published = item.get("published")
+        return PortMapping(
+            target=str(item.get("target", "")),
+            published=str(published) if published is not None else None,
+            host_ip=str(item["host_ip"]) if item.get("host_ip") else None,
+            protocol=str(item.get("protocol") or "tcp").lower(),
+        )
+    return parse_port(str(item))
+
+
+def _volume(item: Any) -> VolumeMount:
+    if isinstance(item, dict):
+        return VolumeMount(
+            str(item.get("type", "volume")),
+            str(item.get("target", "")),
+            str(item["source"]) if item.get("source") is not None else None,
+            _boolean(item.get("read_only", False)),
+        )
+    text = str(item)
+    return parse_mount(text) if text.startswith("type=") else parse_volume(text)
+
+
+def _ulimit(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value.get('soft', '')}:{value.get('hard', '')}"
+    return str(value)
+
+
+def _healthcheck(value: dict[str, Any]) -> HealthCheck:
+    test = value.get("test")
+    if isinstance(test, str):
+        test = ["CMD-SHELL", test]
+    tests = tuple(str(t) for t in test or ())
+    disabled = _boolean(value.get("disable", False)) or tests[:1] == ("NONE",)
+
+    def seconds(key: str) -> float | None:
+        return parse_duration(value[key]) if value.get(key) is not None else None
+
+    return HealthCheck(
+        test=tests,
+        disabled=disabled,
+        interval=seconds("interval"),
+        timeout=seconds("timeout"),
+        retries=None if _unset(value.get("retries")) else int(value["retries"]),
+        start_period=seconds("start_period"),
+    )
+
+
+def services_of(project: ComposeProject) -> Iterator[RunSpec]:
+    yield from project.services.values()

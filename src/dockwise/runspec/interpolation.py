@@ -1,0 +1,120 @@
+"""Compose's `${VAR}` interpolation (Compose Specification, "Interpolation"), and `.env` files.
+
+Supported forms: `$VAR`, `${VAR}`, `${VAR:-default}` / `${VAR-default}` (default when unset or empty /
+when unset), `${VAR:?message}` / `${VAR?message}` (an error), `${VAR:+alternative}` /
+`${VAR+alternative}`, nested defaults (`${A:-${B}}`) and `$$` for a literal `$`. Written here because
+Compose's grammar is its own (neither `string.Template` nor shell expansion); python-dotenv would read
+`.env` but not this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class InterpolationError(ValueError):
+    """`${VAR:?message}` on an unset variable, or a malformed `${...}`."""
+
+
+def interpolate(text: str, env: Mapping[str, str], missing: list[str] | None = None) -> str:
+    """`text` with every variable replaced from `env`.
+
+    `${VAR:?message}` on an unset VAR raises InterpolationError, unless a `missing` list is given: then
+    the message is appended to it and the variable expands to "" (a linter reads on; Compose would stop).
+    """
+    return _expand(text, 0, env, None, missing)[0]
+
+
+def _expand(
+    text: str, position: int, env: Mapping[str, str], stop: str | None, missing: list[str] | None
+) -> tuple[str, int]:
+    out: list[str] = []
+    while position < len(text):
+        char = text[position]
+        if stop is not None and char == stop:
+            return "".join(out), position
+        if char != "$":
+            out.append(char)
+            position += 1
+            continue
+        following = text[position + 1 : position + 2]
+        if following == "$":
+            out.append("$")
+            position += 2
+        elif following == "{":
+            value, position = _braced(text, position + 2, env, missing)
+            out.append(value)
+        else:
+            match = _NAME.match(text, position + 1)
+            if match is None:
+                out.append("$")
+                position += 1
+            else:
+                out.append(env.get(match.group(0), ""))
+                position = match.end()
+    if stop is not None:
+        raise InterpolationError(f"missing '}}' in {text!r}")
+    return "".join(out), position
+
+
+def _braced(
+    text: str, position: int, env: Mapping[str, str], missing: list[str] | None
+) -> tuple[str, int]:
+    """`NAME[op word]}` after `${`; returns the value and the position after `}`."""
+    match = _NAME.match(text, position)
+    if match is None:
+        raise InterpolationError(f"invalid interpolation format in {text!r}")
+    name = match.group(0)
+    position = match.end()
+    operator = ""
+    for candidate in (":-", ":?", ":+", "-", "?", "+"):
+        if text.startswith(candidate, position):
+            operator = candidate
+            position += len(candidate)
+            break
+    word = ""
+    if operator:
+        word, position = _expand(text, position, env, "}", missing)
+    elif not text.startswith("}", position):
+        raise InterpolationError(f"invalid interpolation format in {text!r}")
+    position += 1  # the closing brace
+    value = env.get(name)
+    empty = value is None or (operator.startswith(":") and value == "")
+    if operator in (":-", "-"):
+        return (word if empty else value or ""), position
+    if operator in (":?", "?"):
+        if empty:
+            message = f"required variable {name} is missing a value: {word or name}"
+            if missing is None:
+                raise InterpolationError(message)
+            missing.append(message)
+        return value or "", position
+    if operator in (":+", "+"):
+        return ("" if empty else word), position
+    return value or "", position
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`KEY=value` lines of a `.env` file: comments, `export`, quotes (with `\\n` in double quotes)."""
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        name, equals, value = line.partition("=")
+        if not equals or not _NAME.fullmatch(name.strip()):
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n").replace('\\"', '"')
+        else:
+            value = re.sub(r"\s+#.*$", "", value)
+        values[name.strip()] = value
+    return values

@@ -1,0 +1,41 @@
+"""Every Compose file of the corpus loads into RunSpecs, or fails for a reason the test names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dockwise.runspec.compose import ComposeError, load_compose
+from tests.conftest import SUMMARY_LINES, require_shared
+
+pytestmark = pytest.mark.corpus
+
+#: Why a corpus file may fail: the corpus keeps single files, so a file another one `extends` is absent,
+#: and podman-compose's test of its list form of `ulimits`, which the Compose Specification does not have.
+JUSTIFIED = (
+    re.compile(r"extends \S+, which does not exist"),
+    re.compile(r"ulimits must be a mapping"),
+)
+
+
+def test_every_compose_file_loads_or_fails_for_a_named_reason() -> None:
+    files = sorted(path for path in require_shared("corpus/compose").rglob("*") if path.is_file())
+    loaded = services = with_problems = 0
+    unjustified = []
+    justified = []
+    for path in files:
+        try:
+            project = load_compose([path], environment={})
+        except ComposeError as error:
+            (justified if any(p.search(str(error)) for p in JUSTIFIED) else unjustified).append(str(error))
+            continue
+        loaded += 1
+        services += len(project.services)
+        with_problems += bool(project.problems)
+    SUMMARY_LINES.append(
+        f"compose: {loaded} of {len(files)} corpus Compose files loaded ({services} services; "
+        f"{with_problems} need a variable that is not set), {len(justified)} refused for a named reason"
+    )
+    assert not unjustified, "\n".join(unjustified[:10])
+    assert loaded > 800

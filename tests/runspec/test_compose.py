@@ -1,0 +1,218 @@
+"""Compose files into RunSpecs: every form, merges, extends, interpolation, positions and bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+
+from dockwise.runspec import HealthCheck, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.compose import ComposeError, load_compose
+from dockwise.runspec.docker_run import runspecs_in_script
+from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def settings(spec: RunSpec) -> dict[str, object]:
+    """The runtime settings, without where they came from."""
+    skip = {"origin", "path", "name", "where", "span"}
+    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec) if f.name not in skip}
+
+
+def test_a_service_and_the_same_docker_run_line_give_the_same_runspec(tmp_path: Path) -> None:
+    compose = write(
+        tmp_path,
+        "compose.yaml",
+        """
+services:
+  web:
+    image: nginx:1.27
+    user: "10001:10001"
+    read_only: true
+    init: true
+    cap_drop: [ALL]
+    cap_add: [NET_BIND_SERVICE]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 256m
+    cpus: 0.5
+    pids_limit: 100
+    restart: unless-stopped
+    stop_grace_period: 30s
+    ports: ["127.0.0.1:8080:80"]
+    volumes: ["./conf:/etc/nginx/conf.d:ro", "cache:/var/cache/nginx"]
+    tmpfs: [/tmp]
+    environment: {MODE: production}
+    healthcheck:
+      test: ["CMD-SHELL", "wget -q -O- http://localhost/"]
+      interval: 30s
+      retries: 3
+    command: ["nginx", "-g", "daemon off;"]
+""",
+    )
+    line = (
+        "docker run -u 10001:10001 --read-only --init --cap-drop ALL --cap-add NET_BIND_SERVICE "
+        "--security-opt no-new-privileges:true -m 256m --cpus 0.5 --pids-limit 100 --restart unless-stopped "
+        "--stop-timeout 30 -p 127.0.0.1:8080:80 -v ./conf:/etc/nginx/conf.d:ro -v cache:/var/cache/nginx "
+        "--tmpfs /tmp -e MODE=production --health-cmd 'wget -q -O- http://localhost/' "
+        "--health-interval 30s --health-retries 3 nginx:1.27 nginx -g 'daemon off;'"
+    )
+    from_compose = load_compose([compose], environment={}).services["web"]
+    (from_run,) = runspecs_in_script(line, "run.sh")
+    assert settings(from_compose) == settings(from_run)
+    assert from_compose.memory == 256 * 1024**2
+    assert (from_compose.origin, from_run.origin) == ("compose", "docker run")
+
+
+def test_long_syntax_deploy_limits_and_positions(tmp_path: Path) -> None:
+    text = """services:
+  api:
+    image: app
+    deploy:
+      resources:
+        limits: {memory: 1G, cpus: "2", pids: 50}
+      restart_policy: {condition: on-failure}
+    ports:
+      - target: 80
+        published: "8080"
+        host_ip: "::1"
+        protocol: udp
+    volumes:
+      - type: bind
+        source: /var/run/docker.sock
+        target: /var/run/docker.sock
+        read_only: true
+    networks: [front, back]
+    logging: {driver: json-file, options: {max-size: 10m}}
+    healthcheck: {disable: true}
+networks: {front: {}, back: {internal: true}}
+"""
+    path = write(tmp_path, "compose.yaml", text)
+    project = load_compose([path], environment={})
+    api = project.services["api"]
+    assert (api.memory, api.cpus, api.pids_limit, api.restart) == (1024**3, 2.0, 50, "on-failure")
+    assert api.ports == (PortMapping("80", "8080", "::1", "udp"),)
+    assert api.volumes == (VolumeMount("bind", "/var/run/docker.sock", "/var/run/docker.sock", True),)
+    assert api.networks == ("front", "back")
+    assert project.networks == ("front", "back")
+    assert api.logging_options == {"max-size": "10m"}
+    assert api.healthcheck == HealthCheck(disabled=True)
+    where = api.location("memory")
+    assert text[where.start : where.end].startswith("memory: 1G"), "the key inside the flow mapping"
+    assert text[api.span.start : api.span.end] == "api:"
+    missing = api.location("user")
+    assert missing == api.span, "an unset field points at the service"
+
+
+def test_interpolation_forms_and_env_file(tmp_path: Path) -> None:
+    env = {"SET": "x", "EMPTY": ""}
+    text = "$SET ${SET} ${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${SET:+alt} $$SET"
+    assert interpolate(text, env) == "x x d d  alt $SET"
+    assert interpolate("${UNSET:-${SET}}", env) == "x"
+    with pytest.raises(InterpolationError, match="NEEDED"):
+        interpolate("${NEEDED:?set NEEDED}", env)
+    missing: list[str] = []
+    assert interpolate("a${NEEDED:?set it}b", env, missing) == "ab"
+    assert missing == ["required variable NEEDED is missing a value: set it"]
+    with pytest.raises(InterpolationError):
+        interpolate("${SET", env)
+    dotenv = write(tmp_path, ".env", '# comment\nexport A=1\nB="two words"\nC=3 # trailing\nbad line\n')
+    assert read_env_file(dotenv) == {"A": "1", "B": "two words", "C": "3"}
+
+
+def test_the_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, ".env", "TAG=from-dotenv\nMEM=128m\n")
+    path = write(tmp_path, "compose.yaml", "services:\n  a:\n    image: app:${TAG}\n    mem_limit: ${MEM}\n")
+    monkeypatch.setenv("TAG", "from-env")
+    service = load_compose([path]).services["a"]
+    assert (service.image, service.memory) == ("app:from-env", 128 * 1024**2)
+
+
+def test_files_merge_in_order_with_reset_and_override(tmp_path: Path) -> None:
+    base = write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  a:\n    image: app:1\n    ports: ['80:80']\n    environment: [A=1, B=2]\n"
+        "    cap_drop: [ALL]\n    command: [serve]\n    user: root\n    volumes: [data:/data]\n",
+    )
+    override = write(
+        tmp_path,
+        "compose.override.yaml",
+        "services:\n  a:\n    image: app:2\n    ports: ['443:443']\n    environment: {B: 3, C: 4}\n"
+        "    command: [serve, --debug]\n    user: !reset null\n    volumes: !override [logs:/logs]\n",
+    )
+    a = load_compose([base, override], environment={}).services["a"]
+    assert a.image == "app:2"
+    assert a.ports == (PortMapping("80", "80"), PortMapping("443", "443"))
+    assert a.environment == {"A": "1", "B": "3", "C": "4"}
+    assert a.command == ("serve", "--debug")
+    assert a.user is None
+    assert a.volumes == (VolumeMount("volume", "/logs", "logs"),)
+    assert a.cap_drop == ("ALL",)
+    assert a.path == str(override)
+
+
+def test_extends_anchors_and_extensions(tmp_path: Path) -> None:
+    write(tmp_path, "common.yaml", "services:\n  hardened:\n    read_only: true\n    cap_drop: [ALL]\n")
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        "x-limits: &limits\n  mem_limit: 64m\n  pids_limit: 10\n"
+        "services:\n"
+        "  base:\n    image: base\n    init: true\n"
+        "  web:\n    <<: *limits\n    extends: base\n    image: web\n"
+        "  worker:\n    extends: {file: common.yaml, service: hardened}\n    image: worker\n",
+    )
+    services = load_compose([path], environment={}).services
+    web = services["web"]
+    assert (web.image, web.init, web.memory) == ("web", True, 64 * 1024**2)
+    assert (services["worker"].read_only, services["worker"].cap_drop) == (True, ("ALL",))
+    assert "x-limits" not in services
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("services:\n  a:\n    image: x\n    image: y\n", "duplicate key at line 4"),
+        ("services: [a, b]\n", "must be a mapping"),
+        ("- a\n- b\n", "mapping at the top"),
+        ("services:\n  a: {image: x\n", "invalid YAML"),
+        ("services:\n  a:\n    mem_limit: lots\n", "service 'a': invalid size"),
+        ("services:\n  a:\n    extends: a\n", "extends itself"),
+        ("services:\n  a:\n    extends: missing\n", "which does not exist"),
+        ("services:\n  a:\n    image: ${X:?}\n", None),
+    ],
+)
+def test_bad_files_give_clear_errors(tmp_path: Path, text: str, message: str | None) -> None:
+    path = write(tmp_path, "compose.yaml", text)
+    if message is None:
+        assert load_compose([path], environment={}).problems == ("required variable X is missing a value: X",)
+        return
+    with pytest.raises(ComposeError, match=message) as raised:
+        load_compose([path], environment={})
+    assert str(path) in str(raised.value)
+
+
+def test_an_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join(f'*a{i - 1}' for _ in range(9))}]" for i in range(1, 10)]
+    bomb = "x-bomb:\n" + "\n".join("  " + line for line in lines)
+    path = write(tmp_path, "compose.yaml", bomb + "\nservices:\n  a:\n    environment: *a9\n")
+    started = time.perf_counter()
+    with pytest.raises(ComposeError, match="alias bomb"):
+        load_compose([path], environment={})
+    assert time.perf_counter() - started < 20
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(6 * 1024 * 1024)
+    with pytest.raises(ComposeError, match="too large"):
+        load_compose([path], environment={})
