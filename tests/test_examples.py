@@ -28,7 +28,7 @@ def test_check_on_the_examples_finds_the_three_dockerfiles_and_no_syntax_errors(
 ) -> None:
     status = main(["check", "--format", "json", str(EXAMPLES)])
     document = json.loads(capsys.readouterr().out)
-    assert document["files_checked"] == 3
+    assert document["files_checked"] == 6, "three Dockerfiles and three Compose files"
     assert document["errors"] == []
     syntax = [d for d in document["diagnostics"] if d["category"] == "syntax"]
     assert syntax == [], "the examples must build: their mistakes are playbook mistakes, not syntax errors"
@@ -41,14 +41,25 @@ EXPECTED_FINDINGS = {
     "python-app": {"DW151", "DW202", "DW203", "DW205", "DW206", "DW302", "DW304", "DW402", "DW502", "DW503"},
     "go-service": {"DW151", "DW206", "DW246", "DW303", "DW401", "DW402", "DW504"},
 }
+#: The same for each example's compose.yaml (the README's "Compose:" list).
+EXPECTED_RUNTIME_FINDINGS = {
+    "node-api": {"DW701", "DW702", "DW703", "DW710", "DW716", "DW723", "DW730", "DW732", "DW740"},
+    "python-app": {"DW701", "DW702", "DW703", "DW711", "DW713", "DW714", "DW716", "DW720", "DW721", "DW730"},
+    "go-service": {
+        "DW701", "DW702", "DW703", "DW711", "DW713", "DW716", "DW723", "DW724", "DW730", "DW741", "DW742",
+    },
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("project", PROJECTS)
 def test_check_reports_the_deliberate_mistakes(project: str, capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["check", "--format", "json", str(EXAMPLES / project)])
-    codes = {d["code"] for d in json.loads(capsys.readouterr().out)["diagnostics"]}
+    diagnostics = json.loads(capsys.readouterr().out)["diagnostics"]
     assert status == 1
-    assert codes == EXPECTED_FINDINGS[project]
+    in_dockerfile = {d["code"] for d in diagnostics if d["path"].endswith("Dockerfile")}
+    in_compose = {d["code"] for d in diagnostics if d["path"].endswith("compose.yaml")}
+    assert in_dockerfile == EXPECTED_FINDINGS[project]
+    assert in_compose == EXPECTED_RUNTIME_FINDINGS[project]
 
 
 def test_examples_are_accepted_by_buildkits_parser() -> None:

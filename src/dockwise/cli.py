@@ -55,6 +55,12 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
         help="colour the text format (auto: on a terminal, unless NO_COLOR is set)",
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    parser.add_argument(
+        "--target",
+        choices=("compose", "swarm"),
+        default="compose",
+        help="how Compose files are deployed: findings say when a setting has no effect there",
+    )
 
 
 def _add_selection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -185,7 +191,7 @@ def _lint(arguments: argparse.Namespace) -> int:
             raise DockwiseError("--fix rewrites files: give paths, not standard input")
         results, _ = fix_paths(arguments.paths, settings, unsafe=arguments.unsafe_fixes)
         sys.stderr.write(render_fixes(results, written=True))
-    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings)
+    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings, target=arguments.target)
     if arguments.format == "text" and _wants_color(arguments.color):
         from dockwise.report.text import render_color
 

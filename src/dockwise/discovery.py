@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -84,15 +84,57 @@ class _Walk:
             self.files.append(path)
 
 
+_COMPOSE_NAME = re.compile(r"(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml", re.IGNORECASE)
+
+
+def is_compose_name(name: str) -> bool:
+    """`compose.yaml`, `docker-compose.yml`, `compose.override.yaml`, `docker-compose.prod.yml` ..."""
+    return bool(_COMPOSE_NAME.fullmatch(name))
+
+
+def is_yaml_name(name: str) -> bool:
+    return name.lower().endswith((".yml", ".yaml"))
+
+
 def discover_dockerfiles(paths: Sequence[str | Path]) -> Discovery:
-    """Search `paths` for Dockerfiles (see the module docstring for the rules)."""
+    """Search `paths` for Dockerfiles (see the module docstring for the rules); a YAML file given by name
+    is left to `discover_compose_files`."""
+    return _discover(
+        paths, is_dockerfile_name, lambda path: not (is_yaml_name(path.name) or is_script_name(path.name))
+    )
+
+
+def is_script_name(name: str) -> bool:
+    return name.endswith((".sh", ".bash"))
+
+
+def discover_runtime_files(paths: Sequence[str | Path]) -> Discovery:
+    """Search `paths` for Compose files (by name) and shell scripts (which may hold `docker run` lines);
+    any YAML file or script given by name counts."""
+    return _discover(
+        paths,
+        lambda name: is_compose_name(name) or is_script_name(name),
+        lambda path: is_yaml_name(path.name) or is_script_name(path.name),
+        report_missing=False,
+    )
+
+
+def _discover(
+    paths: Sequence[str | Path],
+    wanted: Callable[[str], bool],
+    explicit: Callable[[Path], bool],
+    report_missing: bool = True,
+) -> Discovery:
     walk = _Walk()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            _search(path, walk, (), ())
+            _search(path, walk, (), (), wanted)
         elif path.is_file():
-            walk.add(path)
+            if explicit(path):
+                walk.add(path)
+        elif not report_missing:
+            continue
         elif path.exists():
             walk.problems.append(DiscoveryProblem(str(path), "not a regular file or directory"))
         else:
@@ -104,7 +146,13 @@ _Ignores = tuple[tuple[Path, "GitIgnoreSpec"], ...]
 _DockerIgnores = tuple[tuple[Path, "DockerIgnore"], ...]
 
 
-def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _DockerIgnores) -> None:
+def _search(
+    directory: Path,
+    walk: _Walk,
+    gitignores: _Ignores,
+    dockerignores: _DockerIgnores,
+    wanted: Callable[[str], bool],
+) -> None:
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -130,10 +178,10 @@ def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _
         if is_directory:
             if entry.name in SKIPPED_DIRECTORIES or _pruned(path, gitignores, dockerignores):
                 continue
-            _search(path, walk, gitignores, dockerignores)
+            _search(path, walk, gitignores, dockerignores, wanted)
         elif (
             is_file
-            and is_dockerfile_name(entry.name)
+            and wanted(entry.name)
             and not _ignored(path, False, gitignores, dockerignores)
         ):
             walk.add(path)

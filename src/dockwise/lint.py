@@ -143,6 +143,7 @@ def lint_paths(
     stdin: BinaryIO | None = None,
     settings: Settings | None = None,
     jobs: int | None = None,
+    target: str = "compose",
 ) -> LintReport:
     """Find the Dockerfiles under `paths` and lint each with the selected rules; `-` reads `stdin`.
 
@@ -162,4 +163,17 @@ def lint_paths(
     discovery = discover_dockerfiles([path for path in paths if path != STDIN])
     results.extend(map_files(partial(lint_file, rules=rules, settings=settings), discovery.files, jobs))
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
+    results.extend(_lint_runtime([path for path in paths if path != STDIN], settings, target))
     return LintReport(tuple(results), problems)
+
+
+def _lint_runtime(paths: list[str | Path], settings: Settings, target: str) -> list[FileResult]:
+    """Compose files and scripts under `paths` (see `dockwise.runtime_lint`)."""
+    from dockwise.discovery import discover_runtime_files
+    from dockwise.runtime_lint import lint_runtime_file, runtime_rules
+
+    files = discover_runtime_files(paths).files
+    if not files:
+        return []
+    rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+    return [lint_runtime_file(path, rules, settings, target) for path in files]

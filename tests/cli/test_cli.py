@@ -107,6 +107,7 @@ def test_json_output_carries_every_field(tmp_path: Path, capsys: pytest.CaptureF
         "end_column": 21,
         "aliases": [],
         "fixable": None,
+        "notes": [],
     }
 
 

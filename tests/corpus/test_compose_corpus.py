@@ -22,8 +22,8 @@ JUSTIFIED = (
 def test_every_compose_file_loads_or_fails_for_a_named_reason() -> None:
     files = sorted(path for path in require_shared("corpus/compose").rglob("*") if path.is_file())
     loaded = services = with_problems = 0
-    unjustified = []
-    justified = []
+    unjustified: list[str] = []
+    justified: list[str] = []
     for path in files:
         try:
             project = load_compose([path], environment={})

@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.config import load_settings
+from dockwise.config import Settings, load_settings
 from dockwise.diagnostics import Diagnostic
 from dockwise.dockerfile import parse
 from dockwise.fix import fix_text
 from dockwise.lint import FileResult, LintReport, lint_text
 from dockwise.report.text import render
 from dockwise.rules import DockerfileRule, RuleOptions, all_rules, registered_rules
+from dockwise.rules.runtime._base import RunSpecRule
+from dockwise.runtime_lint import lint_runtime_file
 from tests.conftest import read_text
 
 FIXTURES = Path(__file__).parent
@@ -30,8 +32,17 @@ RULE_FOLDERS = sorted(path for path in FIXTURES.iterdir() if path.is_dir() and p
 UPDATE = os.environ.get("DOCKWISE_UPDATE_SNAPSHOTS") == "1"
 
 
+#: Dockerfile rules take `*.Dockerfile` fixtures; runtime rules take Compose files and shell scripts.
+SUFFIXES = (".Dockerfile", ".yaml", ".sh")
+
+
 def cases(prefix: str) -> list[Path]:
-    return sorted(path for folder in RULE_FOLDERS for path in folder.glob(f"{prefix}*.Dockerfile"))
+    return sorted(
+        path
+        for folder in RULE_FOLDERS
+        for suffix in SUFFIXES
+        for path in folder.glob(f"{prefix}*{suffix}")
+    )
 
 
 def own_diagnostics(path: Path) -> tuple[Diagnostic, ...]:
@@ -42,6 +53,10 @@ def own_diagnostics(path: Path) -> tuple[Diagnostic, ...]:
 def own_diagnostics_of(text: str, path: Path) -> tuple[Diagnostic, ...]:
     code = path.parent.name
     rule = registered_rules()[code]
+    if issubclass(rule, RunSpecRule):
+        # DW700 is reported by the loaders themselves, whatever rules run
+        result = lint_runtime_file(path, [rule()], Settings())
+        return tuple(d for d in result.diagnostics if d.code == code)
     rules = [rule()] if issubclass(rule, DockerfileRule) else []
     options = rule_options(path.parent)
     return tuple(d for d in lint_text(text, path.name, rules, options) if d.code == code)
@@ -65,8 +80,8 @@ def check(path: Path) -> list[str]:
 def test_every_rule_has_a_fixture_folder_and_every_folder_a_rule() -> None:
     assert {folder.name for folder in RULE_FOLDERS} == {rule.code for rule in all_rules()}
     for folder in RULE_FOLDERS:
-        assert list(folder.glob("bad*.Dockerfile")), f"{folder.name} has no bad*.Dockerfile"
-        assert list(folder.glob("good*.Dockerfile")), f"{folder.name} has no good*.Dockerfile"
+        assert any(folder.glob(f"bad*{suffix}") for suffix in SUFFIXES), f"{folder.name} has no bad fixture"
+        assert any(folder.glob(f"good*{suffix}") for suffix in SUFFIXES), f"{folder.name} has no good fixture"
 
 
 @pytest.mark.parametrize("path", cases("bad"), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -84,13 +99,15 @@ def test_expected_report_matches(path: Path) -> None:
     text = read_text(path)
     diagnostics = own_diagnostics(path)
     report = render(LintReport((FileResult(path.name, text, diagnostics),)))
-    expected = path.with_name(path.name.replace("bad", "expected", 1).replace(".Dockerfile", ".txt"))
+    expected = path.with_name(path.with_suffix(".txt").name.replace("bad", "expected", 1))
     if UPDATE or not expected.exists():
         expected.write_text(report, encoding="utf-8")
     assert report == read_text(expected)
 
 
-@pytest.mark.parametrize("path", cases("bad"), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path", [p for p in cases("bad") if p.suffix == ".Dockerfile"], ids=lambda p: f"{p.parent.name}/{p.name}"
+)
 def test_fixed_snapshot_matches_and_no_longer_fires(path: Path) -> None:
     outcome = fix_text(read_text(path), lambda text: list(own_diagnostics_of(text, path)), unsafe=True)
     fixed = path.with_name(path.name.replace("bad", "fixed", 1))

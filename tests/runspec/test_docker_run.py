@@ -138,8 +138,12 @@ def test_no_new_privileges_spellings() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("512", 512), ("1k", 1024), ("1.5g", int(1.5 * 1024**3)), ("10MB", 10 * 1024**2),
-        ("2Gi", 2 * 1024**3), (64, 64),
+        ("512", 512),
+        ("1k", 1024),
+        ("1.5g", int(1.5 * 1024**3)),
+        ("10MB", 10 * 1024**2),
+        ("2Gi", 2 * 1024**3),
+        (64, 64),
     ],
 )
 def test_sizes(text: str | int, expected: int) -> None:

@@ -23,6 +23,7 @@ def render(report: LintReport) -> str:
             "end_column": span.end.column if span else None,
             "aliases": list(diagnostic.aliases),
             "fixable": str(diagnostic.fix.applicability) if diagnostic.fix else None,
+            "notes": list(diagnostic.notes),
         }
         for result, diagnostic, span in located(report)
     ]

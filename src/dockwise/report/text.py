@@ -102,3 +102,5 @@ def _diagnostic_lines(
         width = max(1, span.end.column - span.start.column)
     yield [(f"  {span.start.line:>4} | ", "dim"), (text, "")]
     yield [("       | ", "dim"), (" " * (span.start.column - 1), ""), ("^" * width, style)]
+    for note in diagnostic.notes:
+        yield [("       = ", "dim"), ("note: ", "bold"), (note, "")]

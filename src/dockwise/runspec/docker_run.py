@@ -134,15 +134,30 @@ def runspec_of(command: ShellCommand, path: str) -> RunSpec:
         values["command"] = tuple(w.value if w.value is not None else w.text for w in command_words)
         built.where["command"] = TextRange(command_words[0].range.start, command_words[-1].range.end)
     container_name = values.get("name")
+    where = {_FIELD_OF_FLAG.get(flag, flag): at for flag, at in reversed(built.where.items())}
+    if "networks" in where:
+        where["network_mode"] = where["networks"]
     return RunSpec(
         origin="docker run",
         path=path,
         name=str(container_name) if container_name else (image_word.value or image_word.text),
         image=image_word.value,
         span=command.range,
-        where={"image": image_word.range, **built.where},
+        where={"image": image_word.range, **where},
         **_fields(values),
     )
+
+
+#: The RunSpec field each flag sets, where the two names differ.
+_FIELD_OF_FLAG = {
+    "memory-swap": "memory_swap", "pids-limit": "pids_limit", "stop-timeout": "stop_grace_period",
+    "read-only": "read_only", "cap-add": "cap_add", "cap-drop": "cap_drop", "security-opt": "security_opt",
+    "env": "environment", "publish": "ports", "volume": "volumes", "mount": "volumes", "ulimit": "ulimits",
+    "log-opt": "logging_options", "log-driver": "logging_driver", "network": "networks",
+    "stop-signal": "stop_signal", "no-healthcheck": "healthcheck", "health-cmd": "healthcheck",
+    "health-interval": "healthcheck", "health-timeout": "healthcheck", "health-retries": "healthcheck",
+    "health-start-period": "healthcheck",
+}  # fmt: skip
 
 
 def _argument(words: list[ShellWord], index: int, flag: str) -> ShellWord:

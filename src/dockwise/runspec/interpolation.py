@@ -61,9 +61,7 @@ def _expand(
     return "".join(out), position
 
 
-def _braced(
-    text: str, position: int, env: Mapping[str, str], missing: list[str] | None
-) -> tuple[str, int]:
+def _braced(text: str, position: int, env: Mapping[str, str], missing: list[str] | None) -> tuple[str, int]:
     """`NAME[op word]}` after `${`; returns the value and the position after `}`."""
     match = _NAME.match(text, position)
     if match is None:

@@ -1,0 +1,65 @@
+"""What a runtime rule is: a check over one RunSpec (a Compose service or a `docker run` line), with the
+rest of its project in view and the deployment target that decides which settings take effect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from dockwise.diagnostics import Diagnostic, Fix
+from dockwise.rules._base import Rule, make_diagnostic
+from dockwise.runspec.model import RunSpec
+
+TARGETS = ("compose", "swarm")
+
+#: Service settings `docker stack deploy` drops or refuses (research: docker/cli's stack loader).
+SWARM_IGNORES = {
+    "security_opt": "docker stack deploy ignores security_opt: set no-new-privileges in the daemon's config",
+    "privileged": "docker stack deploy ignores privileged",
+    "tmpfs": "docker stack deploy drops service-level tmpfs: use a `type: tmpfs` volume",
+    "restart": "docker stack deploy ignores restart: use deploy.restart_policy",
+    "host_ip": "docker stack deploy cannot bind a port to a host IP: use `mode: host` ports",
+    "network_mode": "docker stack deploy ignores network_mode",
+    "pid": "docker stack deploy ignores pid",
+    "ipc": "docker stack deploy ignores ipc",
+    "userns": "docker stack deploy ignores userns_mode",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpecContext:
+    """What a runtime rule sees."""
+
+    spec: RunSpec
+    services: Mapping[str, RunSpec] = field(default_factory=dict)
+    """Every service of the project (one entry, the spec itself, for a `docker run` line)."""
+    networks: tuple[str, ...] = ()
+    """The networks the project declares."""
+    target: str = "compose"
+    text: str = ""
+    """The text of the file the spec came from."""
+    min_stop_grace_period: float = 5.0
+
+    def diagnostic(
+        self, rule: type[Rule] | Rule, field_name: str, message: str, *, fix: Fix | None = None
+    ) -> Diagnostic:
+        """A diagnostic at the key or flag that set `field_name` (the service or command when unset)."""
+        note = SWARM_IGNORES.get(field_name) if self.target == "swarm" else None
+        notes = (note,) if note else ()
+        return make_diagnostic(
+            rule, self.spec.path, self.spec.location(field_name), message, fix=fix, notes=notes
+        )
+
+    def written(self, field_name: str) -> str:
+        """The text of the key or flag that set `field_name`."""
+        where = self.spec.where.get(field_name)
+        return self.text[where.start : where.end] if where is not None else ""
+
+
+class RunSpecRule(Rule):
+    """A rule over one RunSpec."""
+
+    abstract = True
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        raise NotImplementedError

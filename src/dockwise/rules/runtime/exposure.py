@@ -1,0 +1,229 @@
+"""Rules of the `networking` and `volumes` categories: host namespaces, mounts and published ports."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
+
+#: Host paths whose mount gives control of the host (or reads its secrets).
+SENSITIVE_HOST_PATHS = (
+    "/",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/boot",
+    "/dev",
+    "/root",
+    "/usr",
+    "/lib",
+    "/var/lib/docker",
+)
+
+
+class HostNamespace(RunSpecRule):
+    """The container shares a namespace with the host (`network_mode: host`, `pid`, `ipc`, `uts` or
+    `userns_mode: host`).
+
+    ## Why is this bad?
+    A shared namespace removes the isolation it stands for: host networking exposes every host port and
+    interface, host PID lets the container see and signal every process, host IPC reads shared memory.
+
+    ## Example
+    ```yaml
+    services:
+      api:
+        network_mode: host
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      api:
+        ports: ["127.0.0.1:8080:8080"]
+    ```
+    """
+
+    code = "DW720"
+    name = "host-namespace"
+    category = Category.NETWORKING
+    severity = Severity.ERROR
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        spec = context.spec
+        for field_name, value, label in (
+            ("network_mode", spec.network_mode, "network"),
+            ("pid", spec.pid, "PID"),
+            ("ipc", spec.ipc, "IPC"),
+            ("uts", spec.uts, "UTS"),
+            ("userns", spec.userns, "user"),
+        ):
+            if value == "host":
+                yield context.diagnostic(self, field_name, f"{spec.name} shares the host's {label} namespace")
+
+
+class DockerSocketMounted(RunSpecRule):
+    """The Docker socket is mounted into the container (short or long volume syntax, any path spelling).
+
+    KICS reads only the short syntax; this reads both, and `--mount`.
+
+    ## Why is this bad?
+    Whoever talks to the socket can start a privileged container with the host's root mounted: it is root
+    on the host, read-only mount or not.
+
+    ## Example
+    ```yaml
+    services:
+      ci:
+        volumes: ["/var/run/docker.sock:/var/run/docker.sock"]
+    ```
+
+    ## Use instead
+    ```yaml
+    # a socket proxy that allows only the API calls needed, on an internal network
+    services:
+      ci:
+        environment: {DOCKER_HOST: "tcp://socket-proxy:2375"}
+    ```
+    """
+
+    code = "DW721"
+    name = "docker-socket-mounted"
+    category = Category.VOLUMES
+    severity = Severity.ERROR
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        for mount in context.spec.volumes:
+            if mount.source and posixpath.basename(mount.source.rstrip("/")) in (
+                "docker.sock",
+                "podman.sock",
+            ):
+                yield context.diagnostic(
+                    self, "volumes", f"{context.spec.name} mounts {mount.source}: that is root on the host"
+                )
+
+
+class SensitiveHostPath(RunSpecRule):
+    """A host path that controls the host (`/`, `/etc`, `/proc`, `/sys`, `/dev`, `/root` ...) is mounted.
+
+    ## Why is this bad?
+    Writable, it lets the container change the host's configuration or devices; even read-only it reads
+    host secrets (`/etc/shadow`, keys under `/root`).
+
+    ## Example
+    ```shell
+    docker run -v /etc:/host-etc example/agent:3
+    ```
+
+    ## Use instead
+    ```shell
+    docker run -v /etc/agent/agent.yaml:/etc/agent/agent.yaml:ro example/agent:3
+    ```
+    """
+
+    code = "DW722"
+    name = "sensitive-host-path"
+    category = Category.VOLUMES
+    severity = Severity.WARNING
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        for mount in context.spec.volumes:
+            if mount.type != "bind" or not mount.source:
+                continue
+            source = posixpath.normpath(mount.source)
+            if source in SENSITIVE_HOST_PATHS:
+                mode = "read-only" if mount.read_only else "writable"
+                yield context.diagnostic(
+                    self,
+                    "volumes",
+                    f"{context.spec.name} mounts the host's {source} ({mode}) at {mount.target}",
+                )
+
+
+class PortOnAllInterfaces(RunSpecRule):
+    """A port is published on every interface of the host (no host IP, `0.0.0.0` or `::`).
+
+    IPv6 wildcards count, which docker-bench and KICS miss.
+
+    ## Why is this bad?
+    Docker's published ports bypass host firewalls such as ufw; a database or admin port meant for the
+    local machine becomes reachable from the network.
+
+    ## Example
+    ```yaml
+    services:
+      db:
+        ports: ["5432:5432"]
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      db:
+        ports: ["127.0.0.1:5432:5432"]
+    ```
+    """
+
+    code = "DW723"
+    name = "port-on-all-interfaces"
+    category = Category.NETWORKING
+    severity = Severity.WARNING
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        for port in context.spec.ports:
+            if port.published is None and port.host_ip is None:
+                continue  # only the container port: Docker picks a random host port, still on all interfaces
+            if port.host_ip in (None, "", "0.0.0.0", "::", "[::]"):
+                published = port.published or "a random port"
+                yield context.diagnostic(
+                    self,
+                    "ports",
+                    f"{context.spec.name} publishes {published}->{port.target} on every interface: "
+                    f"bind it to an address (127.0.0.1:{port.published or ''}:{port.target})",
+                )
+
+
+class DefaultNetworkOnly(RunSpecRule):
+    """A multi-service stack where every service is on the default network.
+
+    ## Why is this bad?
+    On one network every service reaches every other: the cache and the database are one compromised web
+    container away. Separate networks (and `internal: true` for back ends) keep each path explicit.
+
+    ## Example
+    ```yaml
+    services:
+      web: {image: example/web:1}
+      db: {image: postgres:16}
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      web: {image: example/web:1, networks: [front, back]}
+      db: {image: postgres:16, networks: [back]}
+    networks:
+      front: {}
+      back: {internal: true}
+    ```
+    """
+
+    code = "DW724"
+    name = "default-network-only"
+    category = Category.NETWORKING
+    severity = Severity.INFO
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        services = list(context.services.values())
+        if context.spec.origin != "compose" or len(services) < 2:
+            return
+        if any(service.networks or service.network_mode for service in services):
+            return
+        if context.spec is services[0]:
+            yield context.diagnostic(
+                self,
+                "networks",
+                f"all {len(services)} services share the default network: give each group its own",
+            )

@@ -1,0 +1,48 @@
+"""Compose files and docker run scripts through `dockwise check` and `lint`, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockwise.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, object]]]:
+    status = main(["check", "--isolated", "--format", "json", *argv])
+    return status, json.loads(capsys.readouterr().out)["diagnostics"]
+
+
+def test_check_reads_compose_files_and_scripts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    image: x\n    privileged: true\n")
+    (tmp_path / "deploy.sh").write_text("#!/bin/sh\nset -e\ndocker run -d -v /var/run/docker.sock:/s x\n")
+    (tmp_path / "notes.yaml").write_text("not: compose\n")  # found by name only: a compose name is needed
+    status, found = run(capsys, "--select", "DW710,DW721", str(tmp_path))
+    assert status == 1
+    assert sorted((Path(str(d["path"])).name, d["code"], d["line"]) for d in found) == [
+        ("compose.yaml", "DW710", 4),
+        ("deploy.sh", "DW721", 3),
+    ]
+
+
+def test_swarm_target_says_what_stack_deploy_ignores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  api:\n    image: x\n    security_opt: ['seccomp=unconfined']\n")
+    _, found = run(capsys, "--select", "DW714", str(compose))
+    assert found[0]["notes"] == []
+    _, found = run(capsys, "--select", "DW714", "--target", "swarm", str(compose))
+    assert "docker stack deploy ignores security_opt" in str(found[0]["notes"])
+
+
+def test_an_unreadable_compose_file_is_a_finding_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  a:\n    image: x\n    image: y\n")
+    status, found = run(capsys, str(compose))
+    assert status == 1
+    assert [(d["code"], d["line"]) for d in found] == [("DW700", 4)]

@@ -1,0 +1,1 @@
+docker run --privileged example/api:1.4

@@ -1,0 +1,1 @@
+docker run -e API_TOKEN=abc123 example/api:1.4
