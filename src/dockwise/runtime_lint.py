@@ -68,6 +68,9 @@ def lint_runtime_file(
             return FileResult(display, text, (_invalid(display, _where(text, message), message),))
         specs = list(project.services.values())
         networks = project.networks
+        for problem in project.schema_problems:
+            message = f"{problem.yaml_path}: {problem.message} (Compose schema)"
+            diagnostics.append(_invalid(display, problem.range, message))
     services = {spec.name: spec for spec in specs}
     for spec in specs:
         context = RunSpecContext(spec, services, networks, target, text)

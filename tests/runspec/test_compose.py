@@ -216,3 +216,17 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
         handle.truncate(6 * 1024 * 1024)
     with pytest.raises(ComposeError, match="too large"):
         load_compose([path], environment={})
+
+
+def test_schema_problems_name_the_yaml_path_and_line(tmp_path: Path) -> None:
+    from dockwise.runspec.schema import schema_version
+
+    text = "services:\n  web:\n    image: nginx\n    restart: sometimes\n    ports: 80\n    bogus: 1\n"
+    path = write(tmp_path, "compose.yaml", text)
+    problems = load_compose([path], environment={}).schema_problems
+    found = {(p.yaml_path, text[p.range.start : p.range.end].partition(":")[0].strip()) for p in problems}
+    assert ("services.web.ports", "ports") in found
+    assert any("bogus" in p.message for p in problems)
+    assert all(p.path == str(path) for p in problems)
+    assert not load_compose([write(tmp_path, "ok.yaml", "services:\n  a:\n    image: x\n")]).schema_problems
+    assert schema_version().startswith("compose-spec.json from check-jsonschema ")

@@ -20,6 +20,7 @@ from dockwise.diagnostics import TextRange
 from dockwise.runspec.docker_run import parse_mount, parse_port, parse_volume
 from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
 from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.schema import SchemaProblem, schema_problems
 from dockwise.runspec.units import UnitError, parse_duration, parse_size
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -52,6 +53,8 @@ class ComposeProject:
     """The networks the files declare (besides `default`)."""
     problems: tuple[str, ...] = ()
     """What Compose itself would refuse but a linter reads past (`${VAR:?}` with VAR unset)."""
+    schema_problems: tuple[SchemaProblem, ...] = ()
+    """Where the files break the Compose Specification's schema (see `dockwise.runspec.schema`)."""
 
 
 class _Reset:
@@ -65,16 +68,23 @@ class _Override:
         self.value = value
 
 
-def load_compose(paths: Sequence[Path], environment: Mapping[str, str] | None = None) -> ComposeProject:
-    """Load and merge Compose files (in the order given) into one RunSpec per service."""
+def load_compose(
+    paths: Sequence[Path], environment: Mapping[str, str] | None = None, *, validate: bool = True
+) -> ComposeProject:
+    """Load and merge Compose files (in the order given) into one RunSpec per service; with `validate`,
+    each file is also checked against the Compose schema (problems are reported, not raised)."""
     if not paths:
         raise ComposeError("no Compose file given")
     env = dict(environment) if environment is not None else _environment(paths[0].parent)
     positions = _Positions()
     merged: dict[str, Any] = {}
     missing: list[str] = []
+    problems: list[SchemaProblem] = []
     for path in paths:
-        merged = _merge(merged, _load_file(path, env, positions, missing))
+        document = _load_file(path, env, positions, missing)
+        if validate:
+            problems.extend(schema_problems(_strip(document), str(path), positions.by_path))
+        merged = _merge(merged, document)
     merged = _strip(merged)
     services = merged.get("services") or {}
     if not isinstance(services, dict):
@@ -86,10 +96,14 @@ def load_compose(paths: Sequence[Path], environment: Mapping[str, str] | None = 
         try:
             specs[str(name)] = _runspec(str(name), service, positions, str(paths[-1]))
         except (ValueError, TypeError) as error:  # DockerRunError and UnitError are ValueErrors
+            if any(p.yaml_path.startswith(f"services.{name}") for p in problems):
+                continue  # the schema problem already says what is wrong with this service
             raise ComposeError(f"{paths[-1]}: service {name!r}: {error}") from None
     networks = merged.get("networks") or {}
     declared = tuple(str(n) for n in networks) if isinstance(networks, dict) else ()
-    return ComposeProject(tuple(str(p) for p in paths), specs, declared, tuple(dict.fromkeys(missing)))
+    return ComposeProject(
+        tuple(str(p) for p in paths), specs, declared, tuple(dict.fromkeys(missing)), tuple(problems)
+    )
 
 
 def _environment(folder: Path) -> dict[str, str]:
