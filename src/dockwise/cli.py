@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 when something would change"
     )
+    fix.add_argument(
+        "--harden",
+        action="store_true",
+        help="add the hardened baseline to every Compose service (cap_drop ALL, no-new-privileges, "
+        "read_only with tmpfs /tmp, init, memory and pids limits); changes behaviour, so try --diff first",
+    )
     _add_selection_arguments(fix)
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -164,9 +170,14 @@ def _fix(arguments: argparse.Namespace) -> int:
     if "-" in arguments.paths:
         raise DockwiseError("fix rewrites files: give paths, not standard input")
     write = not (arguments.diff or arguments.check)
-    results, problems = fix_paths(
-        arguments.paths, _settings(arguments), unsafe=arguments.unsafe_fixes, write=write
-    )
+    if arguments.harden:
+        from dockwise.fix.files import harden_paths
+
+        results, problems = harden_paths(arguments.paths, write=write)
+    else:
+        results, problems = fix_paths(
+            arguments.paths, _settings(arguments), unsafe=arguments.unsafe_fixes, write=write
+        )
     if arguments.diff:
         sys.stdout.write("".join(result.diff() for result in results))
     sys.stderr.write(render_fixes(results, written=write))

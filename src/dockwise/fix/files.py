@@ -99,3 +99,38 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def harden_paths(
+    paths: Iterable[str | Path], *, write: bool = True
+) -> tuple[list[FileFix], list[str]]:
+    """`dockwise fix --harden`: the hardened baseline added to every Compose file found under `paths`."""
+    from dockwise.diagnostics import Applicability
+    from dockwise.discovery import discover_runtime_files
+    from dockwise.fix.engine import AppliedFix
+    from dockwise.fix.harden import harden_compose
+    from dockwise.runspec.compose import ComposeError
+    from dockwise.runtime_lint import is_script
+
+    discovery = discover_runtime_files(list(paths))
+    results = []
+    for path in discovery.files:
+        if is_script(path):
+            continue
+        display = str(path)
+        try:
+            text = read_source(path)
+            hardened = harden_compose(text)
+        except (OSError, UnicodeDecodeError, ComposeError) as error:
+            results.append(FileFix(display, error=f"cannot harden: {error}"))
+            continue
+        applied = tuple(AppliedFix("harden", change, Applicability.UNSAFE) for change in hardened.changes)
+        outcome = FixOutcome(text, hardened.text, applied, ())
+        if write and outcome.changed:
+            try:
+                write_atomically(path, outcome.text)
+            except OSError as error:
+                results.append(FileFix(display, error=f"cannot write: {error.strerror or error}"))
+                continue
+        results.append(FileFix(display, outcome))
+    return results, [f"{problem.path}: {problem.message}" for problem in discovery.problems]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -137,8 +138,7 @@ def _load_file(
         raise ComposeError(f"{path}: cannot read: {error}") from None
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
-    yaml.constructor.add_constructor("!reset", lambda loader, node: _Reset())
-    yaml.constructor.add_constructor("!override", _construct_override)
+    yaml.Constructor = _compose_constructor()
     try:
         document = yaml.load(text)
     except DuplicateKeyError as error:
@@ -163,6 +163,20 @@ def _load_file(
         for name in list(services):
             services[name] = _extended(name, services, path, env, positions, set(), missing)
     return plain
+
+
+@lru_cache(maxsize=1)
+def _compose_constructor() -> Any:
+    """ruamel's round-trip constructor plus Compose's `!reset` and `!override` tags, in a subclass: ruamel
+    keeps constructors per class, and registering them on its own class would change every YAML load."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class ComposeConstructor(RoundTripConstructor):
+        pass
+
+    ComposeConstructor.add_constructor("!reset", lambda loader, node: _Reset())
+    ComposeConstructor.add_constructor("!override", _construct_override)
+    return ComposeConstructor
 
 
 def _construct_override(loader: Any, node: Any) -> _Override:

@@ -55,7 +55,9 @@ class InvalidBuildInstruction(DockerfileRule):
     ## Why is this bad?
     The parser accepts these lines, but the build fails on them: an unknown flag (`--netwrk`), a boolean
     flag with another value, an instruction other than ARG before the first FROM, `FROM` with two words,
-    an invalid or duplicate stage name, or a `COPY --from` pointing at a later stage.
+    an invalid or duplicate stage name, or a `COPY --from` that makes stages depend on each other in a
+    cycle (a stage copying from itself included). A `COPY --from` naming a later stage is no error:
+    BuildKit resolves stage names across the whole file.
 
     ## Example
     ```dockerfile

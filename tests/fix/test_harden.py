@@ -1,0 +1,103 @@
+"""`dockwise fix --harden`: the baseline is added where missing, nothing else in the YAML moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockwise.cli import main
+from dockwise.fix.harden import harden_compose
+from dockwise.rules.runtime._base import RunSpecContext
+from dockwise.runspec.compose import load_compose
+from dockwise.runtime_lint import runtime_rules
+from dockwise.suppress import Selector
+from tests.conftest import require_shared
+
+COMPOSE = """\
+# the stack
+x-common: &common
+  restart: unless-stopped   # keep running
+
+services:
+  web:
+    <<: *common
+    image: "nginx:1.27"
+    ports:
+      - "127.0.0.1:8080:80"
+  db:
+    image: postgres:16
+    read_only: false        # postgres writes its socket dir
+    cap_drop: [NET_RAW]
+    mem_limit: 1g
+"""
+
+HARDENING = ("DW701", "DW702", "DW711", "DW713", "DW716")
+
+
+def hardening_findings(path: Path) -> set[tuple[str, str]]:
+    project = load_compose([path], environment={})
+    rules = runtime_rules([Selector(code) for code in HARDENING])
+    return {
+        (spec.name, diagnostic.code)
+        for spec in project.services.values()
+        for rule in rules
+        for diagnostic in rule.check(RunSpecContext(spec, project.services))
+    }
+
+
+def test_baseline_is_added_and_the_rest_of_the_file_is_kept(tmp_path: Path) -> None:
+    result = harden_compose(COMPOSE)
+    head = "# the stack\nx-common: &common\n  restart: unless-stopped   # keep running\n"
+    assert result.text.startswith(head)
+    web = '    <<: *common\n    image: "nginx:1.27"\n    ports:\n      - "127.0.0.1:8080:80"\n'
+    assert web in result.text
+    assert "    read_only: false        # postgres writes its socket dir\n" in result.text
+    assert "    cap_drop: [NET_RAW, ALL]\n" in result.text
+    assert "db: deploy.resources.limits.memory: 512m" not in result.changes, "db has a limit of its own"
+    assert "db: read_only: true" not in result.changes, "read_only: false is kept"
+    path = tmp_path / "compose.yaml"
+    path.write_text(result.text)
+    assert hardening_findings(path) == {("db", "DW716")}, "only the deliberate read_only: false remains"
+    assert harden_compose(result.text).text == result.text, "a second run changes nothing"
+
+
+def test_sequence_indentation_of_the_file_is_kept() -> None:
+    text = "services:\n    app:\n        image: x\n        volumes:\n        -   data:/data\n"
+    result = harden_compose(text)
+    assert "        volumes:\n        -   data:/data\n" in result.text
+    assert "        cap_drop: [ALL]\n" in result.text
+
+
+def test_cli_diff_writes_nothing_then_harden_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text(COMPOSE)
+    assert main(["fix", "--harden", "--diff", str(tmp_path)]) == 1
+    assert "+    cap_drop: [ALL]" in capsys.readouterr().out
+    assert path.read_text() == COMPOSE
+    assert main(["fix", "--harden", str(tmp_path)]) == 0
+    assert "web: init: true" in capsys.readouterr().err
+    assert path.read_text() == harden_compose(COMPOSE).text
+
+
+def test_every_loadable_corpus_compose_file_stays_loadable_and_settles(tmp_path: Path) -> None:
+    folder = require_shared("corpus/compose")
+    changed = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8")
+        try:
+            before = load_compose([path], environment={}, validate=False)
+        except Exception:  # files that do not load are test_compose_corpus's subject
+            continue
+        result = harden_compose(text)
+        if result.text == text:
+            continue
+        changed += 1
+        hardened = tmp_path / "compose.yaml"
+        hardened.write_text(result.text, encoding="utf-8")
+        after = load_compose([hardened], environment={}, validate=False)
+        assert set(after.services) == set(before.services), path
+        assert harden_compose(result.text).text == result.text, path
+    assert changed > 500
