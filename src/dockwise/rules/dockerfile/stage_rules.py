@@ -173,7 +173,8 @@ class StageNameCasing(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
-            if stage.name and stage.name != stage.name.lower() and "$" not in stage.name:
+            reserved = (stage.name or "").lower() in ("scratch", "context")  # DW161's finding
+            if stage.name and stage.name != stage.name.lower() and "$" not in stage.name and not reserved:
                 where = stage.from_instruction.locate(stage.name)
                 fix = Fix("Write the stage name in lowercase", (Edit(where, stage.name.lower()),))
                 yield context.diagnostic(
@@ -421,9 +422,13 @@ class InvalidDefaultArgInFrom(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build
+        known = set(build.global_args) | set(AUTOMATIC_PLATFORM_ARGS)
         for stage in build.stages:
             if "$" not in stage.base_name or stage.base_stage is not None:
                 continue
+            names = {m.group(1) or m.group(2) for m in _VARIABLE.finditer(stage.base_name)}
+            if names - known:
+                continue  # a variable no ARG declares: DW167 says so
             expanded = stage.base_expanded
             if expanded == "scratch":
                 continue

@@ -12,6 +12,7 @@ from dockwise.dockerfile.build import AUTOMATIC_PLATFORM_ARGS, PREDEFINED_PROXY_
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.dockerfile.instruction_fixes import legacy_key_value
+from dockwise.rules.dockerfile.stage_rules import flag_range
 
 
 def _written_keyword(context: DockerfileContext, instruction: Instruction) -> str:
@@ -262,15 +263,25 @@ class EnvReferencesSameStatement(DockerfileRule):
             if instruction.keyword != "ENV":
                 continue
             pairs = list(zip(instruction.arguments[::2], instruction.arguments[1::2], strict=False))
-            for index, (_, value) in enumerate(pairs):
-                for earlier, _ in pairs[:index]:
-                    if re.search(rf"(?<!\\)\$(?:\{{{re.escape(earlier)}\b|{re.escape(earlier)}\b)", value):
+            for index, (key, value) in enumerate(pairs):
+                expanded = _SINGLE_QUOTED.sub("", value)  # BuildKit expands nothing in single quotes
+                for earlier, earlier_value in pairs[:index]:
+                    if _is_self_copy(earlier, earlier_value):
+                        continue  # `K=${K}` leaves K as it was: reading it later in the statement is the same
+                    if re.search(rf"(?<!\\)\$(?:\{{{re.escape(earlier)}\b|{re.escape(earlier)}\b)", expanded):
                         yield context.diagnostic(
                             self,
-                            instruction.locate(value),
+                            instruction.locate(f"{key}={value}"),
                             f"${earlier} here is the value from before this ENV, not the one it sets: "
                             f"set {earlier} in an earlier ENV",
                         )
+
+
+_SINGLE_QUOTED = re.compile(r"'[^']*'")
+
+
+def _is_self_copy(name: str, value: str) -> bool:
+    return value.strip("\"") in (f"${name}", f"${{{name}}}")
 
 
 #: Instructions whose arguments BuildKit expands with ARG and ENV values.
@@ -319,12 +330,13 @@ class UndefinedVariable(DockerfileRule):
                     continue
                 known = set(build.variables_before(instruction)) | set(AUTOMATIC_PLATFORM_ARGS)
                 known |= PREDEFINED_PROXY_ARGS | {"PATH"}  # BuildKit gives every stage a default PATH
-                texts = [*instruction.arguments, *instruction.flags]
+                texts: list[tuple[str, str | None]] = [(text, None) for text in instruction.arguments]
+                texts += [(flag, flag[2:].split("=", 1)[0]) for flag in instruction.flags]
                 if instruction.keyword == "ENV":
-                    texts = list(instruction.arguments[1::2])
+                    texts = [(text, None) for text in instruction.arguments[1::2]]
                 reported: set[str] = set()
-                for text in texts:
-                    for match in _REFERENCE.finditer(text):
+                for text, flag in texts:
+                    for match in _REFERENCE.finditer(_SINGLE_QUOTED.sub(_blank, text)):
                         name = match.group(1) or match.group(3)
                         if match.group(2) or name in known or name in reported:
                             continue
@@ -333,11 +345,18 @@ class UndefinedVariable(DockerfileRule):
                             continue
                         reported.add(name)
                         hint = f" (did you mean {close[0]}?)" if close else ""
+                        reference = match.group(0)
+                        if reference.startswith("${") and text[match.end() : match.end() + 1] == "}":
+                            reference += "}"
+                        where = flag_range(instruction, flag) if flag else instruction.locate(reference)
                         yield context.diagnostic(
-                            self,
-                            instruction.locate(match.group(0)),
-                            f"${name} is not defined here and expands to nothing{hint}",
+                            self, where, f"${name} is not defined here and expands to nothing{hint}"
                         )
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Single-quoted text replaced by as many spaces, so offsets stay where they were."""
+    return " " * len(match.group(0))
 
 
 def _is_typo_of(name: str, other: str) -> bool:

@@ -1,0 +1,3 @@
+FROM scratch
+LABEL a='$X'
+ENV x='$X'
