@@ -163,17 +163,23 @@ def lint_paths(
     discovery = discover_dockerfiles([path for path in paths if path != STDIN])
     results.extend(map_files(partial(lint_file, rules=rules, settings=settings), discovery.files, jobs))
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
-    results.extend(_lint_runtime([path for path in paths if path != STDIN], settings, target))
+    results.extend(_lint_runtime([path for path in paths if path != STDIN], settings, target, jobs))
     return LintReport(tuple(results), problems)
 
 
-def _lint_runtime(paths: list[str | Path], settings: Settings, target: str) -> list[FileResult]:
+def _lint_runtime(
+    paths: list[str | Path], settings: Settings, target: str, jobs: int | None
+) -> list[FileResult]:
     """Compose files and scripts under `paths` (see `dockwise.runtime_lint`)."""
+    from functools import partial
+
     from dockwise.discovery import discover_runtime_files
+    from dockwise.parallel import map_files
     from dockwise.runtime_lint import lint_runtime_file, runtime_rules
 
     files = discover_runtime_files(paths).files
     if not files:
         return []
     rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    return [lint_runtime_file(path, rules, settings, target) for path in files]
+    task = partial(lint_runtime_file, rules=rules, settings=settings, target=target)
+    return map_files(task, list(files), jobs)

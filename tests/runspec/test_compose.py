@@ -179,7 +179,7 @@ def test_extends_anchors_and_extensions(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("services:\n  a:\n    image: x\n    image: y\n", "duplicate key at line 4"),
+        ("services:\n  a:\n    image: x\n    image: y\n", "duplicate key 'image' at line 4"),
         ("services: [a, b]\n", "must be a mapping"),
         ("- a\n- b\n", "mapping at the top"),
         ("services:\n  a: {image: x\n", "invalid YAML"),

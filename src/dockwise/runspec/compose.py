@@ -13,7 +13,6 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +124,9 @@ def _environment(folder: Path) -> dict[str, str]:
 def _load_file(
     path: Path, env: Mapping[str, str], positions: _Positions, missing: list[str]
 ) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import DuplicateKeyError
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """One file: read, parse with libyaml (PyYAML's C composer: fast, with line and column of every
+    node), and turn the node tree into plain values, interpolated, with the position of every key."""
+    import yaml
 
     try:
         size = path.stat().st_size
@@ -136,25 +135,19 @@ def _load_file(
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ComposeError(f"{path}: cannot read: {error}") from None
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    yaml.Constructor = _compose_constructor()
     try:
-        document = yaml.load(text)
-    except DuplicateKeyError as error:
-        raise ComposeError(f"{path}: duplicate key {_mark(error)}") from None
-    except MarkedYAMLError as error:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as error:
         raise ComposeError(f"{path}: invalid YAML {_mark(error)}: {error.problem}") from None
-    except YAMLError as error:
+    except yaml.YAMLError as error:
         raise ComposeError(f"{path}: invalid YAML: {error}") from None
-    if document is None:
+    if root is None:
         return {}
-    if not isinstance(document, dict):
+    if not isinstance(root, yaml.MappingNode):
         raise ComposeError(f"{path}: a Compose file is a mapping at the top")
-    lines = _line_starts(text)
-    budget = [MAX_NODES]
+    walker = _NodeWalker(env, positions, str(path), _line_starts(text), text, missing)
     try:
-        plain = _plain(document, env, (), positions, str(path), lines, text, budget, missing)
+        plain = walker.value(root, ())
     except InterpolationError as error:
         raise ComposeError(f"{path}: {error}") from None
     assert isinstance(plain, dict)
@@ -163,36 +156,6 @@ def _load_file(
         for name in list(services):
             services[name] = _extended(name, services, path, env, positions, set(), missing)
     return plain
-
-
-@lru_cache(maxsize=1)
-def _compose_constructor() -> Any:
-    """ruamel's round-trip constructor plus Compose's `!reset` and `!override` tags, in a subclass: ruamel
-    keeps constructors per class, and registering them on its own class would change every YAML load."""
-    from ruamel.yaml.constructor import RoundTripConstructor
-
-    class ComposeConstructor(RoundTripConstructor):
-        pass
-
-    ComposeConstructor.add_constructor("!reset", lambda loader, node: _Reset())
-    ComposeConstructor.add_constructor("!override", _construct_override)
-    return ComposeConstructor
-
-
-def _construct_override(loader: Any, node: Any) -> _Override:
-    """`!override` on a mapping, a sequence or a scalar, keeping ruamel's positions of what it holds."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
-
-    if isinstance(node, MappingNode):
-        mapping = CommentedMap()
-        loader.construct_mapping(node, mapping, deep=True)
-        return _Override(mapping)
-    if isinstance(node, SequenceNode):
-        sequence = CommentedSeq()
-        sequence.extend(loader.construct_rt_sequence(node, sequence, deep=True))
-        return _Override(sequence)
-    return _Override(loader.construct_scalar(node))
 
 
 def _mark(error: Any) -> str:
@@ -206,52 +169,93 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def _plain(
-    node: Any,
-    env: Mapping[str, str],
-    path: tuple[str, ...],
-    positions: _Positions,
-    file: str,
-    lines: list[int],
-    text: str,
-    budget: list[int],
-    missing: list[str],
-) -> Any:
-    """ruamel's nodes as plain dicts, lists and scalars, interpolated, with each key's position kept."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise ComposeError(f"{file}: more than {MAX_NODES} values once anchors are expanded (an alias bomb?)")
-    if isinstance(node, _Override):
-        return _Override(_plain(node.value, env, path, positions, file, lines, text, budget, missing))
-    if isinstance(node, dict):
-        result = {}
-        for key, value in node.items():
-            name = str(key)
-            if len(path) == 0 and name.startswith("x-"):
+_MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
+
+
+class _NodeWalker:
+    """PyYAML nodes into plain dicts, lists and scalars: merge keys applied, duplicate keys refused,
+    `!reset`/`!override` kept as markers for the merge, strings interpolated, every key's position kept,
+    and a node budget so that an alias bomb stops early (aliases are the same node, seen again)."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        positions: _Positions,
+        file: str,
+        lines: list[int],
+        text: str,
+        missing: list[str],
+    ) -> None:
+        import yaml
+
+        self.env = env
+        self.positions = positions
+        self.file = file
+        self.lines = lines
+        self.text = text
+        self.missing = missing
+        self.budget = MAX_NODES
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.yaml = yaml
+
+    def value(self, node: Any, path: tuple[str, ...]) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise ComposeError(
+                f"{self.file}: more than {MAX_NODES} values once anchors are expanded (an alias bomb?)"
+            )
+        if node.tag == "!reset":
+            return _Reset()
+        if node.tag == "!override":
+            return _Override(self._plain(node, path))
+        return self._plain(node, path)
+
+    def _plain(self, node: Any, path: tuple[str, ...]) -> Any:
+        yaml = self.yaml
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, path) for item in node.value]
+        if node.tag in (_STR, "!reset", "!override") or node.tag.startswith("!"):
+            return interpolate(node.value, self.env, self.missing)
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.YAMLError:
+            return node.value
+
+    def _mapping(self, node: Any, path: tuple[str, ...]) -> dict[str, Any]:
+        yaml = self.yaml
+        result: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for source in reversed(sources):  # the first mapping listed wins
+                    extra = self.value(source, path)
+                    if isinstance(extra, dict):
+                        merged.update(extra)
                 continue
-            _record(node, key, (*path, name), positions, file, lines, text)
-            result[name] = _plain(value, env, (*path, name), positions, file, lines, text, budget, missing)
-        return result
-    if isinstance(node, list):
-        return [_plain(item, env, path, positions, file, lines, text, budget, missing) for item in node]
-    if isinstance(node, str):
-        return interpolate(str(node), env, missing)
-    return node
+            name = str(key_node.value)
+            if name in seen:
+                line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                raise ComposeError(f"{self.file}: duplicate key {name!r} at line {line}, column {column}")
+            seen.add(name)
+            if not path and name.startswith("x-"):
+                continue
+            self._record((*path, name), key_node)
+            result[name] = self.value(value_node, (*path, name))
+        return {**merged, **result}
 
-
-def _record(
-    node: Any, key: Any, path: tuple[str, ...], positions: _Positions, file: str, lines: list[int], text: str
-) -> None:
-    """Keep where `key` of a ruamel mapping was written (the key to the end of its line)."""
-    try:
-        line, column = node.lc.key(key)
-    except (AttributeError, KeyError, TypeError):
-        return
-    if line >= len(lines):
-        return
-    start = lines[line] + column
-    end = text.find("\n", start)
-    positions.by_path[path] = (file, TextRange(start, end if end >= 0 else len(text)))
+    def _record(self, path: tuple[str, ...], key_node: Any) -> None:
+        """Keep where the key was written (the key to the end of its line)."""
+        mark = key_node.start_mark
+        if mark.line >= len(self.lines):
+            return
+        start = self.lines[mark.line] + mark.column
+        end = self.text.find("\n", start)
+        self.positions.by_path[path] = (self.file, TextRange(start, end if end >= 0 else len(self.text)))
 
 
 def _extended(
