@@ -100,8 +100,16 @@ def discover_dockerfiles(paths: Sequence[str | Path]) -> Discovery:
     """Search `paths` for Dockerfiles (see the module docstring for the rules); a YAML file given by name
     is left to `discover_compose_files`."""
     return _discover(
-        paths, is_dockerfile_name, lambda path: not (is_yaml_name(path.name) or is_script_name(path.name))
+        paths,
+        lambda path: is_dockerfile_name(path.name),
+        lambda path: not (is_yaml_name(path.name) or is_script_name(path.name) or _is_makefile(path.name)),
     )
+
+
+def _is_makefile(name: str) -> bool:
+    from dockwise.runspec.embedded import is_makefile
+
+    return is_makefile(name)
 
 
 def is_script_name(name: str) -> bool:
@@ -109,19 +117,24 @@ def is_script_name(name: str) -> bool:
 
 
 def discover_runtime_files(paths: Sequence[str | Path]) -> Discovery:
-    """Search `paths` for Compose files (by name) and shell scripts (which may hold `docker run` lines);
-    any YAML file or script given by name counts."""
-    return _discover(
-        paths,
-        lambda name: is_compose_name(name) or is_script_name(name),
-        lambda path: is_yaml_name(path.name) or is_script_name(path.name),
-        report_missing=False,
-    )
+    """Search `paths` for Compose files (by name) and for files that may hold `docker run` lines: shell
+    scripts, Makefiles, GitHub Actions workflows and GitLab CI files. Any YAML file, script or Makefile
+    given by name counts."""
+    from dockwise.runspec.embedded import is_ci_file, is_makefile
+
+    def found(path: Path) -> bool:
+        name = path.name
+        return is_compose_name(name) or is_script_name(name) or is_makefile(name) or is_ci_file(path)
+
+    def given(path: Path) -> bool:
+        return is_yaml_name(path.name) or is_script_name(path.name) or is_makefile(path.name)
+
+    return _discover(paths, found, given, report_missing=False)
 
 
 def _discover(
     paths: Sequence[str | Path],
-    wanted: Callable[[str], bool],
+    wanted: Callable[[Path], bool],
     explicit: Callable[[Path], bool],
     report_missing: bool = True,
 ) -> Discovery:
@@ -151,7 +164,7 @@ def _search(
     walk: _Walk,
     gitignores: _Ignores,
     dockerignores: _DockerIgnores,
-    wanted: Callable[[str], bool],
+    wanted: Callable[[Path], bool],
 ) -> None:
     try:
         with os.scandir(directory) as scan:
@@ -181,7 +194,7 @@ def _search(
             _search(path, walk, gitignores, dockerignores, wanted)
         elif (
             is_file
-            and wanted(entry.name)
+            and wanted(path)
             and not _ignored(path, False, gitignores, dockerignores)
         ):
             walk.add(path)

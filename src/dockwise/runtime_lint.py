@@ -52,8 +52,9 @@ def lint_runtime_file(
     diagnostics: list[Diagnostic] = []
     specs: list[RunSpec] = []
     networks: tuple[str, ...] = ()
-    if is_script(path):
-        for command in script_commands(text):
+    embedded = _embedded_scripts(path, text)
+    if embedded is not None:
+        for command in script_commands(embedded):
             if not is_docker_run(command):
                 continue
             try:
@@ -78,6 +79,19 @@ def lint_runtime_file(
             diagnostics.extend(rule.check(context))
     diagnostics.sort(key=lambda d: (getattr(d.location, "range", TextRange(0, 0)).start, d.code))
     return FileResult(display, text, tuple(apply_settings(diagnostics, display, settings)))
+
+
+def _embedded_scripts(path: Path, text: str) -> str | None:
+    """The shell a file runs, as a same-length shadow of its text (None for a Compose file)."""
+    from dockwise.runspec.embedded import ci_shadow, is_ci_file, is_makefile, makefile_shadow
+
+    if is_script(path):
+        return text
+    if is_makefile(path.name):
+        return makefile_shadow(text)
+    if is_ci_file(path):
+        return ci_shadow(text)
+    return None
 
 
 def _where(text: str, message: str) -> TextRange:

@@ -110,12 +110,13 @@ def harden_paths(
     from dockwise.fix.engine import AppliedFix
     from dockwise.fix.harden import harden_compose
     from dockwise.runspec.compose import ComposeError
+    from dockwise.runspec.embedded import is_ci_file
     from dockwise.runtime_lint import is_script
 
     discovery = discover_runtime_files(list(paths))
     results = []
     for path in discovery.files:
-        if is_script(path):
+        if is_script(path) or not path.name.endswith((".yml", ".yaml")) or is_ci_file(path):
             continue
         display = str(path)
         try:

@@ -1,0 +1,91 @@
+"""Shell scripts embedded in other files: Makefile recipes and CI jobs (GitHub Actions `run:`, GitLab CI
+`script:`, `before_script:`, `after_script:`), so that their `docker run` lines are read too.
+
+Each extractor returns a *shadow* of the file: the same length, every character that is not script
+replaced by a space (line ends kept). The shell parser then reads the shadow, and every range it gives is
+an offset into the real file, so findings point at the right line without any mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+from typing import Any
+
+_CI_SCRIPT_KEYS = frozenset({"run", "script", "before_script", "after_script"})
+
+
+def is_makefile(name: str) -> bool:
+    return name in ("Makefile", "makefile", "GNUmakefile") or name.endswith(".mk")
+
+
+def is_ci_file(path: PurePath) -> bool:
+    """A GitHub Actions workflow or a GitLab CI file."""
+    parts = path.parts
+    in_workflows = len(parts) >= 3 and parts[-3:-1] == (".github", "workflows")
+    return (in_workflows and path.suffix in (".yml", ".yaml")) or path.name in (
+        ".gitlab-ci.yml",
+        ".gitlab-ci.yaml",
+    )
+
+
+def makefile_shadow(text: str) -> str:
+    """The recipe lines (those that start with a tab), with make's `@`, `-` and `+` prefixes blanked."""
+    shadow = []
+    in_recipe_continuation = False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        if in_recipe_continuation:
+            shadow.append(line)  # the rest of a command continued with a backslash: shell as written
+            in_recipe_continuation = body.endswith("\\")
+        elif body.startswith("\t"):
+            match = re.match(r"\s*[@+-]*", body)  # make's prefixes: silent, ignore errors, always run
+            prefix = match.group(0) if match else ""
+            shadow.append(" " * len(prefix) + body[len(prefix) :] + ending)
+            in_recipe_continuation = body.endswith("\\")
+        else:
+            shadow.append(" " * len(body) + ending)
+            in_recipe_continuation = False
+    return "".join(shadow)
+
+
+def ci_shadow(text: str) -> str:
+    """The scripts of CI jobs: every string under a `run`, `script`, `before_script` or `after_script` key."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return _blank(text)
+    lines = [0]
+    lines.extend(index + 1 for index, char in enumerate(text) if char == "\n")
+    shadow = list(_blank(text))
+    for node in _script_nodes(root, yaml):
+        start = lines[node.start_mark.line] + node.start_mark.column
+        end = (
+            lines[node.end_mark.line] + node.end_mark.column if node.end_mark.line < len(lines) else len(text)
+        )
+        region = text[start:end]
+        if node.style in ("|", ">"):
+            header = region.split("\n", 1)[0]
+            region = " " * len(header) + region[len(header) :]
+        elif node.style in ('"', "'"):
+            region = " " + region[1:-1] + " " if len(region) >= 2 else region
+        shadow[start:end] = region
+    return "".join(shadow)
+
+
+def _script_nodes(node: Any, yaml: Any, under_script: bool = False) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _script_nodes(value, yaml, str(key.value) in _CI_SCRIPT_KEYS)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _script_nodes(item, yaml, under_script)
+    elif under_script and isinstance(node, yaml.ScalarNode):
+        yield node
+
+
+def _blank(text: str) -> str:
+    return "".join(char if char in "\r\n" else " " for char in text)
