@@ -175,11 +175,11 @@ def _lint_runtime(
 
     from dockwise.discovery import discover_runtime_files
     from dockwise.parallel import map_files
-    from dockwise.runtime_lint import lint_runtime_file, runtime_rules
+    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
 
     files = discover_runtime_files(paths).files
     if not files:
         return []
     rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    task = partial(lint_runtime_file, rules=rules, settings=settings, target=target)
-    return map_files(task, list(files), jobs)
+    task = partial(lint_runtime_group, rules=rules, settings=settings, target=target)
+    return [result for results in map_files(task, runtime_groups(list(files)), jobs) for result in results]

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 #: Fewer files than this are linted in the calling process.
 MIN_FILES_PER_WORKER = 64
 Result = TypeVar("Result")
+Item = TypeVar("Item")
 
 #: The task of the running `map_files`, read by the forked workers (functions cannot be sent to them).
-_CURRENT: list[Callable[[Path], object]] = []
+_CURRENT: list[Callable[[Any], object]] = []
 
 
 def workers_for(count: int, jobs: int | None = None) -> int:
@@ -38,8 +38,9 @@ def workers_for(count: int, jobs: int | None = None) -> int:
     return workers if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
-def map_files(task: Callable[[Path], Result], paths: Sequence[Path], jobs: int | None = None) -> list[Result]:
-    """`[task(path) for path in paths]`, spread over worker processes when that pays off."""
+def map_files(task: Callable[[Item], Result], paths: Sequence[Item], jobs: int | None = None) -> list[Result]:
+    """`[task(path) for path in paths]` (paths, or groups of them), spread over worker processes when that
+    pays off."""
     workers = workers_for(len(paths), jobs)
     if workers <= 1:
         return [task(path) for path in paths]
@@ -55,5 +56,5 @@ def map_files(task: Callable[[Path], Result], paths: Sequence[Path], jobs: int |
         _CURRENT.pop()
 
 
-def _run(path: Path) -> object:
+def _run(path: Any) -> object:
     return _CURRENT[-1](path)

@@ -1,12 +1,14 @@
 """Lint runtime configuration: Compose files and shell scripts with `docker run` lines, through RunSpecs.
 
-Each Compose file is loaded on its own (with the `.env` beside it) and every service is checked by the
-runtime rules; a shell script contributes one RunSpec per `docker run` line. Results are `FileResult`s
+A Compose file is loaded with the `.env` beside it, and merged with the override file beside it as
+Compose itself does; every service is checked by the runtime rules. A shell script, a Makefile or a CI
+file contributes one RunSpec per `docker run` line. Results are `FileResult`s
 like a Dockerfile's, so every reporter shows them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,51 +36,98 @@ def is_script(path: Path) -> bool:
     return path.suffix in (".sh", ".bash")
 
 
-def lint_runtime_file(
-    path: Path, rules: Sequence[RunSpecRule], settings: Settings, target: str = "compose"
-) -> FileResult:
-    """Lint a Compose file or (by its `.sh` suffix) a shell script."""
+_OVERRIDE = re.compile(r"(?P<stem>(?:docker-)?compose)\.override\.(?P<ext>ya?ml)")
+
+
+def runtime_groups(files: Sequence[Path]) -> list[tuple[Path, ...]]:
+    """The files to lint together: a Compose file with the override file beside it (Compose merges
+    `compose.override.yaml` into `compose.yaml` by default), everything else alone, in file order."""
+    present = {path: index for index, path in enumerate(files)}
+    overrides: dict[Path, Path] = {}
+    for path in files:
+        match = _OVERRIDE.fullmatch(path.name)
+        if match is None:
+            continue
+        for extension in ("yaml", "yml"):
+            base = path.with_name(f"{match.group('stem')}.{extension}")
+            if base in present:
+                overrides[base] = path
+                break
+    attached = set(overrides.values())
+    return [
+        (path, overrides[path]) if path in overrides else (path,) for path in files if path not in attached
+    ]
+
+
+def lint_runtime_group(
+    group: tuple[Path, ...], rules: Sequence[RunSpecRule], settings: Settings, target: str = "compose"
+) -> list[FileResult]:
+    """Lint a Compose project (one file, or a file and its override), or a file with `docker run` lines
+    (a shell script, a Makefile, a CI file): one FileResult per file."""
     from dockwise.dockerfile.shell import script_commands
     from dockwise.runspec.compose import ComposeError, load_compose
     from dockwise.runspec.docker_run import DockerRunError, is_docker_run, runspec_of
 
-    display = str(path)
-    try:
-        text = read_source(path)
-    except UnicodeDecodeError as error:
-        return FileResult(display, None, error=f"cannot decode as UTF-8 (byte {error.start})")
-    except OSError as error:
-        return FileResult(display, None, error=f"cannot read: {error.strerror or error}")
+    texts: dict[str, str] = {}
+    for path in group:
+        try:
+            texts[str(path)] = read_source(path)
+        except UnicodeDecodeError as error:
+            return [FileResult(str(path), None, error=f"cannot decode as UTF-8 (byte {error.start})")]
+        except OSError as error:
+            return [FileResult(str(path), None, error=f"cannot read: {error.strerror or error}")]
+    first = str(group[0])
     diagnostics: list[Diagnostic] = []
     specs: list[RunSpec] = []
     networks: tuple[str, ...] = ()
-    embedded = _embedded_scripts(path, text)
+    embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
     if embedded is not None:
         for command in script_commands(embedded):
             if not is_docker_run(command):
                 continue
             try:
-                specs.append(runspec_of(command, display))
+                specs.append(runspec_of(command, first))
             except DockerRunError as error:
-                diagnostics.append(_invalid(display, command.range, f"docker run: {error}"))
+                diagnostics.append(_invalid(first, command.range, f"docker run: {error}"))
     else:
         try:
-            project = load_compose([path])
+            project = load_compose(list(group))
         except ComposeError as error:
-            message = str(error).removeprefix(f"{path}: ")
-            return FileResult(display, text, (_invalid(display, _where(text, message), message),))
+            culprit = next((p for p in texts if str(error).startswith(f"{p}: ")), first)
+            message = str(error).removeprefix(f"{culprit}: ")
+            diagnostics.append(_invalid(culprit, _where(texts[culprit], message), message))
+            return _results(group, texts, diagnostics, settings)
         specs = list(project.services.values())
         networks = project.networks
         for problem in project.schema_problems:
             message = f"{problem.yaml_path}: {problem.message} (Compose schema)"
-            diagnostics.append(_invalid(display, problem.range, message))
+            diagnostics.append(_invalid(problem.path, problem.range, message))
     services = {spec.name: spec for spec in specs}
     for spec in specs:
-        context = RunSpecContext(spec, services, networks, target, text)
+        context = RunSpecContext(spec, services, networks, target, texts[spec.path], texts=texts)
         for rule in rules:
             diagnostics.extend(rule.check(context))
-    diagnostics.sort(key=lambda d: (getattr(d.location, "range", TextRange(0, 0)).start, d.code))
-    return FileResult(display, text, tuple(apply_settings(diagnostics, display, settings)))
+    return _results(group, texts, diagnostics, settings)
+
+
+def lint_runtime_file(
+    path: Path, rules: Sequence[RunSpecRule], settings: Settings, target: str = "compose"
+) -> FileResult:
+    """Lint one Compose file or file with `docker run` lines."""
+    return lint_runtime_group((path,), rules, settings, target)[0]
+
+
+def _results(
+    group: tuple[Path, ...], texts: dict[str, str], diagnostics: list[Diagnostic], settings: Settings
+) -> list[FileResult]:
+    by_file: dict[str, list[Diagnostic]] = {str(path): [] for path in group}
+    for diagnostic in diagnostics:
+        by_file.setdefault(getattr(diagnostic.location, "path", str(group[0])), []).append(diagnostic)
+    results = []
+    for path, found in by_file.items():
+        found.sort(key=lambda d: (getattr(d.location, "range", TextRange(0, 0)).start, d.code))
+        results.append(FileResult(path, texts.get(path), tuple(apply_settings(found, path, settings))))
+    return results
 
 
 def _embedded_scripts(path: Path, text: str) -> str | None:

@@ -46,3 +46,16 @@ def test_an_unreadable_compose_file_is_a_finding_not_a_traceback(
     status, found = run(capsys, str(compose))
     assert status == 1
     assert [(d["code"], d["line"]) for d in found] == [("DW700", 4)]
+
+
+def test_the_override_file_beside_a_compose_file_is_merged_as_compose_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    image: x\n    read_only: true\n")
+    (tmp_path / "compose.override.yaml").write_text(
+        "services:\n  api:\n    privileged: true\n    mem_limit: 1g\n"
+    )
+    _, found = run(capsys, "--select", "DW701,DW710,DW716", str(tmp_path))
+    assert [(Path(str(d["path"])).name, d["code"], d["line"]) for d in found] == [
+        ("compose.override.yaml", "DW710", 3)
+    ], "read_only comes from the base, the memory limit from the override"

@@ -340,11 +340,14 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
     deploy = service.get("deploy") if isinstance(service.get("deploy"), dict) else {}
     limits = ((deploy.get("resources") or {}).get("limits") or {}) if isinstance(deploy, dict) else {}
     where: dict[str, TextRange] = {}
+    files: dict[str, str] = {}
 
     def mark(field_name: str, *keys: str) -> None:
         found = positions.by_path.get((*prefix, *keys))
         if found is not None and field_name not in where:
             where[field_name] = found[1]
+            if found[0] != file:
+                files[field_name] = found[0]
 
     values: dict[str, Any] = {}
     try:
@@ -434,7 +437,7 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
     if "healthcheck" in service:
         values["healthcheck"] = _healthcheck(service["healthcheck"] or {})
         mark("healthcheck", "healthcheck")
-    return RunSpec(origin="compose", path=file, name=name, span=span, where=where, **values)
+    return RunSpec(origin="compose", path=file, name=name, span=span, where=where, files=files, **values)
 
 
 def _unset(value: Any) -> bool:

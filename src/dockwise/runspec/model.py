@@ -96,10 +96,16 @@ class RunSpec:
     """Where each field was set, by field name (`memory`, `ports`, ...)."""
     span: TextRange = field(default_factory=lambda: TextRange(0, 0))
     """The whole service or command line."""
+    files: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """For merged Compose files: the file that set each field, where it is not `path`."""
 
     def location(self, name: str) -> TextRange:
         """Where `name` was set, else the whole service or command (for settings that are missing)."""
         return self.where.get(name, self.span)
+
+    def file_of(self, name: str) -> str:
+        """The file that set `name` (for merged Compose files), else `path`."""
+        return self.files.get(name, self.path)
 
     @property
     def no_new_privileges(self) -> bool:

@@ -38,6 +38,8 @@ class RunSpecContext:
     target: str = "compose"
     text: str = ""
     """The text of the file the spec came from."""
+    texts: Mapping[str, str] = field(default_factory=dict)
+    """The text of every file of a merged Compose project, by path."""
     min_stop_grace_period: float = 5.0
 
     def diagnostic(
@@ -46,14 +48,12 @@ class RunSpecContext:
         """A diagnostic at the key or flag that set `field_name` (the service or command when unset)."""
         note = SWARM_IGNORES.get(field_name) if self.target == "swarm" else None
         notes = (note,) if note else ()
-        return make_diagnostic(
-            rule, self.spec.path, self.spec.location(field_name), message, fix=fix, notes=notes
-        )
+        path = self.spec.file_of(field_name)
+        return make_diagnostic(rule, path, self.spec.location(field_name), message, fix=fix, notes=notes)
 
-    def written(self, field_name: str) -> str:
-        """The text of the key or flag that set `field_name`."""
-        where = self.spec.where.get(field_name)
-        return self.text[where.start : where.end] if where is not None else ""
+    def text_of(self, field_name: str) -> str:
+        """The text of the file that set `field_name`."""
+        return self.texts.get(self.spec.file_of(field_name), self.text)
 
 
 class RunSpecRule(Rule):
