@@ -58,8 +58,9 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target",
         choices=("compose", "swarm"),
-        default="compose",
-        help="how Compose files are deployed: findings say when a setting has no effect there",
+        default=None,
+        help="how Compose files are deployed (default: the config's target, else compose): findings say "
+        "when a setting has no effect there",
     )
 
 
@@ -202,7 +203,8 @@ def _lint(arguments: argparse.Namespace) -> int:
             raise DockwiseError("--fix rewrites files: give paths, not standard input")
         results, _ = fix_paths(arguments.paths, settings, unsafe=arguments.unsafe_fixes)
         sys.stderr.write(render_fixes(results, written=True))
-    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings, target=arguments.target)
+    target = arguments.target or settings.target
+    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings, target=target)
     if arguments.format == "text" and _wants_color(arguments.color):
         from dockwise.report.text import render_color
 

@@ -15,6 +15,7 @@ fail-on = "warning"                # error | warning | info | style
 trusted-registries = ["ghcr.io/acme", "docker.io"]
 required-labels = ["org.opencontainers.image.source"]   # or a table: name = "url" (a value type)
 strict-labels = false              # true: a label not in required-labels is reported
+target = "compose"                 # how Compose files are deployed: "compose" or "swarm" (stack deploy)
 
 [tool.dockwise.severity]           # per-rule severity overrides
 DW402 = "warning"
@@ -50,8 +51,10 @@ _KEYS = frozenset(
         "trusted-registries",
         "required-labels",
         "strict-labels",
+        "target",
     }
 )
+TARGETS = ("compose", "swarm")
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
 
@@ -75,6 +78,8 @@ class Settings:
     required_labels: tuple[tuple[str, str], ...] = ()
     """Label name and value type (text, url, rfc3339, spdx, hash, semver, email), in config order."""
     strict_labels: bool = False
+    target: str = "compose"
+    """How Compose files are deployed (`docker compose up` or `docker stack deploy`)."""
     source: Path | None = None
     """The config file these settings came from (None: defaults)."""
 
@@ -215,8 +220,15 @@ def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
         trusted_registries=_strings(path, "trusted-registries", table.get("trusted-registries", [])),
         required_labels=_label_schema(path, "required-labels", table.get("required-labels", [])),
         strict_labels=_boolean(path, "strict-labels", table.get("strict-labels", False)),
+        target=_target(path, table.get("target", "compose")),
         source=path,
     )
+
+
+def _target(path: Path, value: object) -> str:
+    if value in TARGETS:
+        return str(value)
+    raise ConfigError(f"{path}: target must be one of {', '.join(TARGETS)}, not {value!r}")
 
 
 def _from_hadolint(path: Path, document: Any) -> Settings:

@@ -200,3 +200,23 @@ def test_opt_in_rules_run_only_when_selected_or_given_a_severity(
     (root / ".dockwise.toml").write_text('[severity]\napt-unpinned-package = "error"\n', encoding="utf-8")
     _, found, _ = run(capsys, str(root))
     assert ("DW210", "error") in found
+
+
+def test_the_deployment_target_comes_from_the_config_unless_the_flag_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(
+        tmp_path,
+        {
+            ".dockwise.toml": 'target = "swarm"\n',
+            "compose.yaml": "services:\n  a:\n    image: x\n    mem_limit: 1g\n",
+        },
+    )
+    _, found, _ = run(capsys, "--select", "DW750", str(root))
+    assert found == [("DW750", "warning")]
+    _, found, _ = run(capsys, "--select", "DW750", "--target", "compose", str(root))
+    assert found == []
+    (root / ".dockwise.toml").write_text('target = "kubernetes"\n')
+    status, _, err = run(capsys, str(root))
+    assert status == 2
+    assert "target must be one of compose, swarm" in err

@@ -55,7 +55,9 @@ def own_diagnostics_of(text: str, path: Path) -> tuple[Diagnostic, ...]:
     rule = registered_rules()[code]
     if issubclass(rule, RunSpecRule):
         # DW700 is reported by the loaders themselves, whatever rules run
-        result = lint_runtime_file(path, [rule()], Settings())
+        config = path.parent / "dockwise.toml"
+        target = load_settings(config).target if config.exists() else "compose"
+        result = lint_runtime_file(path, [rule()], Settings(), target)
         return tuple(d for d in result.diagnostics if d.code == code)
     rules = [rule()] if issubclass(rule, DockerfileRule) else []
     options = rule_options(path.parent)

@@ -22,7 +22,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def settings(spec: RunSpec) -> dict[str, object]:
     """The runtime settings, without where they came from."""
-    skip = {"origin", "path", "name", "where", "span"}
+    skip = {"origin", "path", "name", "where", "span", "files", "keys"}
     return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec) if f.name not in skip}
 
 

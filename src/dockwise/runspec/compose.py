@@ -437,7 +437,10 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
     if "healthcheck" in service:
         values["healthcheck"] = _healthcheck(service["healthcheck"] or {})
         mark("healthcheck", "healthcheck")
-    return RunSpec(origin="compose", path=file, name=name, span=span, where=where, files=files, **values)
+    keys = {str(key): positions.by_path.get((*prefix, str(key)), (file, span)) for key in service}
+    return RunSpec(
+        origin="compose", path=file, name=name, span=span, where=where, files=files, keys=keys, **values
+    )
 
 
 def _unset(value: Any) -> bool:

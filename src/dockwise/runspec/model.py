@@ -98,6 +98,8 @@ class RunSpec:
     """The whole service or command line."""
     files: Mapping[str, str] = field(default_factory=dict, compare=False)
     """For merged Compose files: the file that set each field, where it is not `path`."""
+    keys: Mapping[str, tuple[str, TextRange]] = field(default_factory=dict, compare=False)
+    """A Compose service's own keys as written (file and position), for checks of the file itself."""
 
     def location(self, name: str) -> TextRange:
         """Where `name` was set, else the whole service or command (for settings that are missing)."""
