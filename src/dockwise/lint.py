@@ -161,10 +161,30 @@ def lint_paths(
     if STDIN in paths and stdin is not None:
         results.append(lint_stdin(stdin, rules, settings))
     discovery = discover_dockerfiles([path for path in paths if path != STDIN])
-    results.extend(map_files(partial(lint_file, rules=rules, settings=settings), discovery.files, jobs))
+    linted = map_files(partial(lint_file, rules=rules, settings=settings), discovery.files, jobs)
+    results.extend(_with_documented_runs(result, settings, target) for result in linted)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
     results.extend(_lint_runtime([path for path in paths if path != STDIN], settings, target, jobs))
     return LintReport(tuple(results), problems)
+
+
+def _with_documented_runs(result: FileResult, settings: Settings, target: str) -> FileResult:
+    """A Dockerfile's result plus the runtime findings of the `docker run` lines in its comments."""
+    from dockwise.runspec.embedded import mentions_docker_run
+
+    if result.text is None or not mentions_docker_run(result.text):
+        return result
+    from dataclasses import replace
+
+    from dockwise.runspec.embedded import comment_shadow
+    from dockwise.runtime_lint import lint_script_text, runtime_rules
+
+    rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+    found = lint_script_text(comment_shadow(result.text), result.path, rules, target)
+    if not found:
+        return result
+    combined = sorted([*result.diagnostics, *apply_settings(found, result.path, settings)], key=_sort_key)
+    return replace(result, diagnostics=tuple(combined))
 
 
 def _lint_runtime(

@@ -64,9 +64,7 @@ def lint_runtime_group(
 ) -> list[FileResult]:
     """Lint a Compose project (one file, or a file and its override), or a file with `docker run` lines
     (a shell script, a Makefile, a CI file): one FileResult per file."""
-    from dockwise.dockerfile.shell import script_commands
     from dockwise.runspec.compose import ComposeError, load_compose
-    from dockwise.runspec.docker_run import DockerRunError, is_docker_run, runspec_of
 
     texts: dict[str, str] = {}
     for path in group:
@@ -82,13 +80,8 @@ def lint_runtime_group(
     networks: tuple[str, ...] = ()
     embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
     if embedded is not None:
-        for command in script_commands(embedded):
-            if not is_docker_run(command):
-                continue
-            try:
-                specs.append(runspec_of(command, first))
-            except DockerRunError as error:
-                diagnostics.append(_invalid(first, command.range, f"docker run: {error}"))
+        diagnostics = lint_script_text(embedded, first, rules, target)
+        return _results(group, texts, diagnostics, settings)
     else:
         try:
             project = load_compose(list(group))
@@ -108,6 +101,29 @@ def lint_runtime_group(
         for rule in rules:
             diagnostics.extend(rule.check(context))
     return _results(group, texts, diagnostics, settings)
+
+
+def lint_script_text(
+    script: str, path: str, rules: Sequence[RunSpecRule], target: str = "compose"
+) -> list[Diagnostic]:
+    """The runtime findings of the `docker run` lines of a script (or a same-length shadow of a file)."""
+    from dockwise.dockerfile.shell import script_commands
+    from dockwise.runspec.docker_run import DockerRunError, is_docker_run, runspec_of
+
+    diagnostics: list[Diagnostic] = []
+    specs = []
+    for command in script_commands(script):
+        if not is_docker_run(command):
+            continue
+        try:
+            specs.append(runspec_of(command, path))
+        except DockerRunError as error:
+            diagnostics.append(_invalid(path, command.range, f"docker run: {error}"))
+    for spec in specs:
+        context = RunSpecContext(spec, {spec.name: spec}, (), target, script)
+        for rule in rules:
+            diagnostics.extend(rule.check(context))
+    return diagnostics
 
 
 def lint_runtime_file(

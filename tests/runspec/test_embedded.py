@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,14 @@ def test_check_finds_them_in_a_project(tmp_path: Path, capsys: pytest.CaptureFix
     assert "Makefile:6:4: DW712" in out
     assert ".gitlab-ci.yml:3:18: DW720" in out
     assert "ci.yml:13:13: DW721" in out
+
+
+def test_docker_run_lines_in_dockerfile_comments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "# Run it with:\n#   docker run --privileged -p 8080:80 example/app\nFROM alpine:3.20\n"
+        'CMD ["sleep", "1"]\n'
+    )
+    assert main(["lint", "--isolated", "--select", "DW710,DW723", "--format", "json", str(dockerfile)]) == 1
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["code"], d["line"], d["column"]) for d in found] == [("DW710", 2, 16), ("DW723", 2, 29)]

@@ -89,3 +89,23 @@ def _script_nodes(node: Any, yaml: Any, under_script: bool = False) -> Any:
 
 def _blank(text: str) -> str:
     return "".join(char if char in "\r\n" else " " for char in text)
+
+
+def comment_shadow(text: str) -> str:
+    """The text of `#` comment lines (a Dockerfile's usage notes: `# docker run -p 8080:80 app`)."""
+    shadow = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        stripped = body.lstrip()
+        if stripped.startswith("#"):
+            cut = len(body) - len(stripped) + 1
+            shadow.append(" " * cut + body[cut:] + ending)
+        else:
+            shadow.append(" " * len(body) + ending)
+    return "".join(shadow)
+
+
+def mentions_docker_run(text: str) -> bool:
+    """A cheap test before any parsing: most files never run a container."""
+    return re.search(r"\bdocker\s+(?:container\s+)?(?:run|create)\b", text) is not None

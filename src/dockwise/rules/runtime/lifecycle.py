@@ -266,3 +266,41 @@ class ShortStopGracePeriod(RunSpecRule):
                 f"{context.spec.name} gets {period:g}s to stop: give it at least "
                 f"{context.min_stop_grace_period:g}s to drain",
             )
+
+
+class RestartPolicyMissing(RunSpecRule):
+    """A Compose service with no restart policy (neither `restart` nor `deploy.restart_policy`).
+
+    Not reported for `docker run` lines, which are often one-off commands, nor for services that exit
+    by design (`restart: "no"` written out).
+
+    ## Why is this bad?
+    After a crash, or a reboot of the host, the service stays down until someone notices.
+
+    ## Example
+    ```yaml
+    services:
+      api:
+        image: example/api:1.4
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      api:
+        image: example/api:1.4
+        restart: unless-stopped
+    ```
+    """
+
+    code = "DW733"
+    name = "restart-policy-missing"
+    category = Category.ORCHESTRATION
+    severity = Severity.INFO
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        spec = context.spec
+        if spec.origin == "compose" and spec.restart is None and "restart" not in spec.where:
+            yield context.diagnostic(
+                self, "restart", f"{spec.name} has no restart policy: it stays down after a crash or reboot"
+            )

@@ -1,0 +1,1 @@
+docker run --rm example/job:1
