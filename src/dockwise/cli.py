@@ -25,9 +25,18 @@ SEVERITY_NAMES = ("error", "warning", "info", "style")
 def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
-        help="Dockerfiles or directories to search; - reads standard input",
+        help="Dockerfiles, Compose files, scripts or directories to search; - reads standard input",
+    )
+    parser.add_argument(
+        "-f",
+        "--file",
+        action="append",
+        default=[],
+        dest="compose_files",
+        metavar="COMPOSE_FILE",
+        help="Compose files to merge into one project, in order, as `docker compose -f a -f b` does",
     )
     parser.add_argument(
         "--fix", action="store_true", help="apply safe fixes first, then report what remains"
@@ -153,7 +162,7 @@ def _settings(arguments: argparse.Namespace) -> Settings:
     config = None
     if not arguments.isolated:
         config = arguments.config or find_config(
-            Path(arguments.paths[0] if arguments.paths[0] != "-" else ".")
+            Path(_first_path(arguments))
         )
     return merge_command_line(
         load_settings(config),
@@ -162,6 +171,13 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         getattr(arguments, "fail_on", None),
         getattr(arguments, "exit_zero", False),
     )
+
+
+def _first_path(arguments: argparse.Namespace) -> str:
+    """Where to look for the configuration: the first path (or Compose file) given."""
+    candidates = [*arguments.paths, *getattr(arguments, "compose_files", [])]
+    first = candidates[0] if candidates else "."
+    return "." if first == "-" else first
 
 
 def _fix(arguments: argparse.Namespace) -> int:
@@ -204,7 +220,15 @@ def _lint(arguments: argparse.Namespace) -> int:
         results, _ = fix_paths(arguments.paths, settings, unsafe=arguments.unsafe_fixes)
         sys.stderr.write(render_fixes(results, written=True))
     target = arguments.target or settings.target
-    report = lint_paths(arguments.paths, stdin=sys.stdin.buffer, settings=settings, target=target)
+    if not arguments.paths and not arguments.compose_files:
+        raise DockwiseError("give PATHs to check, or Compose files with -f")
+    report = lint_paths(
+        arguments.paths,
+        stdin=sys.stdin.buffer,
+        settings=settings,
+        target=target,
+        compose_files=[Path(path) for path in arguments.compose_files],
+    )
     if arguments.format == "text" and _wants_color(arguments.color):
         from dockwise.report.text import render_color
 

@@ -144,10 +144,12 @@ def lint_paths(
     settings: Settings | None = None,
     jobs: int | None = None,
     target: str = "compose",
+    compose_files: Sequence[Path] = (),
 ) -> LintReport:
     """Find the Dockerfiles under `paths` and lint each with the selected rules; `-` reads `stdin`.
 
     Many files are linted in `jobs` worker processes (default: one per CPU, see `dockwise.parallel`).
+    `compose_files` are merged into one Compose project, in order (`docker compose -f a -f b`).
     """
     from functools import partial
 
@@ -165,6 +167,15 @@ def lint_paths(
     results.extend(_with_documented_runs(result, settings, target) for result in linted)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
     results.extend(_lint_runtime([path for path in paths if path != STDIN], settings, target, jobs))
+    if compose_files:
+        from dockwise.runtime_lint import lint_runtime_group, runtime_rules
+
+        missing = [path for path in compose_files if not path.is_file()]
+        if missing:
+            problems += tuple(f"{path}: no such file" for path in missing)
+        else:
+            checks = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+            results.extend(lint_runtime_group(tuple(compose_files), checks, settings, target))
     return LintReport(tuple(results), problems)
 
 

@@ -59,3 +59,33 @@ def test_the_override_file_beside_a_compose_file_is_merged_as_compose_does(
     assert [(Path(str(d["path"])).name, d["code"], d["line"]) for d in found] == [
         ("compose.override.yaml", "DW710", 3)
     ], "read_only comes from the base, the memory limit from the override"
+
+
+def test_compose_files_given_with_f_merge_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tmp_path / "compose.yaml"
+    prod = tmp_path / "prod.yaml"
+    base.write_text("services:\n  api:\n    image: x\n    read_only: true\n")
+    prod.write_text("services:\n  api:\n    privileged: true\n    mem_limit: 1g\n")
+    status = main(
+        [
+            "lint",
+            "--isolated",
+            "--format",
+            "json",
+            "--select",
+            "DW701,DW710,DW716",
+            "-f",
+            str(base),
+            "-f",
+            str(prod),
+        ]
+    )
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert status == 1
+    assert [(Path(str(d["path"])).name, d["code"]) for d in found] == [("prod.yaml", "DW710")]
+    assert main(["lint", "--isolated", "-f", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml: no such file" in capsys.readouterr().err
+    assert main(["lint"]) == 2
+    assert "give PATHs" in capsys.readouterr().err
