@@ -38,9 +38,7 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="COMPOSE_FILE",
         help="Compose files to merge into one project, in order, as `docker compose -f a -f b` does",
     )
-    parser.add_argument(
-        "--fix", action="store_true", help="apply safe fixes first, then report what remains"
-    )
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes first, then report what remains")
     parser.add_argument(
         "--unsafe-fixes", action="store_true", help="with --fix, also apply fixes that change behaviour"
     )
@@ -90,12 +88,24 @@ def _add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Version(argparse.Action):
+    """`--version`: dockwise's version and the Compose schema it validates with (read only when asked)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from dockwise.runspec.schema import schema_version
+
+        print(f"dockwise {__version__}\nCompose schema: {schema_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dockwise",
         description="Enforce the advanced Docker playbook on Dockerfiles, Compose files and images.",
     )
-    parser.add_argument("--version", action="version", version=f"dockwise {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="show the versions of dockwise and its schema"
+    )
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -107,9 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles or directories to search")
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that change behaviour")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
-    fix.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 when something would change"
-    )
+    fix.add_argument("--check", action="store_true", help="write nothing; exit 1 when something would change")
     fix.add_argument(
         "--harden",
         action="store_true",
@@ -161,9 +169,7 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
     config = None
     if not arguments.isolated:
-        config = arguments.config or find_config(
-            Path(_first_path(arguments))
-        )
+        config = arguments.config or find_config(Path(_first_path(arguments)))
     return merge_command_line(
         load_settings(config),
         parse_selectors(arguments.select),

@@ -16,6 +16,7 @@ trusted-registries = ["ghcr.io/acme", "docker.io"]
 required-labels = ["org.opencontainers.image.source"]   # or a table: name = "url" (a value type)
 strict-labels = false              # true: a label not in required-labels is reported
 target = "compose"                 # how Compose files are deployed: "compose" or "swarm" (stack deploy)
+min-stop-grace-period = "5s"       # DW742: the least time a service should get to stop
 
 [tool.dockwise.severity]           # per-rule severity overrides
 DW402 = "warning"
@@ -52,6 +53,7 @@ _KEYS = frozenset(
         "required-labels",
         "strict-labels",
         "target",
+        "min-stop-grace-period",
     }
 )
 TARGETS = ("compose", "swarm")
@@ -80,6 +82,8 @@ class Settings:
     strict_labels: bool = False
     target: str = "compose"
     """How Compose files are deployed (`docker compose up` or `docker stack deploy`)."""
+    min_stop_grace_period: float = 5.0
+    """Seconds; a shorter stop grace period is DW742's finding."""
     source: Path | None = None
     """The config file these settings came from (None: defaults)."""
 
@@ -221,8 +225,20 @@ def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
         required_labels=_label_schema(path, "required-labels", table.get("required-labels", [])),
         strict_labels=_boolean(path, "strict-labels", table.get("strict-labels", False)),
         target=_target(path, table.get("target", "compose")),
+        min_stop_grace_period=_seconds(path, "min-stop-grace-period", table.get("min-stop-grace-period", 5)),
         source=path,
     )
+
+
+def _seconds(path: Path, key: str, value: object) -> float:
+    from dockwise.runspec.units import UnitError, parse_duration
+
+    try:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return parse_duration(value)
+    except UnitError:
+        pass
+    raise ConfigError(f"{path}: {key} must be a duration such as 10s or a number of seconds, not {value!r}")
 
 
 def _target(path: Path, value: object) -> str:

@@ -191,7 +191,9 @@ def _with_documented_runs(result: FileResult, settings: Settings, target: str) -
     from dockwise.runtime_lint import lint_script_text, runtime_rules
 
     rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    found = lint_script_text(comment_shadow(result.text), result.path, rules, target)
+    found = lint_script_text(
+        comment_shadow(result.text), result.path, rules, target, settings.min_stop_grace_period
+    )
     if not found:
         return result
     combined = sorted([*result.diagnostics, *apply_settings(found, result.path, settings)], key=_sort_key)

@@ -80,7 +80,7 @@ def lint_runtime_group(
     networks: tuple[str, ...] = ()
     embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
     if embedded is not None:
-        diagnostics = lint_script_text(embedded, first, rules, target)
+        diagnostics = lint_script_text(embedded, first, rules, target, settings.min_stop_grace_period)
         return _results(group, texts, diagnostics, settings)
     else:
         try:
@@ -97,14 +97,26 @@ def lint_runtime_group(
             diagnostics.append(_invalid(problem.path, problem.range, message))
     services = {spec.name: spec for spec in specs}
     for spec in specs:
-        context = RunSpecContext(spec, services, networks, target, texts[spec.path], texts=texts)
+        context = RunSpecContext(
+            spec,
+            services,
+            networks,
+            target,
+            texts[spec.path],
+            min_stop_grace_period=settings.min_stop_grace_period,
+            texts=texts,
+        )
         for rule in rules:
             diagnostics.extend(rule.check(context))
     return _results(group, texts, diagnostics, settings)
 
 
 def lint_script_text(
-    script: str, path: str, rules: Sequence[RunSpecRule], target: str = "compose"
+    script: str,
+    path: str,
+    rules: Sequence[RunSpecRule],
+    target: str = "compose",
+    min_stop_grace_period: float = 5.0,
 ) -> list[Diagnostic]:
     """The runtime findings of the `docker run` lines of a script (or a same-length shadow of a file)."""
     from dockwise.dockerfile.shell import script_commands
@@ -120,7 +132,9 @@ def lint_script_text(
         except DockerRunError as error:
             diagnostics.append(_invalid(path, command.range, f"docker run: {error}"))
     for spec in specs:
-        context = RunSpecContext(spec, {spec.name: spec}, (), target, script)
+        context = RunSpecContext(
+            spec, {spec.name: spec}, (), target, script, min_stop_grace_period=min_stop_grace_period
+        )
         for rule in rules:
             diagnostics.extend(rule.check(context))
     return diagnostics

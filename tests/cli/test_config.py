@@ -220,3 +220,16 @@ def test_the_deployment_target_comes_from_the_config_unless_the_flag_says(
     status, _, err = run(capsys, str(root))
     assert status == 2
     assert "target must be one of compose, swarm" in err
+
+
+def test_min_stop_grace_period_is_configurable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(tmp_path, {"compose.yaml": "services:\n  a:\n    image: x\n    stop_grace_period: 20s\n"})
+    _, found, _ = run(capsys, "--select", "DW742", str(root))
+    assert found == []
+    (root / ".dockwise.toml").write_text('min-stop-grace-period = "1m"\n')
+    _, found, _ = run(capsys, "--select", "DW742", str(root))
+    assert found == [("DW742", "warning")]
+    (root / ".dockwise.toml").write_text('min-stop-grace-period = "soon"\n')
+    status, _, err = run(capsys, str(root))
+    assert status == 2
+    assert "min-stop-grace-period must be a duration" in err

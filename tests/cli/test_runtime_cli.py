@@ -89,3 +89,12 @@ def test_compose_files_given_with_f_merge_in_order(
     assert "missing.yaml: no such file" in capsys.readouterr().err
     assert main(["lint"]) == 2
     assert "give PATHs" in capsys.readouterr().err
+
+
+def test_version_names_the_compose_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dockwise ")
+    assert "Compose schema: compose-spec.json from check-jsonschema " in out

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from dockwise.rules.runtime._base import RunSpecContext
 from dockwise.runspec import HealthCheck, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.compose import ComposeError, load_compose
 from dockwise.runspec.docker_run import runspecs_in_script
 from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
+from dockwise.runtime_lint import runtime_rules
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -67,6 +69,13 @@ services:
     (from_run,) = runspecs_in_script(line, "run.sh")
     assert settings(from_compose) == settings(from_run)
     assert from_compose.memory == 256 * 1024**2
+    rules = runtime_rules()
+    codes = [
+        sorted(d.code for rule in rules for d in rule.check(RunSpecContext(spec, {spec.name: spec})))
+        for spec in (from_compose, from_run)
+    ]
+    assert codes[0] == codes[1], "the same configuration gets the same findings from either source"
+    assert codes[0] == [], "a hardened service: nothing to report from either source"
     assert (from_compose.origin, from_run.origin) == ("compose", "docker run")
 
 
@@ -230,3 +239,28 @@ def test_schema_problems_name_the_yaml_path_and_line(tmp_path: Path) -> None:
     assert all(p.path == str(path) for p in problems)
     assert not load_compose([write(tmp_path, "ok.yaml", "services:\n  a:\n    image: x\n")]).schema_problems
     assert schema_version().startswith("compose-spec.json from check-jsonschema ")
+
+
+def test_a_risky_service_and_its_docker_run_line_get_the_same_findings(tmp_path: Path) -> None:
+    compose = write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  x:\n    image: app\n    privileged: true\n    user: root\n    ports: ['80:80']\n"
+        "    volumes: ['/var/run/docker.sock:/var/run/docker.sock']\n    network_mode: host\n"
+        "    environment: {API_TOKEN: abc123}\n    stop_grace_period: 1s\n    restart: always\n",
+    )
+    line = (
+        "docker run --privileged -u root -p 80:80 -v /var/run/docker.sock:/var/run/docker.sock "
+        "--network host -e API_TOKEN=abc123 --stop-timeout 1 --restart always app"
+    )
+    from_compose = load_compose([compose], environment={}).services["x"]
+    (from_run,) = runspecs_in_script(line, "run.sh")
+    rules = runtime_rules()
+    codes = [
+        sorted(
+            d.code for rule in rules for d in rule.check(RunSpecContext(spec, {spec.name: spec}, text=text))
+        )
+        for spec, text in ((from_compose, compose.read_text()), (from_run, line))
+    ]
+    assert codes[0] == codes[1]
+    assert {"DW710", "DW715", "DW720", "DW721", "DW723", "DW740", "DW742", "DW732"} <= set(codes[0])
