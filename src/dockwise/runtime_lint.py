@@ -16,7 +16,6 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, TextRange
 from dockwise.lint import FileResult, read_source
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
-from dockwise.runspec.model import RunSpec
 from dockwise.suppress import Selector, is_selected
 
 
@@ -75,26 +74,23 @@ def lint_runtime_group(
         except OSError as error:
             return [FileResult(str(path), None, error=f"cannot read: {error.strerror or error}")]
     first = str(group[0])
-    diagnostics: list[Diagnostic] = []
-    specs: list[RunSpec] = []
-    networks: tuple[str, ...] = ()
     embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
     if embedded is not None:
-        diagnostics = lint_script_text(embedded, first, rules, target, settings.min_stop_grace_period)
+        found = lint_script_text(embedded, first, rules, target, settings.min_stop_grace_period)
+        return _results(group, texts, found, settings)
+    diagnostics: list[Diagnostic] = []
+    try:
+        project = load_compose(list(group))
+    except ComposeError as error:
+        culprit = next((p for p in texts if str(error).startswith(f"{p}: ")), first)
+        message = str(error).removeprefix(f"{culprit}: ")
+        diagnostics.append(_invalid(culprit, _where(texts[culprit], message), message))
         return _results(group, texts, diagnostics, settings)
-    else:
-        try:
-            project = load_compose(list(group))
-        except ComposeError as error:
-            culprit = next((p for p in texts if str(error).startswith(f"{p}: ")), first)
-            message = str(error).removeprefix(f"{culprit}: ")
-            diagnostics.append(_invalid(culprit, _where(texts[culprit], message), message))
-            return _results(group, texts, diagnostics, settings)
-        specs = list(project.services.values())
-        networks = project.networks
-        for problem in project.schema_problems:
-            message = f"{problem.yaml_path}: {problem.message} (Compose schema)"
-            diagnostics.append(_invalid(problem.path, problem.range, message))
+    specs = list(project.services.values())
+    networks = project.networks
+    for problem in project.schema_problems:
+        message = f"{problem.yaml_path}: {problem.message} (Compose schema)"
+        diagnostics.append(_invalid(problem.path, problem.range, message))
     services = {spec.name: spec for spec in specs}
     for spec in specs:
         context = RunSpecContext(
