@@ -1,0 +1,148 @@
+"""docker save archives made by the tests: the file index, whiteouts, opaque directories, wasted bytes
+counted once, dive's figures for comparison, compression and hostile input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from dockwise.image.archive import ImageError, read_docker_archive
+from dockwise.image.layers import LayerError, clean_path
+
+Files = list[tuple[str, bytes | None]]
+"""(path, content); None content makes a directory."""
+
+
+def layer_tar(files: Files) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, content in files:
+            info = tarfile.TarInfo(name)
+            if content is None:
+                info.type = tarfile.DIRTYPE
+                archive.addfile(info)
+            else:
+                info.size = len(content)
+                archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def write_archive(
+    path: Path, layers: list[bytes], history: list[str], extra: dict[str, bytes] | None = None
+) -> Path:
+    names = [f"blobs/sha256/layer{number}" for number in range(len(layers))]
+    config = {
+        "config": {"User": "", "Env": ["PATH=/usr/bin"]},
+        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{number:064x}" for number in range(len(layers))]},
+        "history": [{"created_by": f"/bin/sh -c {command}"} for command in history],
+    }
+    manifest = [{"Config": "blobs/sha256/config", "RepoTags": ["test:1"], "Layers": names}]
+    with tarfile.open(path, mode="w") as archive:
+        contents = {
+            "manifest.json": json.dumps(manifest).encode(),
+            "blobs/sha256/config": json.dumps(config).encode(),
+        }
+        contents.update(zip(names, layers, strict=True))
+        contents.update(extra or {})
+        for name, data in contents.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_overwrites_deletions_and_opaque_directories(tmp_path: Path) -> None:
+    mb = b"x" * 1_000_000
+    layers = [
+        layer_tar([("etc", None), ("etc/a.conf", b"a" * 100), ("data", None), ("data/big.bin", mb)]),
+        layer_tar(
+            [("data/.wh.big.bin", b""), ("etc/a.conf", b"b" * 300), ("cache", None), ("cache/x", b"c" * 50)]
+        ),
+        layer_tar([("cache/.wh..wh..opq", b""), ("cache/y", b"y" * 10), ("etc/a.conf", b"z" * 20)]),
+    ]
+    image = read_docker_archive(write_archive(tmp_path / "i.tar", layers, ["base", "step two", "step three"]))
+    index = image.index
+    assert {path: entry.size for path, entry in index.files.items() if entry.kind == "file"} == {
+        "etc/a.conf": 20,
+        "cache/y": 10,
+    }
+    assert index.wasted == 1_000_000 + 100 + 300 + 50, "each hidden version once: big.bin, two a.conf, x"
+    assert [
+        (layer.size, layer.added, layer.changed, layer.removed, layer.wasted_here) for layer in index.layers
+    ] == [
+        (1_000_100, 4, 0, 0, 1_000_100),
+        (350, 2, 1, 1, 350),
+        (30, 1, 1, 1, 0),
+    ]
+    assert [layer.created_by for layer in image.layers] == ["base", "step two", "step three"]
+    assert index.dive_wasted_bytes == 100 + 300 + 20 + 1_000_000, "dive counts every copy of a.conf"
+    assert 0 < index.dive_efficiency < 1
+    assert image.tags == ["test:1"]
+
+
+def test_gzip_and_zstd_layers(tmp_path: Path) -> None:
+    plain = layer_tar([("a", b"1" * 10)])
+    layers = [gzip.compress(plain), zstandard.ZstdCompressor().compress(plain), plain]
+    image = read_docker_archive(write_archive(tmp_path / "i.tar", layers, ["a", "b", "c"]))
+    assert image.index.wasted == 20
+    assert image.index.files["a"].layer == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("./a/b", "a/b"), ("/a/./b/", "a/b"), ("a/../b", "b"), (".", None), ("a//b", "a/b")],
+)
+def test_clean_paths(name: str, expected: str | None) -> None:
+    assert clean_path(name) == expected
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "a/../../b", "/.."])
+def test_paths_that_climb_out_are_refused(name: str) -> None:
+    with pytest.raises(LayerError, match="climbs out"):
+        clean_path(name)
+
+
+def test_hostile_archives_give_clear_errors(tmp_path: Path) -> None:
+    good_layer = layer_tar([("a", b"1")])
+    cases = {
+        "traversal": write_archive(tmp_path / "t.tar", [layer_tar([("../../etc/x", b"1")])], ["x"]),
+        "not a tar": tmp_path / "n.tar",
+        "truncated gzip": write_archive(tmp_path / "g.tar", [gzip.compress(good_layer)[:20]], ["x"]),
+        "garbage layer": write_archive(tmp_path / "b.tar", [b"\x00garbage" * 100], ["x"]),
+    }
+    cases["not a tar"].write_bytes(b"hello")
+    messages = {}
+    for label, path in cases.items():
+        with pytest.raises(ImageError) as raised:
+            read_docker_archive(path)
+        messages[label] = str(raised.value)
+    assert "climbs out" in messages["traversal"]
+    assert "not a docker save archive" in messages["not a tar"]
+    assert "cannot read the layer" in messages["truncated gzip"]
+    missing = write_archive(tmp_path / "m.tar", [good_layer], ["x"])
+    with tarfile.open(missing, "a") as archive:
+        info = tarfile.TarInfo("manifest.json")
+        data = json.dumps([{"Config": "blobs/sha256/config", "Layers": ["../outside.tar"]}]).encode()
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    with pytest.raises(ImageError, match="not in the archive"):
+        read_docker_archive(missing)
+
+
+def test_a_layer_claiming_a_huge_file_costs_only_its_header(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("huge")
+        info.size = 1 << 40  # a terabyte claimed, then the stream ends
+        archive.addfile(info)
+    started = time.perf_counter()
+    with pytest.raises(ImageError, match="ends before the sizes its headers claim"):
+        read_docker_archive(write_archive(tmp_path / "h.tar", [buffer.getvalue()], ["x"]))
+    assert time.perf_counter() - started < 10, "refused at once, not after skipping a terabyte"
