@@ -1,0 +1,56 @@
+"""A real image built and saved by the engine: the index and the wasted bytes are exact."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from dockwise.image.archive import read_docker_archive
+from tests.engine.conftest import BaseImages, Engine
+
+pytestmark = pytest.mark.engine
+
+DOCKERFILE = """\
+FROM {base}
+RUN head -c 1000000 /dev/zero > /big.bin
+RUN rm /big.bin
+RUN echo first > /app.conf
+RUN echo second-version > /app.conf
+COPY secret.key /tmp/secret.key
+RUN rm /tmp/secret.key
+CMD ["cat", "/app.conf"]
+"""
+
+
+def test_saved_image_index_and_waste_are_exact(
+    engine: Engine, base_images: BaseImages, tmp_path: Path
+) -> None:
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "secret.key").write_text("-----BEGIN PRIVATE KEY-----\nxyz\n")
+    (context / "Dockerfile").write_text(DOCKERFILE.format(base=base_images.busybox))
+    tag = f"dockwise-test/image-archive:{uuid.uuid4().hex[:12]}"
+    archive = tmp_path / "image.tar"
+    try:
+        image_id, _ = engine.build(context, tag)
+        with archive.open("wb") as handle:
+            for chunk in engine.client.images.get(image_id).save(named=True):
+                handle.write(chunk)
+        image = read_docker_archive(archive)
+    finally:
+        engine.remove_image(tag)
+    index = image.index
+    assert "big.bin" not in index.files
+    assert index.files["app.conf"].size == len("second-version\n")
+    assert "tmp/secret.key" not in index.files
+    hidden = {(entry.path, entry.size) for entry in index.shadowed}
+    assert ("big.bin", 1_000_000) in hidden
+    assert ("app.conf", len("first\n")) in hidden
+    assert ("tmp/secret.key", len("-----BEGIN PRIVATE KEY-----\nxyz\n")) in hidden
+    assert index.wasted == 1_000_000 + len("first\n") + len("-----BEGIN PRIVATE KEY-----\nxyz\n")
+    commands = [layer.created_by for layer in image.layers]
+    assert any("head -c 1000000" in command for command in commands)
+    assert image.runtime.get("Cmd") == ["cat", "/app.conf"]
+    assert tag in image.tags
