@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
         "read_only with tmpfs /tmp, init, memory and pids limits); changes behaviour, so try --diff first",
     )
     _add_selection_arguments(fix)
+    image = commands.add_parser("image", help="analyse an image saved with `docker save`: layers and waste")
+    image.add_argument("archive", metavar="ARCHIVE", type=Path, help="a `docker save` tar file")
+    image.add_argument("--format", choices=("text", "json"), default="text")
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rule = commands.add_parser("rule", help="show the documentation of one rule")
@@ -158,6 +161,8 @@ def _run(arguments: argparse.Namespace) -> int:
         return _lint(arguments)
     if arguments.command == "fix":
         return _fix(arguments)
+    if arguments.command == "image":
+        return _image(arguments)
     if arguments.command == "rules":
         return _list_rules(arguments.format)
     return _show_rule(arguments.code)
@@ -255,6 +260,19 @@ def _lint(arguments: argparse.Namespace) -> int:
     if settings.exit_zero:
         return 0
     return 1 if report.count_at_or_above(settings.fail_on) else 0
+
+
+def _image(arguments: argparse.Namespace) -> int:
+    from dockwise.image.archive import ImageError, read_docker_archive
+    from dockwise.image.report import render_json, render_text
+
+    try:
+        image = read_docker_archive(arguments.archive)
+    except ImageError as error:
+        raise DockwiseError(str(error)) from None
+    render = render_json if arguments.format == "json" else render_text
+    sys.stdout.write(render(image, str(arguments.archive)))
+    return 0
 
 
 def _wants_color(choice: str) -> bool:

@@ -146,3 +146,20 @@ def test_a_layer_claiming_a_huge_file_costs_only_its_header(tmp_path: Path) -> N
     with pytest.raises(ImageError, match="ends before the sizes its headers claim"):
         read_docker_archive(write_archive(tmp_path / "h.tar", [buffer.getvalue()], ["x"]))
     assert time.perf_counter() - started < 10, "refused at once, not after skipping a terabyte"
+
+
+def test_image_command_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dockwise.cli import main
+
+    layers = [layer_tar([("big", b"x" * 5000)]), layer_tar([(".wh.big", b"")])]
+    archive = write_archive(tmp_path / "i.tar", layers, ["RUN make big", "RUN rm big"])
+    assert main(["image", str(archive)]) == 0
+    out = capsys.readouterr().out
+    assert "wasted 5.0 kB" in out
+    assert "5.0 kB  /big (layer 1)" in out
+    assert main(["image", "--format", "json", str(archive)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["size"], document["wasted_bytes"]) == (5000, 5000)
+    assert [layer["wasted"] for layer in document["layers"]] == [5000, 0]
+    assert main(["image", str(tmp_path / "missing.tar")]) == 2
+    assert "not a docker save archive" in capsys.readouterr().err
