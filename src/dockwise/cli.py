@@ -125,8 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
         "read_only with tmpfs /tmp, init, memory and pids limits); changes behaviour, so try --diff first",
     )
     _add_selection_arguments(fix)
-    image = commands.add_parser("image", help="analyse an image saved with `docker save`: layers and waste")
-    image.add_argument("archive", metavar="ARCHIVE", type=Path, help="a `docker save` tar file")
+    image = commands.add_parser("image", help="analyse an image: layers, sizes and wasted bytes")
+    image.add_argument(
+        "image", metavar="IMAGE", help="a `docker save` tar file, or an image in the engine (DOCKER_HOST)"
+    )
     image.add_argument("--format", choices=("text", "json"), default="text")
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -263,15 +265,16 @@ def _lint(arguments: argparse.Namespace) -> int:
 
 
 def _image(arguments: argparse.Namespace) -> int:
-    from dockwise.image.archive import ImageError, read_docker_archive
+    from dockwise.image.archive import ImageError, read_docker_archive, read_engine_image
     from dockwise.image.report import render_json, render_text
 
+    source = Path(arguments.image)
     try:
-        image = read_docker_archive(arguments.archive)
+        image = read_docker_archive(source) if source.is_file() else read_engine_image(arguments.image)
     except ImageError as error:
         raise DockwiseError(str(error)) from None
     render = render_json if arguments.format == "json" else render_text
-    sys.stdout.write(render(image, str(arguments.archive)))
+    sys.stdout.write(render(image, arguments.image))
     return 0
 
 

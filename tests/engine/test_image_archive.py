@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.image.archive import read_docker_archive
+from dockwise.image.archive import read_docker_archive, read_engine_image
 from tests.engine.conftest import BaseImages, Engine
 
 pytestmark = pytest.mark.engine
@@ -39,8 +39,11 @@ def test_saved_image_index_and_waste_are_exact(
             for chunk in engine.client.images.get(image_id).save(named=True):
                 handle.write(chunk)
         image = read_docker_archive(archive)
+        streamed = read_engine_image(tag)
     finally:
         engine.remove_image(tag)
+    assert streamed.index.files == image.index.files, "the engine's stream gives the same index"
+    assert streamed.index.wasted == image.index.wasted
     index = image.index
     assert "big.bin" not in index.files
     assert index.files["app.conf"].size == len("second-version\n")
@@ -54,3 +57,10 @@ def test_saved_image_index_and_waste_are_exact(
     assert any("head -c 1000000" in command for command in commands)
     assert image.runtime.get("Cmd") == ["cat", "/app.conf"]
     assert tag in image.tags
+
+
+def test_an_image_the_engine_does_not_have_is_a_clear_error(engine: Engine) -> None:
+    from dockwise.image.archive import ImageError
+
+    with pytest.raises(ImageError, match="no such image in the engine"):
+        read_engine_image(f"dockwise-test/absent:{uuid.uuid4().hex[:8]}")

@@ -161,5 +161,7 @@ def test_image_command_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     document = json.loads(capsys.readouterr().out)
     assert (document["size"], document["wasted_bytes"]) == (5000, 5000)
     assert [layer["wasted"] for layer in document["layers"]] == [5000, 0]
-    assert main(["image", str(tmp_path / "missing.tar")]) == 2
+    not_an_archive = tmp_path / "notes.txt"
+    not_an_archive.write_text("hello")
+    assert main(["image", str(not_an_archive)]) == 2
     assert "not a docker save archive" in capsys.readouterr().err

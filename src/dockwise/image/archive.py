@@ -7,12 +7,14 @@ with layers by skipping the `empty_layer` ones, so each layer knows the instruct
 
 from __future__ import annotations
 
+import io
 import json
 import posixpath
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from dockwise.image.layers import LayerError, LayerIndex, layer_entries
 
@@ -47,41 +49,145 @@ class Image:
 
 
 def read_docker_archive(path: Path) -> Image:
-    """Read a `docker save` tar: config, history and every layer, once, streamed."""
+    """Read a `docker save` tar file: config, history and every layer, once, streamed."""
     try:
-        outer = tarfile.open(path, mode="r:")  # noqa: SIM115 - closed by the with below; open errors first
-    except (OSError, tarfile.TarError) as error:
-        raise ImageError(f"{path}: not a docker save archive: {error}") from None
-    with outer:
-        members = {_member_name(member.name): member for member in outer.getmembers()}
-        manifest = _json(outer, members, "manifest.json", path)
-        if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
-            raise ImageError(f"{path}: manifest.json does not describe an image")
-        entry = manifest[0]
-        config = _json(outer, members, str(entry.get("Config", "")), path)
-        if not isinstance(config, dict):
-            raise ImageError(f"{path}: the image config is not a JSON object")
-        layer_names = [str(name) for name in entry.get("Layers") or []]
-        history = [h for h in config.get("history") or [] if isinstance(h, dict) and not h.get("empty_layer")]
-        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
-        index = LayerIndex()
-        layers = []
-        for number, name in enumerate(layer_names):
-            member = members.get(_member_name(name))
-            if member is None or not member.isfile():
-                raise ImageError(f"{path}: layer {name} is listed in manifest.json but not in the archive")
-            stream = outer.extractfile(member)
-            if stream is None:
-                raise ImageError(f"{path}: layer {name} cannot be read")
+        with path.open("rb") as handle:
+            return read_image_stream(handle, str(path))
+    except OSError as error:
+        raise ImageError(f"{path}: not a docker save archive: {error.strerror or error}") from None
+
+
+def read_image_stream(stream: IO[bytes], name: str) -> Image:
+    """Read a `docker save` stream in one sequential pass (the engine's stream needs no temporary copy).
+
+    Members come in any order: JSON documents are kept, every other blob is read as a layer (its tar
+    headers only, never its contents), and the layers are stacked in manifest order at the end.
+    """
+    documents: dict[str, Any] = {}
+    layer_headers: dict[str, list[tarfile.TarInfo]] = {}
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as outer:
+            for member in outer:
+                if not member.isfile():
+                    continue
+                key = _member_name(member.name)
+                content = outer.extractfile(member)
+                if content is None:
+                    continue
+                head = content.read(1)
+                if head in (b"{", b"["):
+                    if member.size > MAX_JSON_BYTES:
+                        raise ImageError(
+                            f"{name}: {key} is {member.size} bytes, too large for image metadata"
+                        )
+                    try:
+                        documents[key] = json.loads(head + content.read())
+                    except ValueError:
+                        continue  # not metadata after all
+                elif key.endswith((".json", "/VERSION", "repositories")):
+                    continue
+                else:
+                    try:
+                        layer_headers[key] = list(layer_entries(io.BufferedReader(_Joined(head, content))))
+                    except LayerError as error:
+                        layer_headers[key] = [_Broken(str(error))]  # reported if the manifest lists it
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise ImageError(f"{name}: not a docker save archive: {error}") from None
+    manifest = documents.get("manifest.json")
+    if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
+        raise ImageError(f"{name}: manifest.json is missing or does not describe an image")
+    entry = manifest[0]
+    config = documents.get(_member_name(str(entry.get("Config", ""))))
+    if not isinstance(config, dict):
+        raise ImageError(f"{name}: the image config is missing or not a JSON object")
+    history = [h for h in config.get("history") or [] if isinstance(h, dict) and not h.get("empty_layer")]
+    diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+    index = LayerIndex()
+    layers = []
+    for number, layer_name in enumerate(str(n) for n in entry.get("Layers") or []):
+        headers = layer_headers.get(_member_name(layer_name))
+        if headers is None:
+            raise ImageError(f"{name}: layer {layer_name} is listed in manifest.json but not in the archive")
+        if headers and isinstance(headers[0], _Broken):
+            raise ImageError(f"{name}: layer {number + 1} ({layer_name}): {headers[0].reason}")
+        try:
+            index.add_layer(headers)
+        except LayerError as error:
+            raise ImageError(f"{name}: layer {number + 1} ({layer_name}): {error}") from None
+        created = str(history[number].get("created_by", "")) if number < len(history) else ""
+        digest = str(diff_ids[number]) if number < len(diff_ids) else layer_name
+        layers.append(Layer(digest, _instruction(created)))
+    return Image(config, layers, index, [str(tag) for tag in entry.get("RepoTags") or []])
+
+
+def read_engine_image(reference: str) -> Image:
+    """Read an image from the engine behind DOCKER_HOST, streaming `docker save` through docker-py."""
+    try:
+        import docker
+        import docker.errors
+    except ImportError:
+        raise ImageError("reading from an engine needs docker-py (pip install docker)") from None
+    try:
+        client = docker.from_env()
+        client.images.get(reference)  # a clear "no such image" before the stream starts
+        chunks = client.api.get_image(reference)
+        return read_image_stream(io.BufferedReader(_ChunkStream(chunks)), reference)
+    except docker.errors.ImageNotFound:
+        raise ImageError(f"{reference}: no such image in the engine") from None
+    except docker.errors.DockerException as error:
+        raise ImageError(f"{reference}: the engine does not answer: {error}") from None
+
+
+class _Broken(tarfile.TarInfo):
+    """Stands for a blob that was not a readable layer (an error only if the manifest lists it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("")
+        self.reason = reason
+
+
+class _Joined(io.RawIOBase):
+    """The first byte already read, then the rest of the member."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data, self._head = self._head, b""
+        if size < 0:
+            return data + self._rest.read()
+        return data + self._rest.read(size - len(data)) if size > len(data) else data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _ChunkStream(io.RawIOBase):
+    """docker-py's chunk generator as a readable stream."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
             try:
-                index.add_layer(layer_entries(stream))
-            except LayerError as error:
-                raise ImageError(f"{path}: layer {number + 1} ({name}): {error}") from None
-            created = str(history[number].get("created_by", "")) if number < len(history) else ""
-            digest = str(diff_ids[number]) if number < len(diff_ids) else name
-            layers.append(Layer(digest, _instruction(created)))
-        tags = [str(tag) for tag in entry.get("RepoTags") or []]
-        return Image(config, layers, index, tags)
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
 
 
 def _member_name(name: str) -> str:
@@ -90,21 +196,6 @@ def _member_name(name: str) -> str:
     if cleaned.startswith(("../", "/")) or cleaned == "..":
         return f"\0{name}"  # never matches a name the manifest can give: outside the archive
     return cleaned
-
-
-def _json(outer: tarfile.TarFile, members: dict[str, tarfile.TarInfo], name: str, path: Path) -> Any:
-    member = members.get(_member_name(name)) if name else None
-    if member is None or not member.isfile():
-        raise ImageError(f"{path}: {name or 'the config'} is missing from the archive")
-    if member.size > MAX_JSON_BYTES:
-        raise ImageError(f"{path}: {name} is {member.size} bytes, too large for image metadata")
-    stream = outer.extractfile(member)
-    if stream is None:
-        raise ImageError(f"{path}: {name} cannot be read")
-    try:
-        return json.loads(stream.read())
-    except ValueError as error:
-        raise ImageError(f"{path}: {name} is not JSON: {error}") from None
 
 
 def _instruction(created_by: str) -> str:

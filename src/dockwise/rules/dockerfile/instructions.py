@@ -1,4 +1,5 @@
-"""Rules of the `copy-vs-add`, `workdir-absolute` and `deprecated-instruction` categories."""
+"""Rules of the `copy-vs-add`, `workdir-absolute` and `deprecated-instruction` categories, and the SSH port
+in `expose-ports` (the other EXPOSE rules, in `expose.py`, are about the syntax of ports)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ _ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 _HTTP = re.compile(r"^https?://", re.IGNORECASE)
 _GIT = re.compile(r"\.git(?:#.*)?$")
+_HOME_PATH = re.compile(r"~[\w.-]*(?:/|$)")
+_SSH_PORT = re.compile(r"(?<!\S)22(?:/tcp)?(?!\S)", re.IGNORECASE)
 
 
 class AddInsteadOfCopy(DockerfileRule):
@@ -38,7 +41,7 @@ class AddInsteadOfCopy(DockerfileRule):
     name = "add-instead-of-copy"
     category = Category.COPY_VS_ADD
     severity = Severity.WARNING
-    aliases = ("DL3020",)
+    aliases = ("DL3020", "CKV_DOCKER_4", "DS005")
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
@@ -78,7 +81,7 @@ class RelativeWorkdir(DockerfileRule):
     name = "relative-workdir"
     category = Category.WORKDIR_ABSOLUTE
     severity = Severity.WARNING
-    aliases = ("DL3000",)
+    aliases = ("DL3000", "CKV_DOCKER_10", "DS009")
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
@@ -87,8 +90,8 @@ class RelativeWorkdir(DockerfileRule):
             if instruction.keyword != "WORKDIR" or not instruction.arguments:
                 continue
             path = build.expand(instruction, instruction.arguments[0]).strip("\"'")
-            if not path or path.startswith("/") or _WINDOWS_ABSOLUTE.match(path) or "$" in path:
-                continue
+            if not path or path.startswith(("/", "~")) or _WINDOWS_ABSOLUTE.match(path) or "$" in path:
+                continue  # absolute, a variable, or `~` (DW505 explains that one)
             yield context.diagnostic(
                 self,
                 instruction.range,
@@ -118,7 +121,7 @@ class DeprecatedMaintainer(DockerfileRule):
     name = "deprecated-maintainer"
     category = Category.DEPRECATED_INSTRUCTION
     severity = Severity.WARNING
-    aliases = ("DL4000", "MaintainerDeprecated")
+    aliases = ("DL4000", "MaintainerDeprecated", "CKV_DOCKER_6", "DS022")
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
@@ -166,4 +169,109 @@ class AddRemoteWithoutChecksum(DockerfileRule):
             if urls:
                 yield context.diagnostic(
                     self, instruction.range, f"{urls[0]} is downloaded without --checksum: pin its sha256"
+                )
+
+
+def _starts_with_home(value: str) -> bool:
+    """Whether a path, as written, starts with `~` or `~user` (which only a shell expands)."""
+    return _HOME_PATH.match(value.strip("\"'")) is not None
+
+
+class TildeInPath(DockerfileRule):
+    """A WORKDIR, COPY/ADD destination or ENV value that starts with `~`, which Docker does not expand.
+
+    Only a shell expands `~`; BuildKit takes it literally (moby/buildkit#2176), and a variable's value is
+    not tilde-expanded when the shell later reads it either.
+
+    ## Why is this bad?
+    `COPY .bashrc ~/` copies into a directory named `~` under the WORKDIR (`/~/.bashrc`), not into the
+    home directory; `WORKDIR ~` moves to `/~`; `ENV NVM_DIR=~/.nvm` makes every use of `$NVM_DIR` point at
+    a relative `~/.nvm`. The build succeeds and the files are not where the image looks for them.
+
+    ## Example
+    ```dockerfile
+    USER app
+    COPY --chown=app config.toml ~/.config/app/
+    ```
+
+    ## Use instead
+    ```dockerfile
+    USER app
+    COPY --chown=app config.toml /home/app/.config/app/
+    ```
+    """
+
+    code = "DW505"
+    name = "tilde-in-path"
+    category = Category.WORKDIR_ABSOLUTE
+    severity = Severity.ERROR
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for instruction in context.dockerfile.instructions:
+            words = instruction.arguments
+            if instruction.keyword == "WORKDIR" and words and _starts_with_home(words[0]):
+                found = [(words[0], "WORKDIR does not expand ~: it moves to a directory named ~")]
+            elif instruction.keyword in ("COPY", "ADD") and len(words) >= 2 and _starts_with_home(words[-1]):
+                found = [
+                    (
+                        words[-1],
+                        f"{instruction.keyword} does not expand ~: it copies into a directory named ~",
+                    )
+                ]
+            elif instruction.keyword == "ENV":
+                found = [
+                    (value, f"ENV does not expand ~: {key} holds a relative path starting with ~")
+                    for key, value in zip(words[::2], words[1::2], strict=False)
+                    if _starts_with_home(value)
+                ]
+            else:
+                continue
+            for path, problem in found:
+                yield context.diagnostic(
+                    self,
+                    instruction.locate(path),
+                    f"{problem}; write the absolute path (/root/..., /home/<user>/..., or $HOME in a RUN)",
+                )
+
+
+class ExposedSshPort(DockerfileRule):
+    """The shipped image EXPOSEs port 22 (SSH).
+
+    Opt-in: a git server or an SSH bastion image exposes 22 on purpose.
+
+    ## Why is this bad?
+    An SSH daemon in a container is a second way in, with its own keys and passwords to manage, and a
+    second process to supervise; `docker exec` (or `kubectl exec`) already gives a shell when one is
+    needed.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends openssh-server
+    EXPOSE 22 8080
+    ```
+
+    ## Use instead
+    ```dockerfile
+    EXPOSE 8080
+    ```
+    """
+
+    code = "DW506"
+    name = "exposed-ssh-port"
+    category = Category.EXPOSE_PORTS
+    severity = Severity.WARNING
+    aliases = ("CKV_DOCKER_1", "DS004")
+    default_enabled = False
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        for instruction in context.shipped_instructions():
+            if instruction.keyword != "EXPOSE":
+                continue
+            start, end = instruction.arguments_span
+            for match in _SSH_PORT.finditer(instruction.line, start, end):
+                yield context.diagnostic(
+                    self,
+                    instruction.offsets.range(match.start(), match.end()),
+                    f"EXPOSE {match.group(0)} invites an SSH daemon into the image: use `docker exec` for a "
+                    "shell instead",
                 )
