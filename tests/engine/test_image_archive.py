@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dockwise.image.archive import read_docker_archive, read_engine_image
+from dockwise.image.report import image_findings
 from tests.engine.conftest import BaseImages, Engine
 
 pytestmark = pytest.mark.engine
@@ -56,6 +57,9 @@ def test_saved_image_index_and_waste_are_exact(
     commands = [layer.created_by for layer in image.layers]
     assert any("head -c 1000000" in command for command in commands)
     assert image.runtime.get("Cmd") == ["cat", "/app.conf"]
+    findings = {(d.code, d.message) for d in image_findings(image, tag)}
+    assert ("DW803", "/tmp/secret.key is hidden by a later layer but still in layer 6") in findings
+    assert ("DW801", "the image runs as root (no USER)") in findings
     assert tag in image.tags
 
 

@@ -23,6 +23,7 @@ from dockwise.fix import fix_text
 from dockwise.lint import FileResult, LintReport, lint_text
 from dockwise.report.text import render
 from dockwise.rules import DockerfileRule, RuleOptions, all_rules, registered_rules
+from dockwise.rules.image._base import ImageRule
 from dockwise.rules.runtime._base import RunSpecRule
 from dockwise.runtime_lint import lint_runtime_file
 from tests.conftest import read_text
@@ -33,7 +34,7 @@ UPDATE = os.environ.get("DOCKWISE_UPDATE_SNAPSHOTS") == "1"
 
 
 #: Dockerfile rules take `*.Dockerfile` fixtures; runtime rules take Compose files and shell scripts.
-SUFFIXES = (".Dockerfile", ".yaml", ".sh")
+SUFFIXES = (".Dockerfile", ".yaml", ".sh", ".image.json")
 
 
 def cases(prefix: str) -> list[Path]:
@@ -53,6 +54,17 @@ def own_diagnostics(path: Path) -> tuple[Diagnostic, ...]:
 def own_diagnostics_of(text: str, path: Path) -> tuple[Diagnostic, ...]:
     code = path.parent.name
     rule = registered_rules()[code]
+    if issubclass(rule, ImageRule):
+        import json
+        import tempfile
+
+        from dockwise.image.archive import read_docker_archive
+        from dockwise.rules.image._base import ImageContext
+        from tests.rules.image_fixtures import build_archive
+
+        with tempfile.TemporaryDirectory() as folder:
+            image = read_docker_archive(build_archive(json.loads(text), Path(folder) / "image.tar"))
+        return tuple(rule().check(ImageContext(image, path.name)))
     if issubclass(rule, RunSpecRule):
         # DW700 is reported by the loaders themselves, whatever rules run
         config = path.parent / "dockwise.toml"
@@ -101,7 +113,8 @@ def test_expected_report_matches(path: Path) -> None:
     text = read_text(path)
     diagnostics = own_diagnostics(path)
     report = render(LintReport((FileResult(path.name, text, diagnostics),)))
-    expected = path.with_name(path.with_suffix(".txt").name.replace("bad", "expected", 1))
+    stem = path.name.removesuffix(".image.json").removesuffix(path.suffix)
+    expected = path.with_name(stem.replace("bad", "expected", 1) + ".txt")
     if UPDATE or not expected.exists():
         expected.write_text(report, encoding="utf-8")
     assert report == read_text(expected)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import json
 
+from dockwise.diagnostics import Diagnostic
 from dockwise.image.archive import Image
+
+
+def image_findings(image: Image, name: str) -> list[Diagnostic]:
+    """Every image rule's findings (DW8xx)."""
+    from dockwise.rules import all_rules
+    from dockwise.rules.image._base import ImageContext, ImageRule
+
+    context = ImageContext(image, name)
+    return [d for rule in all_rules() if issubclass(rule, ImageRule) for d in rule().check(context)]
 
 
 def render_text(image: Image, path: str) -> str:
@@ -29,6 +39,10 @@ def render_text(image: Image, path: str) -> str:
     if biggest:
         lines += ["", "largest hidden files (still in the image's layers):"]
         lines += [f"  {_bytes(e.size):>10}  /{e.path} (layer {e.layer + 1})" for e in biggest]
+    findings = image_findings(image, path)
+    if findings:
+        lines += ["", "findings:"]
+        lines += [f"  {d.code} [{d.severity}] {d.message}" for d in findings]
     return "\n".join(lines) + "\n"
 
 
@@ -53,6 +67,10 @@ def render_json(image: Image, path: str) -> str:
                 "wasted": summary.wasted_here,
             }
             for summary, layer in zip(index.layers, image.layers, strict=False)
+        ],
+        "diagnostics": [
+            {"code": d.code, "rule": d.rule, "severity": str(d.severity), "message": d.message}
+            for d in image_findings(image, path)
         ],
         "hidden_files": [
             {"path": f"/{e.path}", "size": e.size, "layer": e.layer} for e in index.shadowed if e.size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dockwise.rules import dockerfile as _dockerfile_rules  # noqa: F401 - registers the rules
+from dockwise.rules import image as _image_rules  # noqa: F401 - registers the rules
 from dockwise.rules import runtime as _runtime_rules  # noqa: F401 - registers the rules
 from dockwise.rules._base import (
     DockerfileContext,

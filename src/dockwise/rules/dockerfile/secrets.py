@@ -107,7 +107,7 @@ _HARMLESS_ENV_SUFFIXES = (".example", ".sample", ".template", ".dist", ".default
 _SECRET_PATHS = (".aws/credentials", ".docker/config.json", ".ssh/", ".kube/config", ".gnupg/")
 
 
-def _is_secret_file(source: str) -> bool:
+def is_secret_file(source: str) -> bool:
     path = source.strip("\"'").rstrip("/")
     if "://" in path:
         return False  # a download, not a file of the build context
@@ -159,7 +159,7 @@ class SecretFileCopied(DockerfileRule):
             if instruction.parsed_flags.from_:
                 continue  # from another stage or image, not from the build context
             for source in instruction.arguments[:-1]:
-                if _is_secret_file(source):
+                if is_secret_file(source):
                     stage = context.dockerfile.build.stage_of(instruction)
                     yield context.diagnostic(
                         self,

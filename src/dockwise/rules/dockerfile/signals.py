@@ -71,8 +71,11 @@ def _init_command(instruction: Instruction) -> tuple[str, ...]:
 class ShellFormCommand(DockerfileRule):
     """CMD or ENTRYPOINT in shell form, so a shell is PID 1 and signals do not reach the process.
 
+    Some shells (bash, dash since 0.5.11) replace themselves with a lone simple command, but BusyBox
+    and older shells may not, nor reliably for `a && b`; the exec form does not depend on it. A SHELL
+    set to bash does not make it safe either (BuildKit's JSONArgsRecommended stays quiet then).
     An init as ENTRYPOINT (`["tini", "--"]`) does not make a shell-form CMD safe: the init runs
-    `/bin/sh -c "..."` and sends SIGTERM to that shell, which dies at once (or ignores it); the init then
+    `/bin/sh -c "..."` and sends SIGTERM to that shell, which dies at once; the init then
     exits and the command is killed without a graceful shutdown. Not reported: a CMD that a shell-form
     ENTRYPOINT ignores anyway (DW403 reports that), a SHELL that is not a POSIX shell (Windows images,
     which stop containers differently), and `HEALTHCHECK CMD` in shell form, which hadolint's DL3025 also
@@ -116,7 +119,7 @@ class ShellFormCommand(DockerfileRule):
                 self,
                 instruction.range,
                 _shell_form_message(instruction, " ".join(shell), entrypoint),
-                fix=exec_form(context, instruction),
+                fix=None if instruction.flags else exec_form(context, instruction),  # `CMD --x` fails: DW002
             )
 
 
@@ -202,6 +205,9 @@ class EntrypointWithoutCommand(DockerfileRule):
 
     ## Use instead
     ```dockerfile
+    FROM node:22-slim AS app
+    CMD ["node", "server.js"]
+
     FROM app
     RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
     ENTRYPOINT ["tini", "--"]

@@ -1,0 +1,266 @@
+"""Image-level checks (DW8xx): what the built image runs as, watches, and carries in its layers."""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+from collections.abc import Iterator
+
+from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.rules.dockerfile.secrets import is_secret_file
+from dockwise.rules.image._base import ImageContext, ImageRule
+
+_SHELLS = ("bin/sh", "bin/bash", "usr/bin/bash", "bin/ash", "bin/busybox")
+_PACKAGE_MANAGERS = (
+    "usr/bin/apt-get",
+    "usr/bin/dpkg",
+    "sbin/apk",
+    "usr/bin/dnf",
+    "usr/bin/yum",
+    "usr/bin/rpm",
+)
+_CACHES = (
+    "var/lib/apt/lists/",
+    "var/cache/apt/archives/",
+    "var/cache/apk/",
+    "root/.cache/pip/",
+    "root/.npm/",
+)
+
+
+class ImageRunsAsRoot(ImageRule):
+    """The image's configured user is root (no USER, `root`, `0`, `0:0`).
+
+    ## Why is this bad?
+    Every container started from it runs as root unless each `docker run` or manifest overrides it.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    CMD ["python", "app.py"]
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    USER 10001:10001
+    CMD ["python", "app.py"]
+    ```
+    """
+
+    code = "DW801"
+    name = "image-runs-as-root"
+    category = Category.NON_ROOT_USER
+    severity = Severity.WARNING
+    aliases = ("CIS-DI-0001",)
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        user = str(context.image.runtime.get("User") or "")
+        if user.split(":", 1)[0] in ("", "root", "0"):
+            yield context.diagnostic(self, f"the image runs as {user or 'root (no USER)'}")
+
+
+class ImageWithoutHealthcheck(ImageRule):
+    """The image has no HEALTHCHECK, or disables it (`HEALTHCHECK NONE`).
+
+    Unlike dockle, `NONE` counts as missing: it is a health check that checks nothing.
+
+    ## Why is this bad?
+    Orchestrators cannot tell a hung container from a healthy one.
+
+    ## Example
+    ```dockerfile
+    HEALTHCHECK NONE
+    ```
+
+    ## Use instead
+    ```dockerfile
+    HEALTHCHECK CMD ["/app/healthcheck"]
+    ```
+    """
+
+    code = "DW802"
+    name = "image-without-healthcheck"
+    category = Category.HEALTHCHECK
+    severity = Severity.INFO
+    aliases = ("CIS-DI-0006",)
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        health = context.image.runtime.get("Healthcheck") or {}
+        test = health.get("Test") if isinstance(health, dict) else None
+        if not test or test[:1] == ["NONE"]:
+            yield context.diagnostic(self, "the image has no health check")
+
+
+class SecretFileInLayer(ImageRule):
+    """A key or credential file in a layer, even one a later layer deletes.
+
+    ## Why is this bad?
+    Deleting a file in a later layer hides it from the container but not from the image: anyone who pulls
+    the image can read every layer.
+
+    ## Example
+    ```dockerfile
+    COPY id_rsa /root/.ssh/id_rsa
+    RUN git clone git@example.com:org/repo.git && rm /root/.ssh/id_rsa
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=ssh git clone git@example.com:org/repo.git
+    ```
+    """
+
+    code = "DW803"
+    name = "secret-file-in-layer"
+    category = Category.SECRETS_IN_IMAGE
+    severity = Severity.ERROR
+    aliases = ("CIS-DI-0010",)
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        index = context.image.index
+        for entry in [*index.shadowed, *index.files.values()]:
+            if entry.kind == "file" and is_secret_file("/" + entry.path):
+                hidden = entry.path not in index.files or index.files[entry.path] is not entry
+                where = "hidden by a later layer but still in" if hidden else "in"
+                yield context.diagnostic(
+                    self, f"/{entry.path} is {where} layer {entry.layer + 1}", entry.layer, "/" + entry.path
+                )
+
+
+class SetuidFile(ImageRule):
+    """A setuid or setgid file in the image.
+
+    ## Why is this bad?
+    Each one is a way from a compromised unprivileged process to root, unless no-new-privileges is set.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12   # ships su, passwd, mount ... setuid root
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true
+    ```
+    """
+
+    code = "DW804"
+    name = "setuid-file"
+    category = Category.RUNTIME_HARDENING
+    severity = Severity.INFO
+    aliases = ("CIS-DI-0008",)
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        for entry in context.image.index.files.values():
+            if entry.kind == "file" and entry.mode & (stat.S_ISUID | stat.S_ISGID):
+                kind = "setuid" if entry.mode & stat.S_ISUID else "setgid"
+                yield context.diagnostic(self, f"/{entry.path} is {kind}", entry.layer, "/" + entry.path)
+
+
+class WorldWritable(ImageRule):
+    """A file or directory anyone may write, outside /tmp and /var/tmp (sticky directories excepted).
+
+    ## Why is this bad?
+    Any user in the container can change what another user (or the application) reads or runs.
+
+    ## Example
+    ```dockerfile
+    RUN chmod -R 777 /app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN chown -R 10001:10001 /app/data
+    ```
+    """
+
+    code = "DW805"
+    name = "world-writable"
+    category = Category.RUNTIME_HARDENING
+    severity = Severity.WARNING
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        for entry in context.image.index.files.values():
+            if entry.kind not in ("file", "dir") or not entry.mode & stat.S_IWOTH:
+                continue
+            if entry.path.startswith(("tmp", "var/tmp", "dev/", "proc/", "sys/", "run/")):
+                continue
+            if entry.kind == "dir" and entry.mode & stat.S_ISVTX:
+                continue
+            yield context.diagnostic(self, f"/{entry.path} is world-writable", entry.layer, "/" + entry.path)
+
+
+class ShellAndPackageManager(ImageRule):
+    """The image carries a shell and a package manager (it is not distroless).
+
+    ## Why is this bad?
+    An attacker who gets code execution gets a shell and the means to install tools with it; both add
+    packages to patch.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12-slim
+    COPY app /app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM gcr.io/distroless/static-debian12
+    COPY app /app
+    ```
+    """
+
+    code = "DW806"
+    name = "shell-and-package-manager"
+    category = Category.IMAGE_SIZE
+    severity = Severity.INFO
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        files = context.image.index.files
+        shells = [path for path in _SHELLS if path in files]
+        managers = [path for path in _PACKAGE_MANAGERS if path in files]
+        if shells and managers:
+            names = ", ".join(posixpath.basename(path) for path in [shells[0], managers[0]])
+            yield context.diagnostic(self, f"the image ships a shell and a package manager ({names})")
+
+
+class CacheOrRepositoryLeft(ImageRule):
+    """Package-manager caches, a `.git` directory or a core dump left in the final filesystem.
+
+    ## Why is this bad?
+    They are dead weight, and `.git` or a core dump can hold source history and secrets.
+
+    ## Example
+    ```dockerfile
+    COPY . /app          # with .git in the build context
+    RUN apt-get update && apt-get install -y curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    # .dockerignore: .git
+    RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+    ```
+    """
+
+    code = "DW807"
+    name = "cache-or-repository-left"
+    category = Category.IMAGE_SIZE
+    severity = Severity.WARNING
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        reported: set[str] = set()
+        for entry in context.image.index.files.values():
+            if entry.kind != "file" or not entry.size:
+                continue
+            cache = next((prefix for prefix in _CACHES if entry.path.startswith(prefix)), None)
+            parts = entry.path.split("/")
+            if cache is None and ".git" in parts[:-1]:
+                cache = "/".join(parts[: parts.index(".git") + 1]) + "/"
+            name = parts[-1]
+            if cache is None and (name == "core" or (name.startswith("core.") and name[5:].isdecimal())):
+                cache = entry.path
+            if cache is not None and cache not in reported:
+                reported.add(cache)
+                yield context.diagnostic(self, f"/{cache} is left in the image", entry.layer, "/" + cache)
