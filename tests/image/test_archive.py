@@ -165,3 +165,15 @@ def test_image_command_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     not_an_archive.write_text("hello")
     assert main(["image", str(not_an_archive)]) == 2
     assert "not a docker save archive" in capsys.readouterr().err
+
+
+def test_build_arguments_recorded_in_the_history_are_found(tmp_path: Path) -> None:
+    from dockwise.image.report import image_findings
+
+    archive = write_archive(
+        tmp_path / "i.tar",
+        [layer_tar([("a", b"1")]), layer_tar([("b", b"2")])],
+        ["#(nop) COPY file:abc in /a", "|1 NPM_TOKEN=npm_abc123 /bin/sh -c npm ci"],
+    )
+    messages = [d.message for d in image_findings(read_docker_archive(archive), "i") if d.code == "DW808"]
+    assert messages == ["build argument NPM_TOKEN is recorded in the history (step 2)"]

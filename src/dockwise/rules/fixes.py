@@ -38,9 +38,7 @@ def insert_after_word(
     return Fix(title, (Edit.insert(word.range.end, text),), applicability)
 
 
-def subcommand_word(
-    command: ShellCommand, names: Collection[str], skip: int = 0
-) -> ShellWord | None:
+def subcommand_word(command: ShellCommand, names: Collection[str], skip: int = 0) -> ShellWord | None:
     """The first static operand among the arguments after the first `skip` ones, if it is in `names`
     (`install` in `apt-get -q install curl`; `skip=2` for `python -m pip install`)."""
     from dockwise.rules.dockerfile.packages import APT_OPTIONS_WITH_VALUE, operands

@@ -51,7 +51,11 @@ _MANIFESTS: dict[str, tuple[str, ...]] = {
     "bundle": ("Gemfile", "Gemfile.lock"),
     "composer": ("composer.json", "composer.lock"),
     "gradle": (
-        "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties",
+        "build.gradle",
+        "build.gradle.kts",
+        "settings.gradle",
+        "settings.gradle.kts",
+        "gradle.properties",
     ),
 }
 _NPM_SCRIPTS = ("preinstall", "install", "postinstall", "prepare")

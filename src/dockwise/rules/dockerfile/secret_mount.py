@@ -25,9 +25,7 @@ _JOINED_BEFORE = re.compile(r"(?P<keep>[^&|;\n\\]*?)[\s\\]*&&[\s\\]*")
 _JOINED_AFTER = re.compile(r"[\s\\]*&&[\s\\]*")
 
 
-def mount_secret(
-    context: DockerfileContext, stage: Stage, copy: Instruction, source: str
-) -> Fix | None:
+def mount_secret(context: DockerfileContext, stage: Stage, copy: Instruction, source: str) -> Fix | None:
     if copy.flags or copy.keyword != "COPY":
         return None
     target = _target(context, copy, source)

@@ -443,4 +443,3 @@ class InvalidDefaultArgInFrom(DockerfileRule):
                 stage.from_instruction.locate(stage.base_name),
                 f"with the ARG defaults the base is {expanded!r}, not a valid image: give the ARG a default",
             )
-

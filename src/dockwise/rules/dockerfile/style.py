@@ -281,7 +281,7 @@ _SINGLE_QUOTED = re.compile(r"'[^']*'")
 
 
 def _is_self_copy(name: str, value: str) -> bool:
-    return value.strip("\"") in (f"${name}", f"${{{name}}}")
+    return value.strip('"') in (f"${name}", f"${{{name}}}")
 
 
 #: Instructions whose arguments BuildKit expands with ARG and ENV values.

@@ -12,6 +12,8 @@ from dockwise.rules.dockerfile.user_fix import add_non_root_user
 _ROOT_NAMES = frozenset({"root", "0"})
 #: Tools an entrypoint uses to start the service as another user (the official images' `gosu` pattern).
 _PRIVILEGE_DROPPERS = re.compile(r"\b(?:gosu|su-exec|setpriv|runuser|chpst|s6-setuidgid|setuser)\b")
+
+
 def _is_root(user: str) -> bool:
     """`root`, `0`, `root:root`, `0:0` ... (the user part decides)."""
     return user.split(":", 1)[0].strip() in _ROOT_NAMES

@@ -55,7 +55,7 @@ def add_non_root_user(context: DockerfileContext, stage: Stage) -> Fix | None:
 
 
 def _family(context: DockerfileContext, stage: Stage) -> str | None:
-    """"debian", "alpine" or "distroless" for the final stage's base, None when unknown."""
+    """ "debian", "alpine" or "distroless" for the final stage's base, None when unknown."""
     base = stage.lineage()[-1].base
     if base is None:
         return None

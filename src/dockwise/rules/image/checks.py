@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 import stat
 from collections.abc import Iterator
 
@@ -264,3 +265,53 @@ class CacheOrRepositoryLeft(ImageRule):
             if cache is not None and cache not in reported:
                 reported.add(cache)
                 yield context.diagnostic(self, f"/{cache} is left in the image", entry.layer, "/" + cache)
+
+
+class SecretInImageConfig(ImageRule):
+    """A secret in the image's configuration: an ENV or a label with a secret-like name and a value, or a
+    build argument of that kind recorded in the history (`RUN |1 API_TOKEN=... /bin/sh -c ...`).
+
+    ## Why is this bad?
+    `docker inspect` and `docker history` show them to anyone who can pull the image; build arguments
+    used by a RUN are written into the history with their values.
+
+    ## Example
+    ```dockerfile
+    ARG NPM_TOKEN
+    RUN npm ci
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci
+    ```
+    """
+
+    code = "DW808"
+    name = "secret-in-image-config"
+    category = Category.SECRETS_IN_IMAGE
+    severity = Severity.ERROR
+    aliases = ("CIS-DI-0010",)
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        from dockwise.rules.runtime.lifecycle import secret_like
+
+        runtime = context.image.runtime
+        for item in runtime.get("Env") or []:
+            name, _, value = str(item).partition("=")
+            if value and secret_like(name, value):
+                yield context.diagnostic(self, f"ENV {name} holds a secret in the image config")
+        for name, value in (runtime.get("Labels") or {}).items():
+            if value and secret_like(str(name), str(value)):
+                yield context.diagnostic(self, f"label {name} holds a secret")
+        for number, entry in enumerate(context.image.config.get("history") or []):
+            created = str(entry.get("created_by", "")) if isinstance(entry, dict) else ""
+            for name, value in _BUILD_ARGS.findall(created):
+                if secret_like(name, value):
+                    yield context.diagnostic(
+                        self, f"build argument {name} is recorded in the history (step {number + 1})"
+                    )
+
+
+#: `RUN |2 A=1 B=2 /bin/sh -c ...`: the build arguments a RUN saw, as the history keeps them.
+_BUILD_ARGS = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=(\S+)(?=\s)")

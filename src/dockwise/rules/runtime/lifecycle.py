@@ -9,11 +9,18 @@ from collections.abc import Iterator
 from dockwise.diagnostics import Category, Diagnostic, Severity
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
 
+#: Names that end in a secret's word (`DB_PASSWORD`, `deploy.password`, `AWS_SECRET_ACCESS_KEY`); not
+#: `TOKEN_URL` or `PASSWORD_POLICY`, which describe one.
 _SECRET_NAME = re.compile(
-    r"(?:^|_)(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)(?:$|_)",
+    r"(?:^|[_.\-])(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)$",
     re.IGNORECASE,
 )
 _NOT_A_SECRET_VALUE = re.compile(r"^(?:/run/secrets/.*|/.*_FILE|true|false|yes|no|\d{1,5}|changeme)$")
+
+
+def secret_like(name: str, value: str) -> bool:
+    """A variable that holds a secret: a secret-like name and a value that is not a file name or a flag."""
+    return bool(value) and bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET_VALUE.match(value)
 
 
 class NoHealthcheck(RunSpecRule):
@@ -184,7 +191,7 @@ class SecretInEnvironment(RunSpecRule):
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         block_start = context.spec.location("environment").start
         for name, value in context.spec.environment.items():
-            if not value or not _SECRET_NAME.search(name) or _NOT_A_SECRET_VALUE.match(value):
+            if not value or not secret_like(name, value):
                 continue
             if (
                 context.spec.origin == "compose"
