@@ -11,7 +11,7 @@ from dockwise.diagnostics import Applicability, Category, Diagnostic, Edit, Fix,
 from dockwise.dockerfile.shell import POSIX_SHELLS
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
-from dockwise.rules.dockerfile.instruction_fixes import INIT_PROGRAMS, init_entrypoint
+from dockwise.rules.dockerfile.instruction_fixes import init_entrypoint
 
 
 class RepeatedStartInstruction(DockerfileRule):
@@ -65,14 +65,16 @@ def _shell_wrapper(instruction: Instruction) -> str | None:
 
 
 class ShellWrapperWithoutExec(DockerfileRule):
-    """`CMD ["sh", "-c", "..."]` whose last command is not started with `exec`, with no init as PID 1.
+    """`CMD ["sh", "-c", "..."]` whose last command is not started with `exec`.
 
     The shell becomes PID 1 and the application its child. Some shells replace themselves with a lone
     last command as an optimisation, but not all (BusyBox ash, older dash) and not when the script sets
     traps or has several commands, so only an explicit `exec` guarantees that `docker stop`'s SIGTERM
-    reaches the application. Not reported when an init (tini, dumb-init, s6, catatonit) is the ENTRYPOINT
-    or the script already ends in `exec`. Where `exec` cannot help (the last command sits in a loop or an
-    `if`), the fix makes an init the image installs PID 1 instead.
+    reaches the application. An init as ENTRYPOINT (tini, dumb-init) does not make the wrapper safe: it
+    signals the shell, the shell dies without passing the signal on, the init exits, and the application
+    is killed mid-request; so it is reported then too (as DW401 does). Where `exec` cannot help (the
+    last command sits in a loop or an `if`), the fix makes an init the image installs PID 1 instead,
+    which at least reaps and forwards.
 
     ## Why is this bad?
     The shell ignores SIGTERM as PID 1, the application never hears it, and after the grace period Docker
@@ -102,8 +104,6 @@ class ShellWrapperWithoutExec(DockerfileRule):
         shipped = context.shipped_instructions()
         entrypoints = [i for i in shipped if i.keyword == "ENTRYPOINT"]
         commands = [i for i in shipped if i.keyword == "CMD"]
-        if entrypoints and _starts_init(entrypoints[-1]):
-            return
         starters = [entrypoints[-1]] if entrypoints else []
         if commands and (not entrypoints or _shell_wrapper(entrypoints[-1]) is None):
             starters.append(commands[-1])
@@ -122,11 +122,6 @@ class ShellWrapperWithoutExec(DockerfileRule):
                 "command with exec so that it receives SIGTERM",
                 fix=exec_fix or init_entrypoint(context),
             )
-
-
-def _starts_init(instruction: Instruction) -> bool:
-    words = instruction.arguments
-    return instruction.is_exec_form and bool(words) and posixpath.basename(words[0]) in INIT_PROGRAMS
 
 
 def _last_command_start(script: str) -> int | None:

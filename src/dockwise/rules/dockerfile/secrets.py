@@ -66,7 +66,7 @@ class SecretInArgOrEnv(DockerfileRule):
     name = "secret-in-arg-or-env"
     category = Category.SECRETS_IN_BUILD
     severity = Severity.WARNING
-    aliases = ("SecretsUsedInArgOrEnv", "DL3064", "CKV_DOCKER_10")
+    aliases = ("SecretsUsedInArgOrEnv", "DL3064")
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
@@ -145,7 +145,7 @@ class SecretFileCopied(DockerfileRule):
     name = "secret-file-copied"
     category = Category.SECRETS_IN_BUILD
     severity = Severity.ERROR
-    aliases = ("CKV_DOCKER_11",)
+    aliases = ()
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:

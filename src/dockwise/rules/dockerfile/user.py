@@ -119,7 +119,7 @@ class RootUserLast(DockerfileRule):
     name = "root-user-last"
     category = Category.NON_ROOT_USER
     severity = Severity.WARNING
-    aliases = ("DL3002",)
+    aliases = ("DL3002", "CKV_DOCKER_8")
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         users = [i for i in context.shipped_instructions() if i.keyword == "USER" and i.arguments]
