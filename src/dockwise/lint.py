@@ -112,14 +112,22 @@ def read_source(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
+def read_or_error(path: Path) -> tuple[str, None] | tuple[None, str]:
+    """`(text, None)`, or `(None, why)` when the file cannot be read or decoded: what every command
+    reports for such a file before going on with the others."""
+    try:
+        return read_source(path), None
+    except UnicodeDecodeError as error:
+        return None, _decode_error(error)
+    except OSError as error:
+        return None, f"cannot read: {error.strerror or error}"
+
+
 def lint_file(path: Path, rules: Sequence[DockerfileRule], settings: Settings) -> FileResult:
     display = str(path)
-    try:
-        text = read_source(path)
-    except UnicodeDecodeError as error:
-        return FileResult(display, None, error=_decode_error(error))
-    except OSError as error:
-        return FileResult(display, None, error=f"cannot read: {error.strerror or error}")
+    text, problem = read_or_error(path)
+    if text is None:
+        return FileResult(display, None, error=problem)
     return FileResult(display, text, tuple(lint_text_with(text, display, rules, settings, path.parent)))
 
 

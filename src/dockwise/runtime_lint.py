@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, TextRange
-from dockwise.lint import FileResult, read_source
+from dockwise.lint import FileResult, read_or_error
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
 from dockwise.suppress import Selector, is_selected
 
@@ -67,12 +67,10 @@ def lint_runtime_group(
 
     texts: dict[str, str] = {}
     for path in group:
-        try:
-            texts[str(path)] = read_source(path)
-        except UnicodeDecodeError as error:
-            return [FileResult(str(path), None, error=f"cannot decode as UTF-8 (byte {error.start})")]
-        except OSError as error:
-            return [FileResult(str(path), None, error=f"cannot read: {error.strerror or error}")]
+        text, unreadable = read_or_error(path)
+        if text is None:
+            return [FileResult(str(path), None, error=unreadable)]
+        texts[str(path)] = text
     first = str(group[0])
     embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
     if embedded is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from dockwise.config import Settings
 from dockwise.diagnostics import Diagnostic
 from dockwise.fix.engine import FixDidNotConverge, FixOutcome, fix_text
-from dockwise.lint import dockerfile_rules, lint_text_with, read_source
+from dockwise.lint import dockerfile_rules, lint_text_with, read_or_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,9 @@ def fix_paths(
     results = []
     for path in discovery.files:
         display = str(path)
-        try:
-            text = read_source(path)
-        except UnicodeDecodeError as error:
-            results.append(FileFix(display, error=f"cannot decode as UTF-8 (byte {error.start})"))
-            continue
-        except OSError as error:
-            results.append(FileFix(display, error=f"cannot read: {error.strerror or error}"))
+        text, problem = read_or_error(path)
+        if text is None:
+            results.append(FileFix(display, error=problem))
             continue
 
         def lint(current: str, display: str = display, folder: Path = path.parent) -> list[Diagnostic]:
@@ -73,15 +69,19 @@ def fix_paths(
         except FixDidNotConverge as error:
             results.append(FileFix(display, error=str(error)))
             continue
-        if write and outcome.changed:
-            try:
-                write_atomically(path, outcome.text)
-            except OSError as error:
-                results.append(FileFix(display, error=f"cannot write: {error.strerror or error}"))
-                continue
-        results.append(FileFix(display, outcome))
+        results.append(_settled(path, outcome, write))
     problems = [f"{problem.path}: {problem.message}" for problem in discovery.problems]
     return results, problems
+
+
+def _settled(path: Path, outcome: FixOutcome, write: bool) -> FileFix:
+    """The file's result, after writing the fixed text when asked and something changed."""
+    if write and outcome.changed:
+        try:
+            write_atomically(path, outcome.text)
+        except OSError as error:
+            return FileFix(str(path), error=f"cannot write: {error.strerror or error}")
+    return FileFix(str(path), outcome)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -119,19 +119,15 @@ def harden_paths(
         if is_script(path) or not path.name.endswith((".yml", ".yaml")) or is_ci_file(path):
             continue
         display = str(path)
+        text, problem = read_or_error(path)
+        if text is None:
+            results.append(FileFix(display, error=problem))
+            continue
         try:
-            text = read_source(path)
             hardened = harden_compose(text)
-        except (OSError, UnicodeDecodeError, ComposeError) as error:
+        except ComposeError as error:
             results.append(FileFix(display, error=f"cannot harden: {error}"))
             continue
         applied = tuple(AppliedFix("harden", change, Applicability.UNSAFE) for change in hardened.changes)
-        outcome = FixOutcome(text, hardened.text, applied, ())
-        if write and outcome.changed:
-            try:
-                write_atomically(path, outcome.text)
-            except OSError as error:
-                results.append(FileFix(display, error=f"cannot write: {error.strerror or error}"))
-                continue
-        results.append(FileFix(display, outcome))
+        results.append(_settled(path, FixOutcome(text, hardened.text, applied, ()), write))
     return results, [f"{problem.path}: {problem.message}" for problem in discovery.problems]

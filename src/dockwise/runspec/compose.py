@@ -145,7 +145,7 @@ def _load_file(
         return {}
     if not isinstance(root, yaml.MappingNode):
         raise ComposeError(f"{path}: a Compose file is a mapping at the top")
-    walker = _NodeWalker(env, positions, str(path), _line_starts(text), text, missing)
+    walker = _NodeWalker(env, positions, str(path), line_starts(text), text, missing)
     try:
         plain = walker.value(root, ())
     except InterpolationError as error:
@@ -163,7 +163,8 @@ def _mark(error: Any) -> str:
     return f"at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
 
 
-def _line_starts(text: str) -> list[int]:
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of `text` begins (YAML marks give lines and columns)."""
     starts = [0]
     starts.extend(index + 1 for index, char in enumerate(text) if char == "\n")
     return starts

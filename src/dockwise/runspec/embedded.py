@@ -58,8 +58,9 @@ def ci_shadow(text: str) -> str:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return _blank(text)
-    lines = [0]
-    lines.extend(index + 1 for index, char in enumerate(text) if char == "\n")
+    from dockwise.runspec.compose import line_starts
+
+    lines = line_starts(text)
     shadow = list(_blank(text))
     for node in _script_nodes(root, yaml):
         start = lines[node.start_mark.line] + node.start_mark.column

@@ -16,6 +16,8 @@ from dockwise.dockerfile.imageref import InvalidImageReference, parse_image_refe
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 
+#: Stage names BuildKit gives a meaning of their own (the empty image, the build context).
+RESERVED_STAGE_NAMES = frozenset({"scratch", "context"})
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -135,7 +137,7 @@ class ReservedStageName(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
-            if stage.name and stage.name.lower() in ("scratch", "context"):
+            if stage.name and stage.name.lower() in RESERVED_STAGE_NAMES:
                 yield context.diagnostic(
                     self,
                     stage.from_instruction.locate(stage.name),
@@ -173,7 +175,7 @@ class StageNameCasing(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
-            reserved = (stage.name or "").lower() in ("scratch", "context")  # DW161's finding
+            reserved = (stage.name or "").lower() in RESERVED_STAGE_NAMES  # DW161's finding
             if stage.name and stage.name != stage.name.lower() and "$" not in stage.name and not reserved:
                 where = stage.from_instruction.locate(stage.name)
                 fix = Fix("Write the stage name in lowercase", (Edit(where, stage.name.lower()),))
