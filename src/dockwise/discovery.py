@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -65,7 +65,7 @@ class DiscoveryProblem:
 
 @dataclass(frozen=True, slots=True)
 class Discovery:
-    """The Dockerfiles found (deduplicated, in a stable order) and the paths that could not be searched."""
+    """The files found (deduplicated, in a stable order) and the paths that could not be searched."""
 
     files: tuple[Path, ...]
     problems: tuple[DiscoveryProblem, ...] = ()
@@ -73,15 +73,16 @@ class Discovery:
 
 @dataclass(slots=True)
 class _Walk:
-    files: list[Path] = field(default_factory=list)
+    dockerfiles: list[Path] = field(default_factory=list)
+    runtime: list[Path] = field(default_factory=list)
     problems: list[DiscoveryProblem] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, kind: str) -> None:
         key = os.path.realpath(path)
         if key not in self.seen:
             self.seen.add(key)
-            self.files.append(path)
+            (self.dockerfiles if kind == DOCKERFILE else self.runtime).append(path)
 
 
 _COMPOSE_NAME = re.compile(r"(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml", re.IGNORECASE)
@@ -96,76 +97,66 @@ def is_yaml_name(name: str) -> bool:
     return name.lower().endswith((".yml", ".yaml"))
 
 
+DOCKERFILE = "dockerfile"
+RUNTIME = "runtime"
+"""Compose files and files that may hold `docker run` lines."""
+
+
+def discover_project(paths: Sequence[str | Path]) -> tuple[Discovery, Discovery]:
+    """Search `paths` once for Dockerfiles and for runtime files: Compose files (by name), shell scripts,
+    Makefiles, GitHub Actions workflows and GitLab CI files. A file given by name is a runtime file when
+    it is YAML, a script or a Makefile, else a Dockerfile. The problems come with the Dockerfiles."""
+    walk = _Walk()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            _search(path, walk, (), ())
+        elif path.is_file():
+            walk.add(path, RUNTIME if _given_runtime_file(path.name) else DOCKERFILE)
+        elif path.exists():
+            walk.problems.append(DiscoveryProblem(str(path), "not a regular file or directory"))
+        else:
+            walk.problems.append(DiscoveryProblem(str(path), "no such file or directory"))
+    return Discovery(tuple(walk.dockerfiles), tuple(walk.problems)), Discovery(tuple(walk.runtime))
+
+
 def discover_dockerfiles(paths: Sequence[str | Path]) -> Discovery:
-    """Search `paths` for Dockerfiles (see the module docstring for the rules); a YAML file given by name
-    is left to `discover_compose_files`."""
-    return _discover(
-        paths,
-        lambda path: is_dockerfile_name(path.name),
-        lambda path: not (is_yaml_name(path.name) or is_script_name(path.name) or _is_makefile(path.name)),
-    )
+    """The Dockerfiles under `paths` (see `discover_project`)."""
+    return discover_project(paths)[0]
 
 
-def _is_makefile(name: str) -> bool:
-    from dockwise.runspec.embedded import is_makefile
-
-    return is_makefile(name)
+def discover_runtime_files(paths: Sequence[str | Path]) -> Discovery:
+    """The Compose files and files with `docker run` lines under `paths` (see `discover_project`)."""
+    return discover_project(paths)[1]
 
 
 def is_script_name(name: str) -> bool:
     return name.endswith((".sh", ".bash"))
 
 
-def discover_runtime_files(paths: Sequence[str | Path]) -> Discovery:
-    """Search `paths` for Compose files (by name) and for files that may hold `docker run` lines: shell
-    scripts, Makefiles, GitHub Actions workflows and GitLab CI files. Any YAML file, script or Makefile
-    given by name counts."""
+def _given_runtime_file(name: str) -> bool:
+    from dockwise.runspec.embedded import is_makefile
+
+    return is_yaml_name(name) or is_script_name(name) or is_makefile(name)
+
+
+def _kind_found(path: Path) -> str | None:
+    """What a file found while searching a directory is, by its name (None: neither)."""
     from dockwise.runspec.embedded import is_ci_file, is_makefile
 
-    def found(path: Path) -> bool:
-        name = path.name
-        return is_compose_name(name) or is_script_name(name) or is_makefile(name) or is_ci_file(path)
-
-    def given(path: Path) -> bool:
-        return is_yaml_name(path.name) or is_script_name(path.name) or is_makefile(path.name)
-
-    return _discover(paths, found, given, report_missing=False)
-
-
-def _discover(
-    paths: Sequence[str | Path],
-    wanted: Callable[[Path], bool],
-    explicit: Callable[[Path], bool],
-    report_missing: bool = True,
-) -> Discovery:
-    walk = _Walk()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            _search(path, walk, (), (), wanted)
-        elif path.is_file():
-            if explicit(path):
-                walk.add(path)
-        elif not report_missing:
-            continue
-        elif path.exists():
-            walk.problems.append(DiscoveryProblem(str(path), "not a regular file or directory"))
-        else:
-            walk.problems.append(DiscoveryProblem(str(path), "no such file or directory"))
-    return Discovery(tuple(walk.files), tuple(walk.problems))
+    name = path.name
+    if is_dockerfile_name(name):
+        return DOCKERFILE
+    if is_compose_name(name) or is_script_name(name) or is_makefile(name) or is_ci_file(path):
+        return RUNTIME
+    return None
 
 
 _Ignores = tuple[tuple[Path, "GitIgnoreSpec"], ...]
 _DockerIgnores = tuple[tuple[Path, "DockerIgnore"], ...]
 
 
-def _search(
-    directory: Path,
-    walk: _Walk,
-    gitignores: _Ignores,
-    dockerignores: _DockerIgnores,
-    wanted: Callable[[Path], bool],
-) -> None:
+def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _DockerIgnores) -> None:
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -191,13 +182,9 @@ def _search(
         if is_directory:
             if entry.name in SKIPPED_DIRECTORIES or _pruned(path, gitignores, dockerignores):
                 continue
-            _search(path, walk, gitignores, dockerignores, wanted)
-        elif (
-            is_file
-            and wanted(path)
-            and not _ignored(path, False, gitignores, dockerignores)
-        ):
-            walk.add(path)
+            _search(path, walk, gitignores, dockerignores)
+        elif is_file and (kind := _kind_found(path)) and not _ignored(path, False, gitignores, dockerignores):
+            walk.add(path, kind)
 
 
 def _pruned(directory: Path, gitignores: _Ignores, dockerignores: _DockerIgnores) -> bool:

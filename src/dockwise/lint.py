@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
@@ -19,6 +19,9 @@ from dockwise.errors import DockerfileSyntaxError
 from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, all_rules
 from dockwise.rules.dockerfile.syntax import InvalidSyntax
 from dockwise.suppress import Selector, filter_diagnostics, is_selected
+
+if TYPE_CHECKING:
+    from dockwise.rules.runtime._base import RunSpecRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,33 +164,37 @@ def lint_paths(
     """
     from functools import partial
 
-    from dockwise.discovery import discover_dockerfiles
+    from dockwise.discovery import discover_project
     from dockwise.parallel import map_files
+    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
 
     settings = settings or Settings()
     paths = list(paths)
     rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+    checks = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
         results.append(lint_stdin(stdin, rules, settings))
-    discovery = discover_dockerfiles([path for path in paths if path != STDIN])
-    linted = map_files(partial(lint_file, rules=rules, settings=settings), discovery.files, jobs)
-    results.extend(_with_documented_runs(result, settings, target) for result in linted)
-    problems = tuple(f"{problem.path}: {problem.message}" for problem in discovery.problems)
-    results.extend(_lint_runtime([path for path in paths if path != STDIN], settings, target, jobs))
+    dockerfiles, runtime = discover_project([path for path in paths if path != STDIN])
+    linted = map_files(partial(lint_file, rules=rules, settings=settings), dockerfiles.files, jobs)
+    results.extend(_with_documented_runs(result, checks, settings, target) for result in linted)
+    problems = tuple(f"{problem.path}: {problem.message}" for problem in dockerfiles.problems)
+    if runtime.files:
+        task = partial(lint_runtime_group, rules=checks, settings=settings, target=target)
+        groups = map_files(task, runtime_groups(list(runtime.files)), jobs)
+        results.extend(result for group in groups for result in group)
     if compose_files:
-        from dockwise.runtime_lint import lint_runtime_group, runtime_rules
-
         missing = [path for path in compose_files if not path.is_file()]
         if missing:
             problems += tuple(f"{path}: no such file" for path in missing)
         else:
-            checks = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
             results.extend(lint_runtime_group(tuple(compose_files), checks, settings, target))
     return LintReport(tuple(results), problems)
 
 
-def _with_documented_runs(result: FileResult, settings: Settings, target: str) -> FileResult:
+def _with_documented_runs(
+    result: FileResult, checks: Sequence[RunSpecRule], settings: Settings, target: str
+) -> FileResult:
     """A Dockerfile's result plus the runtime findings of the `docker run` lines in its comments."""
     from dockwise.runspec.embedded import mentions_docker_run
 
@@ -196,31 +203,12 @@ def _with_documented_runs(result: FileResult, settings: Settings, target: str) -
     from dataclasses import replace
 
     from dockwise.runspec.embedded import comment_shadow
-    from dockwise.runtime_lint import lint_script_text, runtime_rules
+    from dockwise.runtime_lint import lint_script_text
 
-    rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
     found = lint_script_text(
-        comment_shadow(result.text), result.path, rules, target, settings.min_stop_grace_period
+        comment_shadow(result.text), result.path, checks, target, settings.min_stop_grace_period
     )
     if not found:
         return result
     combined = sorted([*result.diagnostics, *apply_settings(found, result.path, settings)], key=_sort_key)
     return replace(result, diagnostics=tuple(combined))
-
-
-def _lint_runtime(
-    paths: list[str | Path], settings: Settings, target: str, jobs: int | None
-) -> list[FileResult]:
-    """Compose files and scripts under `paths` (see `dockwise.runtime_lint`)."""
-    from functools import partial
-
-    from dockwise.discovery import discover_runtime_files
-    from dockwise.parallel import map_files
-    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
-
-    files = discover_runtime_files(paths).files
-    if not files:
-        return []
-    rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    task = partial(lint_runtime_group, rules=rules, settings=settings, target=target)
-    return [result for results in map_files(task, runtime_groups(list(files)), jobs) for result in results]
