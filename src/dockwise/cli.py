@@ -18,6 +18,8 @@ from dockwise.errors import DockwiseError
 
 if TYPE_CHECKING:
     from dockwise.config import Settings
+    from dockwise.image.archive import Image, ReadOptions
+    from dockwise.image.thresholds import Thresholds
 
 SEVERITY_NAMES = ("error", "warning", "info", "style")
 
@@ -125,11 +127,44 @@ def build_parser() -> argparse.ArgumentParser:
         "read_only with tmpfs /tmp, init, memory and pids limits); changes behaviour, so try --diff first",
     )
     _add_selection_arguments(fix)
-    image = commands.add_parser("image", help="analyse an image: layers, sizes and wasted bytes")
+    image = commands.add_parser(
+        "image", help="analyse an image: layers, sizes, wasted bytes, secrets and hardening of its config"
+    )
     image.add_argument(
-        "image", metavar="IMAGE", help="a `docker save` tar file, or an image in the engine (DOCKER_HOST)"
+        "image",
+        metavar="IMAGE",
+        help="a `docker save` or OCI archive (.tar, .tar.gz, .tar.zst), an OCI layout directory, or an "
+        "image in the engine (DOCKER_HOST)",
+    )
+    image.add_argument(
+        "--compare", metavar="OTHER", help="compare with another image: sizes and the directories that differ"
     )
     image.add_argument("--format", choices=("text", "json"), default="text")
+    image.add_argument("--platform", metavar="OS/ARCH", help="the image to read from a multi-platform index")
+    image.add_argument("--no-cache", action="store_true", help="do not read or write the layer cache")
+    image.add_argument(
+        "--ci-config",
+        type=Path,
+        metavar="FILE",
+        help="dive's CI rules file (default: .dive-ci in the current directory, when present)",
+    )
+    image.add_argument("--lowest-efficiency", metavar="RATIO", help="fail below this dive efficiency (0-1)")
+    image.add_argument(
+        "--highest-wasted-bytes", metavar="SIZE", help="fail above this many wasted bytes (20MB)"
+    )
+    image.add_argument(
+        "--highest-user-wasted-percent",
+        metavar="RATIO",
+        help="fail above this share of this build's bytes (0-1)",
+    )
+    image.add_argument(
+        "--fail-on",
+        choices=SEVERITY_NAMES,
+        default=None,
+        help="lowest finding severity that makes the exit status 1 (default: the config's, else any)",
+    )
+    image.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    _add_selection_arguments(image)
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rule = commands.add_parser("rule", help="show the documentation of one rule")
@@ -188,7 +223,7 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 def _first_path(arguments: argparse.Namespace) -> str:
     """Where to look for the configuration: the first path (or Compose file) given."""
-    candidates = [*arguments.paths, *getattr(arguments, "compose_files", [])]
+    candidates = [*getattr(arguments, "paths", []), *getattr(arguments, "compose_files", [])]
     first = candidates[0] if candidates else "."
     return "." if first == "-" else first
 
@@ -265,17 +300,70 @@ def _lint(arguments: argparse.Namespace) -> int:
 
 
 def _image(arguments: argparse.Namespace) -> int:
-    from dockwise.image.archive import ImageError, read_docker_archive, read_engine_image
-    from dockwise.image.report import render_json, render_text
+    from dockwise.image import thresholds
+    from dockwise.image.archive import ImageError, ReadOptions
+    from dockwise.image.cache import LayerCache, default_directory
+    from dockwise.image.figures import figures
+    from dockwise.image.report import image_findings, render_json, render_text
 
-    source = Path(arguments.image)
+    cache = None if arguments.no_cache else LayerCache(default_directory())
+    options = ReadOptions(cache=cache, platform=arguments.platform)
     try:
-        image = read_docker_archive(source) if source.is_file() else read_engine_image(arguments.image)
+        image = _read_image(arguments.image, options)
+        if arguments.compare:
+            return _compare(image, _read_image(arguments.compare, options), arguments)
     except ImageError as error:
         raise DockwiseError(str(error)) from None
+    settings = _settings(arguments)
+    findings = image_findings(image, arguments.image, settings)
+    limits = _image_thresholds(arguments)
+    verdicts = thresholds.evaluate(limits, figures(image)) if limits.any else []
     render = render_json if arguments.format == "json" else render_text
-    sys.stdout.write(render(image, arguments.image))
+    sys.stdout.write(render(image, arguments.image, findings, verdicts))
+    if any(verdict.status == "FAIL" for verdict in verdicts):
+        return 1
+    if settings.exit_zero:
+        return 0
+    return 1 if any(d.severity.rank >= settings.fail_on.rank for d in findings) else 0
+
+
+def _read_image(target: str, options: ReadOptions) -> Image:
+    """Read with a progress bar on a terminal."""
+    from dataclasses import replace
+
+    from dockwise.image.archive import open_image
+    from dockwise.image.progress import ByteProgress, wanted
+
+    if not wanted(sys.stderr):
+        return open_image(target, options)
+    with ByteProgress(f"reading {target}") as progress:
+        return open_image(target, replace(options, progress=progress))
+
+
+def _compare(before: Image, after: Image, arguments: argparse.Namespace) -> int:
+    from dockwise.image.report import render_compare_json, render_compare_text
+
+    names = (arguments.image, arguments.compare)
+    render = render_compare_json if arguments.format == "json" else render_compare_text
+    sys.stdout.write(render(before, after, names))
     return 0
+
+
+def _image_thresholds(arguments: argparse.Namespace) -> Thresholds:
+    """`--ci-config` (or `.dive-ci` here), then the threshold flags on top."""
+    from dockwise.image import thresholds
+
+    path = arguments.ci_config
+    if path is None and Path(".dive-ci").is_file():
+        path = Path(".dive-ci")
+    base = thresholds.read_dive_ci(path) if path is not None else thresholds.Thresholds()
+    flags = thresholds.thresholds(
+        arguments.lowest_efficiency,
+        arguments.highest_wasted_bytes,
+        arguments.highest_user_wasted_percent,
+        where="command line",
+    )
+    return thresholds.merged(base, flags)
 
 
 def _wants_color(choice: str) -> bool:

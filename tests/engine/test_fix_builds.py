@@ -265,7 +265,7 @@ def test_init_fix_makes_the_installed_tini_pid_1(
     context.mkdir()
     # Stand-ins: `apk add tini` installs a /sbin/tini that records that it ran, then execs the command.
     (context / "apk").write_text(
-        '#!/bin/sh\nprintf \'#!/bin/sh\\necho tini >> /tmp/pid1\\nshift\\nexec "$@"\\n\' > /sbin/tini\n'
+        "#!/bin/sh\nprintf '#!/bin/sh\\necho tini >> /tmp/pid1\\nshift\\nexec \"$@\"\\n' > /sbin/tini\n"
         "chmod 755 /sbin/tini\n",
         encoding="utf-8",
     )

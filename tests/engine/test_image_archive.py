@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.image.archive import read_docker_archive, read_engine_image
+from dockwise.engine.images import read_engine_image
+from dockwise.image.archive import read_docker_archive
 from dockwise.image.report import image_findings
 from tests.engine.conftest import BaseImages, Engine
 

@@ -1,7 +1,7 @@
 """Image rule fixtures: a small JSON description of an image, built into a `docker save` archive.
 
-    {"config": {"User": "", "Healthcheck": {"Test": ["NONE"]}},
-     "layers": [[{"path": "bin/sh", "size": 10, "mode": "0755"}, {"path": "tmp", "type": "dir"}], ...]}
+{"config": {"User": "", "Healthcheck": {"Test": ["NONE"]}},
+ "layers": [[{"path": "bin/sh", "size": 10, "mode": "0755"}, {"path": "tmp", "type": "dir"}], ...]}
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ def build_archive(description: dict[str, Any], target: Path) -> Path:
                     info.type = tarfile.DIRTYPE
                     layer.addfile(info)
                 else:
-                    info.size = int(item.get("size", 0))
-                    layer.addfile(info, io.BytesIO(b"\0" * info.size))
+                    data = str(item["content"]).encode() if "content" in item else b"\0" * int(item.get("size", 0))
+                    info.size = len(data)
+                    layer.addfile(info, io.BytesIO(data))
         layers.append(buffer.getvalue())
     names = [f"layer{number}.tar" for number in range(len(layers))]
     config = {

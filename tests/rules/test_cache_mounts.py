@@ -17,7 +17,7 @@ def lint(text: str) -> list[Diagnostic]:
 
 
 def test_npm_cache_goes_to_a_cache_mount_only_with_unsafe_fixes() -> None:
-    text = "FROM node:22\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCMD [\"node\", \"s.js\"]\n"
+    text = 'FROM node:22\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCMD ["node", "s.js"]\n'
     assert not fix_text(text, lint).changed
     fixed = fix_text(text, lint, unsafe=True)
     assert "RUN --mount=type=cache,target=/root/.npm npm ci\n" in fixed.text
@@ -39,7 +39,7 @@ def test_no_mount_fix_where_the_cache_directory_is_not_certain(text: str) -> Non
 
 
 def test_go_mounts_reach_every_later_run_that_uses_the_module_cache() -> None:
-    text = "FROM golang:1.23\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n"
+    text = 'FROM golang:1.23\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nCMD ["/app"]\n'
     fixed = fix_text(text, lint, unsafe=True).text
     mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
     assert fixed.count(f"RUN {mounts} go ") == 2

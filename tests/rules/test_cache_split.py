@@ -24,7 +24,7 @@ def fixed(folder: Path, dockerfile: str, files: dict[str, str]) -> str:
     return fix_text(dockerfile, lint, unsafe=True).text
 
 
-NODE = "FROM node:22\nWORKDIR /app\nCOPY --chown=node:node . .\nRUN npm ci\nCMD [\"node\", \"s.js\"]\n"
+NODE = 'FROM node:22\nWORKDIR /app\nCOPY --chown=node:node . .\nRUN npm ci\nCMD ["node", "s.js"]\n'
 PACKAGE = '{"name": "x", "version": "1.0.0"}'
 
 
@@ -32,7 +32,7 @@ def test_node_manifests_move_first_and_flags_are_kept(tmp_path: Path) -> None:
     result = fixed(tmp_path, NODE, {"package.json": PACKAGE, "package-lock.json": "{}"})
     assert result == (
         "FROM node:22\nWORKDIR /app\nCOPY --chown=node:node package.json package-lock.json ./\nRUN npm ci\n"
-        "COPY --chown=node:node . .\nCMD [\"node\", \"s.js\"]\n"
+        'COPY --chown=node:node . .\nCMD ["node", "s.js"]\n'
     )
 
 

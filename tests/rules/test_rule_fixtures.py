@@ -39,10 +39,7 @@ SUFFIXES = (".Dockerfile", ".yaml", ".sh", ".image.json")
 
 def cases(prefix: str) -> list[Path]:
     return sorted(
-        path
-        for folder in RULE_FOLDERS
-        for suffix in SUFFIXES
-        for path in folder.glob(f"{prefix}*{suffix}")
+        path for folder in RULE_FOLDERS for suffix in SUFFIXES for path in folder.glob(f"{prefix}*{suffix}")
     )
 
 

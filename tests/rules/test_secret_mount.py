@@ -39,9 +39,9 @@ def test_the_copy_goes_the_runs_mount_and_the_rm_goes(run: str, expected: str) -
     "text",
     [
         f"{HEAD}RUN npm ci && rm .npmrc package-lock.json\n",  # the rm removes more than the secret
-        "FROM nginx:1.27\nCOPY certs/server.key /etc/nginx/server.key\nCMD [\"nginx\"]\n",  # a runtime key
+        'FROM nginx:1.27\nCOPY certs/server.key /etc/nginx/server.key\nCMD ["nginx"]\n',  # a runtime key
         "FROM node:22\nCOPY .npmrc ./\nRUN npm ci\n",  # the WORKDIR is the base image's, unknown here
-        f"{HEAD}RUN [\"npm\", \"ci\"]\n",  # exec-form RUNs are left alone
+        f'{HEAD}RUN ["npm", "ci"]\n',  # exec-form RUNs are left alone
         "FROM node:22\nWORKDIR /app\nCOPY --chown=node .npmrc ./\nRUN npm ci\n",  # flags: ownership matters
     ],
 )

@@ -1,45 +1,86 @@
-"""Images from `docker save` archives: the legacy layout and the OCI layout Docker 25+ writes inside it
-(both carry `manifest.json`), read in one pass over the layers without extracting anything.
+"""Images from files: `docker save` archives (the legacy layout and the OCI layout Docker 25+ writes inside
+it), OCI image layouts (a directory or a tar of one), plain or compressed; and the assembly shared with the
+engine reader (`dockwise.engine.images`).
 
-The config gives the user, health check, environment, labels and history; history entries are paired
-with layers by skipping the `empty_layer` ones, so each layer knows the instruction that made it.
+An uncompressed archive file is read by seeking: its member index first, then the manifest and config,
+then each layer once. A compressed archive or a stream is read in one sequential pass. Layers are walked
+once each and never extracted (`layers.scan_layer`); blobs named by digest are checked against it.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import platform
 import posixpath
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
-from dockwise.image.layers import LayerError, LayerIndex, layer_entries
+from dockwise.image.cache import LayerCache
+from dockwise.image.layers import LayerError, LayerIndex, LayerScan, scan_layer
+from dockwise.image.tarwalk import Readable, TarError, walk_tar
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_INDEX_DEPTH = 4
+"""Image indexes may nest (an index of indexes); deeper than this is refused as a loop or an attack."""
+
+_ATTESTATION = "attestation-manifest"
 
 
 class ImageError(ValueError):
-    """An archive that is not a readable image."""
+    """An input that is not a readable image."""
+
+
+class Progress(Protocol):
+    """Told how many bytes of the input have been read (`total` when known)."""
+
+    def start(self, total: int | None) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    cache: LayerCache | None = None
+    progress: Progress | None = None
+    platform: str | None = None
+    """`os/arch[/variant]` to pick from a multi-platform index; default: this machine's."""
+    secrets: bool = True
+    """Read small text files for secrets (off: headers only)."""
 
 
 @dataclass(frozen=True)
 class Layer:
     digest: str
+    """The layer's diff ID when the config gives one, else its blob digest or name."""
     created_by: str
     """The instruction that made the layer (history), without BuildKit's `/bin/sh -c` prefix."""
 
 
+@dataclass(frozen=True)
+class HistoryStep:
+    created_by: str
+    layer: int | None
+    """The layer it made, None for steps that made none (ENV, CMD, LABEL...)."""
+
+
 @dataclass
 class Image:
-    """An image read from an archive: its config and the merged file index."""
+    """An image read from an archive, a layout or an engine: its config, the merged file index, and each
+    layer's scan (secrets found in its files included)."""
 
     config: dict[str, Any]
     layers: list[Layer]
     index: LayerIndex
     tags: list[str] = field(default_factory=list)
+    scans: list[LayerScan] = field(default_factory=list)
+    history: list[HistoryStep] = field(default_factory=list)
+    layout: str = "docker-archive"
+    """"docker-archive", "oci-layout" or "engine"."""
 
     @property
     def runtime(self) -> dict[str, Any]:
@@ -47,120 +88,471 @@ class Image:
         value = self.config.get("config") or {}
         return value if isinstance(value, dict) else {}
 
+    @property
+    def base_layers(self) -> tuple[int, bool]:
+        """How many bottom layers came from the base image, and whether the history said so.
 
-def read_docker_archive(path: Path) -> Image:
-    """Read a `docker save` tar file: config, history and every layer, once, streamed."""
+        The history shows where the base ends: its last step is usually an empty-layer `CMD` (or
+        ENTRYPOINT) below the first layer-making step of this build (trivy's reading). When the history
+        has no such step, dive's assumption is used: the first layer is the base.
+        """
+        last_layer_seen = False
+        for position in range(len(self.history) - 1, -1, -1):
+            step = self.history[position]
+            if step.layer is not None:
+                last_layer_seen = True
+                continue
+            if last_layer_seen and _is_command_step(step.created_by):
+                below = [s.layer for s in self.history[:position] if s.layer is not None]
+                return len(below), True
+        return min(1, len(self.layers)), False
+
+
+def open_image(target: str, options: ReadOptions | None = None) -> Image:
+    """An image from a path (archive file or OCI layout directory) or an engine reference."""
+    options = options or ReadOptions()
+    path = Path(target)
+    if path.is_dir():
+        return read_oci_layout(path, options)
+    if path.is_file():
+        return read_image_file(path, options)
+    if target.endswith((".tar", ".tar.gz", ".tgz", ".tar.zst")) or target.startswith(("./", "/", "../")):
+        raise ImageError(f"{target}: no such file or directory")
+    from dockwise.engine.images import read_engine_image
+
+    return read_engine_image(target, options)
+
+
+def read_docker_archive(path: Path, options: ReadOptions | None = None) -> Image:
+    """Read a `docker save` (or OCI archive) tar file; kept for callers that know they hold a file."""
+    return read_image_file(path, options or ReadOptions())
+
+
+def read_image_file(path: Path, options: ReadOptions) -> Image:
+    name = str(path)
     try:
-        with path.open("rb") as handle:
-            return read_image_stream(handle, str(path))
+        handle = path.open("rb")
     except OSError as error:
-        raise ImageError(f"{path}: not a docker save archive: {error.strerror or error}") from None
+        raise ImageError(f"{name}: cannot open: {error.strerror or error}") from None
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        head = handle.read(4)
+        handle.seek(0)
+        if head[:2] == b"\x1f\x8b" or head == b"\x28\xb5\x2f\xfd":
+            return read_image_stream(_decompressed(handle, head), name, options, size)
+        if options.progress is not None:
+            options.progress.start(size)
+        members: dict[str, tuple[int, int]] = {}
+        try:
+            for entry, _ in walk_tar(handle, seek_limit=size):
+                if entry.type in tarfile.REGULAR_TYPES:
+                    members[_member_name(entry.name)] = (entry.offset, entry.size)
+        except TarError as error:
+            raise ImageError(f"{name}: not an image archive: {error}") from None
+        if not members:
+            raise ImageError(f"{name}: not an image archive: no files in it")
+        return assemble(_TarBlobs(handle, members, name, options), name, options, "docker-archive")
 
 
-def read_image_stream(stream: IO[bytes], name: str) -> Image:
-    """Read a `docker save` stream in one sequential pass (the engine's stream needs no temporary copy).
+def read_image_stream(stream: Readable, name: str, options: ReadOptions, total: int | None = None) -> Image:
+    """Read an archive in one sequential pass (an engine's `docker save` stream, a compressed file).
 
-    Members come in any order: JSON documents are kept, every other blob is read as a layer (its tar
-    headers only, never its contents), and the layers are stacked in manifest order at the end.
+    Members come in any order: JSON documents are kept, every other blob is scanned as a layer (unless
+    the cache already holds the digest it is named by), and the image is assembled at the end.
     """
-    documents: dict[str, Any] = {}
-    layer_headers: dict[str, list[tarfile.TarInfo]] = {}
+    if options.progress is not None:
+        options.progress.start(total)
+        stream = _Counting(stream, options.progress)
+    blobs = _StreamBlobs()
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as outer:
-            for member in outer:
-                if not member.isfile():
-                    continue
-                key = _member_name(member.name)
-                content = outer.extractfile(member)
-                if content is None:
-                    continue
-                head = content.read(1)
-                if head in (b"{", b"["):
-                    if member.size > MAX_JSON_BYTES:
-                        raise ImageError(
-                            f"{name}: {key} is {member.size} bytes, too large for image metadata"
-                        )
-                    try:
-                        documents[key] = json.loads(head + content.read())
-                    except ValueError:
-                        continue  # not metadata after all
-                elif key.endswith((".json", "/VERSION", "repositories")):
-                    continue
-                else:
-                    try:
-                        layer_headers[key] = list(layer_entries(io.BufferedReader(_Joined(head, content))))
-                    except LayerError as error:
-                        layer_headers[key] = [_Broken(str(error))]  # reported if the manifest lists it
-    except (tarfile.TarError, EOFError, OSError) as error:
-        raise ImageError(f"{name}: not a docker save archive: {error}") from None
-    manifest = documents.get("manifest.json")
-    if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
+        for entry, member in walk_tar(stream):
+            if entry.type not in tarfile.REGULAR_TYPES:
+                continue
+            key = _member_name(entry.name)
+            claimed = _digest_of(key)
+            if claimed and options.cache is not None and options.cache.scan(claimed) is not None:
+                continue  # assemble() takes it from the cache
+            first = member.read(1)
+            if first in (b"{", b"[") and entry.size <= MAX_JSON_BYTES:
+                raw = first + member.read()
+                blobs.documents[key] = raw
+                continue
+            try:
+                blobs.scans[key] = scan_layer(_Joined(first, member), secrets=options.secrets)
+            except LayerError as error:
+                blobs.errors[key] = str(error)  # reported if the manifest lists it
+    except TarError as error:
+        raise ImageError(f"{name}: not an image archive: {error}") from None
+    except Exception as error:
+        if isinstance(error, (OSError, EOFError)) or is_codec_error(error):
+            raise ImageError(f"{name}: cannot read: {error}") from None
+        raise
+    return assemble(blobs, name, options, "docker-archive")
+
+
+def read_oci_layout(path: Path, options: ReadOptions) -> Image:
+    """An OCI image layout directory (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`)."""
+    if not (path / "index.json").is_file():
+        raise ImageError(f"{path}: a directory, but not an OCI image layout (no index.json)")
+    if options.progress is not None:
+        blobs = path / "blobs"
+        options.progress.start(sum(f.stat().st_size for f in blobs.rglob("*") if f.is_file()))
+    return assemble(_DirBlobs(path, str(path), options), str(path), options, "oci-layout")
+
+
+# --- assembly -------------------------------------------------------------------------------------------
+
+
+class Blobs(Protocol):
+    """Where assemble() finds documents and layers by archive member name (`blobs/sha256/<hex>`...)."""
+
+    def document(self, key: str) -> bytes | None: ...
+
+    def scan(self, key: str, name: str) -> LayerScan: ...
+
+
+def assemble(blobs: Blobs, name: str, options: ReadOptions, layout: str) -> Image:
+    """Manifest → config → layers, from a docker manifest.json or an OCI index.json."""
+    manifest = _json(blobs, "manifest.json", name)
+    if isinstance(manifest, list) and manifest and isinstance(manifest[0], dict):
+        entry = manifest[0]
+        config_key = _member_name(str(entry.get("Config", "")))
+        layer_keys = [_member_name(str(layer)) for layer in _list(entry.get("Layers"), "Layers", name)]
+        tags = [str(tag) for tag in entry.get("RepoTags") or []]
+    elif manifest is None and blobs.document("index.json") is not None:
+        config_key, layer_keys, tags = _resolve_oci(blobs, name, options)
+        layout = "oci-layout" if layout == "oci-layout" else "oci-archive"
+    else:
         raise ImageError(f"{name}: manifest.json is missing or does not describe an image")
-    entry = manifest[0]
-    config = documents.get(_member_name(str(entry.get("Config", ""))))
+    raw_config = blobs.document(config_key)
+    if raw_config is None:
+        raise ImageError(f"{name}: the image config {config_key} is missing")
+    config = _parse(raw_config, config_key, name)
     if not isinstance(config, dict):
-        raise ImageError(f"{name}: the image config is missing or not a JSON object")
-    history = [h for h in config.get("history") or [] if isinstance(h, dict) and not h.get("empty_layer")]
-    diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+        raise ImageError(f"{name}: the image config is not a JSON object")
+    expected = _digest_of(config_key)
+    if expected and not _digest_matches(raw_config, expected):
+        raise ImageError(f"{name}: the image config does not match its digest {expected}")
+    if options.cache is not None:
+        options.cache.store_config(raw_config)
+    diff_ids = [str(d) for d in _list((config.get("rootfs") or {}).get("diff_ids"), "diff_ids", name)]
+    history = _history(config, len(layer_keys))
     index = LayerIndex()
     layers = []
-    for number, layer_name in enumerate(str(n) for n in entry.get("Layers") or []):
-        headers = layer_headers.get(_member_name(layer_name))
-        if headers is None:
-            raise ImageError(f"{name}: layer {layer_name} is listed in manifest.json but not in the archive")
-        if headers and isinstance(headers[0], _Broken):
-            raise ImageError(f"{name}: layer {number + 1} ({layer_name}): {headers[0].reason}")
+    scans = []
+    for number, key in enumerate(layer_keys):
+        scan = _layer_scan(blobs, key, diff_ids[number] if number < len(diff_ids) else "", name, options)
         try:
-            index.add_layer(headers)
+            index.add_layer(scan.entries)
         except LayerError as error:
-            raise ImageError(f"{name}: layer {number + 1} ({layer_name}): {error}") from None
-        created = str(history[number].get("created_by", "")) if number < len(history) else ""
-        digest = str(diff_ids[number]) if number < len(diff_ids) else layer_name
-        layers.append(Layer(digest, _instruction(created)))
-    return Image(config, layers, index, [str(tag) for tag in entry.get("RepoTags") or []])
+            raise ImageError(f"{name}: layer {number + 1} ({key}): {error}") from None
+        scans.append(scan)
+        created = next((step.created_by for step in history if step.layer == number), "")
+        digest = diff_ids[number] if number < len(diff_ids) else (_digest_of(key) or key)
+        layers.append(Layer(digest, created))
+    return Image(config, layers, index, tags, scans, history, layout)
 
 
-def read_engine_image(reference: str) -> Image:
-    """Read an image from the engine behind DOCKER_HOST, streaming `docker save` through docker-py."""
+def assemble_from_cache(raw_config: bytes, scans: list[LayerScan], tags: list[str]) -> Image:
+    """An image whose config and every layer scan the cache held (the engine reader's fast path)."""
+    config = json.loads(raw_config)
+    diff_ids = [str(d) for d in (config.get("rootfs") or {}).get("diff_ids") or []]
+    history = _history(config, len(scans))
+    index = LayerIndex()
+    for scan in scans:
+        index.add_layer(scan.entries)
+    layers = [
+        Layer(diff_id, next((s.created_by for s in history if s.layer == n), ""))
+        for n, diff_id in enumerate(diff_ids)
+    ]
+    return Image(config, layers, index, tags, scans, history, "engine")
+
+
+def _layer_scan(blobs: Blobs, key: str, diff_id: str, name: str, options: ReadOptions) -> LayerScan:
+    claimed = _digest_of(key)
+    cache = options.cache
+    if cache is not None:
+        for digest in (claimed, diff_id):
+            cached = cache.scan(digest) if digest else None
+            if cached is not None:
+                return cached
     try:
-        import docker
-        import docker.errors
-    except ImportError:
-        raise ImageError("reading from an engine needs docker-py (pip install docker)") from None
+        scan = blobs.scan(key, name)
+    except LayerError as error:
+        raise ImageError(f"{name}: layer {key}: {error}") from None
+    if claimed and scan.digest and scan.digest != claimed:
+        raise ImageError(f"{name}: layer {key} does not match its digest (corrupt or forged): {scan.digest}")
+    if cache is not None:
+        cache.store_scan(scan)
+    return scan
+
+
+def _resolve_oci(blobs: Blobs, name: str, options: ReadOptions) -> tuple[str, list[str], list[str]]:
+    """index.json → (nested indexes) → the image manifest for the platform → config and layer keys."""
+    document = _json(blobs, "index.json", name)
+    tags: list[str] = []
+    for _ in range(MAX_INDEX_DEPTH):
+        if not isinstance(document, dict):
+            raise ImageError(f"{name}: an OCI index or manifest is not a JSON object")
+        if "manifests" not in document:
+            config = document.get("config")
+            if not isinstance(config, dict) or "digest" not in config:
+                raise ImageError(f"{name}: the OCI manifest has no config")
+            layers = [
+                _blob_key(str(layer.get("digest", "")), name)
+                for layer in _list(document.get("layers"), "layers", name)
+                if isinstance(layer, dict)
+            ]
+            return _blob_key(str(config["digest"]), name), layers, tags
+        descriptor = _pick_manifest(_list(document["manifests"], "manifests", name), name, options)
+        annotations = descriptor.get("annotations") or {}
+        for key in ("io.containerd.image.name", "org.opencontainers.image.ref.name"):
+            if isinstance(annotations, dict) and annotations.get(key) and str(annotations[key]) not in tags:
+                tags.append(str(annotations[key]))
+        document = _json(blobs, _blob_key(str(descriptor.get("digest", "")), name), name)
+        if document is None:
+            raise ImageError(f"{name}: blob {descriptor.get('digest')} named by the index is missing")
+    raise ImageError(f"{name}: image indexes nest deeper than {MAX_INDEX_DEPTH} levels")
+
+
+def _pick_manifest(manifests: list[Any], name: str, options: ReadOptions) -> dict[str, Any]:
+    candidates = [
+        m
+        for m in manifests
+        if isinstance(m, dict)
+        and (m.get("annotations") or {}).get("vnd.docker.reference.type") != _ATTESTATION
+    ]
+    if not candidates:
+        raise ImageError(f"{name}: the OCI index lists no image")
+    if len(candidates) == 1:
+        return candidates[0]
+    wanted = options.platform or _host_platform()
+    platforms = {_platform_name(m.get("platform")): m for m in candidates}
+    for platform_name, manifest in platforms.items():
+        if platform_name == wanted or platform_name.startswith(f"{wanted}/"):
+            return manifest
+    raise ImageError(
+        f"{name}: no image for {wanted} in the index (it has {', '.join(sorted(platforms))}); "
+        f"choose one with --platform"
+    )
+
+
+def _platform_name(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "unknown"
+    parts = [str(value.get("os", "")), str(value.get("architecture", ""))]
+    if value.get("variant"):
+        parts.append(str(value["variant"]))
+    return "/".join(parts)
+
+
+def _host_platform() -> str:
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+    return f"linux/{arch}"
+
+
+def _history(config: dict[str, Any], layer_count: int) -> list[HistoryStep]:
+    """Pair history steps with layers, skipping the `empty_layer` ones (they made none)."""
+    steps = []
+    layer = 0
+    for item in config.get("history") or []:
+        if not isinstance(item, dict):
+            continue
+        created = _instruction(str(item.get("created_by", "")))
+        if item.get("empty_layer") or layer >= layer_count:
+            steps.append(HistoryStep(created, None))
+        else:
+            steps.append(HistoryStep(created, layer))
+            layer += 1
+    return steps
+
+
+def _is_command_step(created_by: str) -> bool:
+    words = created_by.split()
+    return bool(words) and words[0] in ("CMD", "ENTRYPOINT")
+
+
+def _json(blobs: Blobs, key: str, name: str) -> Any:
+    raw = blobs.document(key)
+    return None if raw is None else _parse(raw, key, name)
+
+
+def _parse(raw: bytes, key: str, name: str) -> Any:
     try:
-        client = docker.from_env()
-        client.images.get(reference)  # a clear "no such image" before the stream starts
-        chunks = client.api.get_image(reference)
-        return read_image_stream(io.BufferedReader(_ChunkStream(chunks)), reference)
-    except docker.errors.ImageNotFound:
-        raise ImageError(f"{reference}: no such image in the engine") from None
-    except docker.errors.DockerException as error:
-        raise ImageError(f"{reference}: the engine does not answer: {error}") from None
+        return json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise ImageError(f"{name}: {key} is not valid JSON: {str(error)[:120]}") from None
 
 
-class _Broken(tarfile.TarInfo):
-    """Stands for a blob that was not a readable layer (an error only if the manifest lists it)."""
+def _list(value: Any, what: str, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ImageError(f"{name}: {what} is not a list")
+    return value
 
-    def __init__(self, reason: str) -> None:
-        super().__init__("")
-        self.reason = reason
+
+def _blob_key(digest: str, name: str) -> str:
+    algorithm, _, encoded = digest.partition(":")
+    if not algorithm.isalnum() or not encoded or not encoded.isalnum():
+        raise ImageError(f"{name}: {digest!r} is not a content digest")
+    return f"blobs/{algorithm}/{encoded}"
 
 
-class _Joined(io.RawIOBase):
-    """The first byte already read, then the rest of the member."""
+def _digest_of(key: str) -> str:
+    """`sha256:<hex>` for members named `blobs/sha256/<hex>` (whose name is their digest), else ""."""
+    directory, _, encoded = key.rpartition("/")
+    if directory.endswith("blobs/sha256") and len(encoded) == 64:
+        return f"sha256:{encoded}"
+    return ""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = head
-        self._rest = rest
+
+def _digest_matches(data: bytes, digest: str) -> bool:
+    import hashlib
+
+    return f"sha256:{hashlib.sha256(data).hexdigest()}" == digest
+
+
+def _member_name(name: str) -> str:
+    """Archive member names as manifests write them (`./x` and `x` are the same member)."""
+    cleaned = posixpath.normpath(name)
+    if cleaned.startswith(("../", "/")) or cleaned == "..":
+        return f"\0{name}"  # never matches a name a manifest can give: outside the archive
+    return cleaned
+
+
+def _instruction(created_by: str) -> str:
+    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
+        if created_by.startswith(prefix):
+            return created_by[len(prefix) :].strip()
+    return created_by.strip()
+
+
+# --- where blobs come from ------------------------------------------------------------------------------
+
+
+class _TarBlobs:
+    """Members of an uncompressed archive file, read by offset."""
+
+    def __init__(
+        self, handle: IO[bytes], members: dict[str, tuple[int, int]], name: str, options: ReadOptions
+    ) -> None:
+        self._handle = handle
+        self._members = members
+        self._name = name
+        self._options = options
+
+    def document(self, key: str) -> bytes | None:
+        found = self._members.get(key)
+        if found is None:
+            return None
+        offset, size = found
+        if size > MAX_JSON_BYTES:
+            raise ImageError(f"{self._name}: {key} is {size} bytes, too large for image metadata")
+        self._handle.seek(offset)
+        return self._handle.read(size)
+
+    def scan(self, key: str, name: str) -> LayerScan:
+        found = self._members.get(key)
+        if found is None:
+            raise ImageError(f"{name}: layer {key} is listed in the manifest but not in the archive")
+        offset, size = found
+        self._handle.seek(offset)
+        blob = _Slice(self._handle, offset, size)
+        if self._options.progress is not None:
+            self._options.progress.advance(size)
+        # a blob named by its digest is hashed to check it; others are walked by seeking
+        return scan_layer(blob, None if _digest_of(key) else size, secrets=self._options.secrets)
+
+
+class _DirBlobs:
+    """Files of an OCI layout directory; names outside `blobs/` and `index.json` are never opened."""
+
+    def __init__(self, root: Path, name: str, options: ReadOptions) -> None:
+        self._root = root
+        self._name = name
+        self._options = options
+
+    def _path(self, key: str) -> Path | None:
+        if key != "index.json" and not key.startswith("blobs/"):
+            return None
+        path = self._root / key
+        if path.is_symlink() or not path.is_file():
+            return None  # a symlinked blob could point anywhere on the machine
+        return path
+
+    def document(self, key: str) -> bytes | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise ImageError(f"{self._name}: {key} is {size} bytes, too large for image metadata")
+        return path.read_bytes()
+
+    def scan(self, key: str, name: str) -> LayerScan:
+        path = self._path(key)
+        if path is None:
+            raise ImageError(f"{name}: blob {key} is named by the manifest but missing from the layout")
+        with path.open("rb") as handle:
+            stream: Readable = handle
+            if self._options.progress is not None:
+                stream = _Counting(handle, self._options.progress)
+            return scan_layer(stream, secrets=self._options.secrets)
+
+
+class _StreamBlobs:
+    """What a sequential pass kept: raw documents, layer scans, and layers that could not be read."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, bytes] = {}
+        self.scans: dict[str, LayerScan] = {}
+        self.errors: dict[str, str] = {}
+
+    def document(self, key: str) -> bytes | None:
+        return self.documents.get(key)
+
+    def scan(self, key: str, name: str) -> LayerScan:
+        if key in self.errors:
+            raise LayerError(self.errors[key])
+        if key in self.scans:
+            return self.scans[key]
+        if key in self.documents:  # a small layer whose first file name starts with { or [
+            return scan_layer(io.BytesIO(self.documents[key]))
+        raise ImageError(f"{name}: layer {key} is listed in the manifest but not in the archive")
+
+
+class _Slice(io.RawIOBase):
+    """`size` bytes of a file from `offset`, seekable within them."""
+
+    def __init__(self, handle: IO[bytes], offset: int, size: int) -> None:
+        self._handle = handle
+        self._start = offset
+        self._size = size
+        self._position = 0
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        data, self._head = self._head, b""
-        if size < 0:
-            return data + self._rest.read()
-        return data + self._rest.read(size - len(data)) if size > len(data) else data
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        self._handle.seek(self._start + min(self._position, self._size))
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = max(0, self._size - self._position)
+        size = left if size is None or size < 0 else min(size, left)
+        data = self._handle.read(size)
+        self._position += len(data)
+        return data
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -168,9 +560,76 @@ class _Joined(io.RawIOBase):
         return len(data)
 
 
-class _ChunkStream(io.RawIOBase):
-    """docker-py's chunk generator as a readable stream."""
+class _Joined(io.RawIOBase):
+    """Bytes already read, then the rest of the stream."""
 
+    def __init__(self, head: bytes, rest: Readable) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = -1 if size is None else size
+        if not self._head:
+            return self._rest.read(size)
+        data, self._head = self._head, b""
+        if size < 0:
+            return data + self._rest.read()
+        if size > len(data):
+            return data + self._rest.read(size - len(data))
+        data, self._head = data[:size], data[size:]
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Counting(io.RawIOBase):
+    """Reports every read to a progress bar."""
+
+    def __init__(self, stream: Readable, progress: Progress) -> None:
+        self._stream = stream
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._stream.read(-1 if size is None else size)
+        self._progress.advance(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def is_codec_error(error: Exception) -> bool:
+    """isal's and zstandard's errors derive from Exception only; they mean a corrupt stream."""
+    return type(error).__name__ in ("IsalError", "ZstdError", "error")
+
+
+def _decompressed(handle: IO[bytes], head: bytes) -> Readable:
+    if head[:2] == b"\x1f\x8b":
+        from isal import igzip_threaded
+
+        return igzip_threaded.open(handle, "rb", threads=1)  # type: ignore[no-any-return,no-untyped-call]
+    import zstandard
+
+    return zstandard.ZstdDecompressor().stream_reader(handle, read_size=1 << 20)
+
+
+def chunk_stream(chunks: Iterator[bytes]) -> Readable:
+    """A generator of byte chunks (docker-py's `get_image`) as a readable stream."""
+    return io.BufferedReader(_ChunkStream(chunks), buffer_size=1 << 20)
+
+
+class _ChunkStream(io.RawIOBase):
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
         self._pending = b""
@@ -188,18 +647,3 @@ class _ChunkStream(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
-
-
-def _member_name(name: str) -> str:
-    """Archive member names as manifest.json writes them (`./x` and `x` are the same member)."""
-    cleaned = posixpath.normpath(name)
-    if cleaned.startswith(("../", "/")) or cleaned == "..":
-        return f"\0{name}"  # never matches a name the manifest can give: outside the archive
-    return cleaned
-
-
-def _instruction(created_by: str) -> str:
-    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
-        if created_by.startswith(prefix):
-            return created_by[len(prefix) :].strip()
-    return created_by.strip()

@@ -1,9 +1,11 @@
-"""One pass over an image's layers: the merged file index, with whiteouts and opaque directories applied,
-and the bytes each layer wastes.
+"""One pass over an image's layers: each layer blob read once into a `LayerScan` (its entries and the
+secrets in its files), then the scans stacked into the merged file index, with whiteouts and opaque
+directories applied, and the bytes each layer wastes.
 
-Nothing is extracted: every layer is read as a stream of tar headers (file contents are skipped, not
-read into memory), so a layer claiming terabytes costs what its headers cost. Paths are cleaned the way
-the OCI layer spec asks (`./a/../b` → `b`); an entry that would climb out of the root is refused.
+Nothing is extracted: a layer is a stream of tar headers whose contents are skipped (`tarwalk`), except
+small text files read for secrets, so a layer claiming terabytes costs what its headers cost. Paths are
+cleaned the way the OCI layer spec asks (`./a/../b` → `b`); an entry that would climb out of the root is
+refused.
 
 Wasted bytes follow the definition dive's own fixes argue for: every version of a path that a later layer
 overwrites or deletes (by a whiteout or an opaque directory) counts once, with its size; the version in
@@ -12,22 +14,155 @@ the final filesystem is not waste. dive's efficiency score is computed too, for 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import tarfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, cast
+
+from dockwise.image import secret_content
+from dockwise.image.secret_content import SecretHit
+from dockwise.image.tarwalk import Readable, TarEntry, TarError, walk_tar
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
+SCAN_VERSION = "1"
+"""Part of every cache key: bump it when what a scan records changes (new secret patterns, fields)."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 class LayerError(ValueError):
     """A layer that cannot be read (not a tar stream, truncated, a path that escapes the root)."""
 
 
-@dataclass(frozen=True, slots=True)
+class ScanEntry(NamedTuple):
+    """One tar member of a layer, path cleaned (whiteout markers kept by name)."""
+
+    path: str
+    kind: str
+    """"file", "dir", "symlink", "hardlink" or "other"."""
+    size: int
+    mode: int
+    uid: int
+    gid: int
+
+
+@dataclass(slots=True)
+class LayerScan:
+    """What one read of a layer blob found; cached by the blob's digest."""
+
+    entries: list[ScanEntry]
+    secrets: list[SecretHit]
+    digest: str = ""
+    """sha256 of the blob as stored (compressed or not), "" when it was read by seeking past contents."""
+    compression: str = "none"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": SCAN_VERSION,
+            "digest": self.digest,
+            "compression": self.compression,
+            "entries": [list(entry) for entry in self.entries],
+            "secrets": [list(hit) for hit in self.secrets],
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> LayerScan:
+        return cls(
+            [ScanEntry(*entry) for entry in document["entries"]],
+            [SecretHit(*hit) for hit in document["secrets"]],
+            document["digest"],
+            document["compression"],
+        )
+
+
+def scan_layer(blob: Readable, size: int | None = None, secrets: bool = True) -> LayerScan:
+    """Read one layer blob (gzip, zstd or plain tar) once: its entries, and secrets in its small files.
+
+    `size` is the blob's length when known; a seekable, uncompressed blob of known size is then walked by
+    seeking past file contents (headers only, no digest).
+    """
+    head = blob.read(4)
+    seekable = size is not None and bool(getattr(blob, "seekable", bool)())
+    if head[:2] == _GZIP_MAGIC:
+        compression = "gzip"
+    elif head == _ZSTD_MAGIC:
+        compression = "zstd"
+    else:
+        compression = "none"
+    hashing = not (seekable and compression == "none")
+    raw: Readable
+    if seekable:
+        cast(io.RawIOBase, blob).seek(-len(head), io.SEEK_CUR)
+        raw = _Hashing(blob) if hashing else blob
+    else:
+        raw = _Hashing(_Prefixed(head, blob))
+    stream: Any = raw
+    try:
+        if compression == "gzip":
+            from isal import igzip_threaded
+
+            # inflate in isal's own thread: the header walk and the inflate then use two CPUs
+            stream = igzip_threaded.open(raw, "rb", threads=1)  # type: ignore[no-untyped-call]
+        elif compression == "zstd":
+            import zstandard
+
+            stream = zstandard.ZstdDecompressor().stream_reader(cast(IO[bytes], raw), read_size=1 << 20)
+        entries: list[ScanEntry] = []
+        hits: list[SecretHit] = []
+        for member, content in walk_tar(stream, None if hashing else size):
+            entry = _scan_entry(member)
+            if entry is None:
+                continue
+            entries.append(entry)
+            if secrets and entry.kind == "file" and secret_content.wants_file(entry.path, entry.size):
+                hits.extend(secret_content.find_secrets(entry.path, content.read()))
+        if isinstance(raw, _Hashing):
+            _drain(raw)
+    except TarError as error:
+        raise LayerError(str(error)) from None
+    except (OSError, EOFError, ValueError) as error:
+        raise LayerError(f"cannot read the {compression} layer: {error}") from None
+    except Exception as error:  # isal's IsalError and zstandard's ZstdError derive from Exception only
+        if type(error).__name__ in ("IsalError", "ZstdError", "error"):
+            raise LayerError(f"cannot read the {compression} layer: {error}") from None
+        raise
+    finally:
+        if stream is not raw:
+            stream.close()
+    digest = f"sha256:{raw.hexdigest()}" if isinstance(raw, _Hashing) else ""
+    return LayerScan(entries, hits, digest, compression)
+
+
+def _scan_entry(member: TarEntry) -> ScanEntry | None:
+    path = clean_path(member.name)
+    if path is None:
+        return None
+    kind = member.type
+    if kind in tarfile.REGULAR_TYPES:
+        name = "file"
+    elif kind == tarfile.DIRTYPE:
+        name = "dir"
+    elif kind == tarfile.SYMTYPE:
+        name = "symlink"
+    elif kind == tarfile.LNKTYPE:
+        name = "hardlink"
+    else:
+        name = "other"
+    return ScanEntry(path, name, member.size if name == "file" else 0, member.mode, member.uid, member.gid)
+
+
+def _drain(raw: _Hashing) -> None:
+    """Read what the walk left after the end-of-archive marker, so the digest covers the whole blob."""
+    while raw.read(1 << 20):
+        pass
+
+
+@dataclass(slots=True)
 class FileEntry:
     path: str
     size: int
@@ -39,7 +174,7 @@ class FileEntry:
     """"file", "dir", "symlink", "hardlink" or "other"."""
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerSummary:
     index: int
     size: int = 0
@@ -49,6 +184,8 @@ class LayerSummary:
     removed: int = 0
     wasted_here: int = 0
     """Bytes this layer writes that a later layer hides."""
+    hides: int = 0
+    """Bytes of lower versions this layer overwrites or deletes (the waste this layer causes)."""
 
 
 @dataclass
@@ -60,59 +197,89 @@ class LayerIndex:
     wasted: int = 0
     shadowed: list[FileEntry] = field(default_factory=list)
     """Every hidden version, with the layer that wrote it."""
+    _children: dict[str, set[str]] = field(default_factory=dict)
     _cumulative: dict[str, int] = field(default_factory=dict)
     _minimum: dict[str, int] = field(default_factory=dict)
     _count: dict[str, int] = field(default_factory=dict)
 
-    def add_layer(self, entries: Iterable[tarfile.TarInfo]) -> LayerSummary:
+    def add_layer(self, entries: Iterable[ScanEntry]) -> LayerSummary:
         summary = LayerSummary(len(self.layers))
         self.layers.append(summary)
-        for info in entries:
-            self._apply(summary, info)
+        for entry in entries:
+            self._apply(summary, entry)
         return summary
 
-    def _apply(self, summary: LayerSummary, info: tarfile.TarInfo) -> None:
-        path = clean_path(info.name)
-        if path is None:
-            return
+    def _apply(self, summary: LayerSummary, scanned: ScanEntry) -> None:
+        path = scanned.path
         directory, name = posixpath.split(path)
-        if name == OPAQUE:
-            prefix = f"{directory}/" if directory else ""
-            for hidden in [
-                p for p in self.files if p.startswith(prefix) and self.files[p].layer < summary.index
-            ]:
-                self._hide(summary, hidden)
-            return
         if name.startswith(WHITEOUT):
-            target = posixpath.join(directory, name[len(WHITEOUT) :])
-            below = [p for p in self.files if p == target or p.startswith(f"{target}/")]
+            if name == OPAQUE:
+                for hidden in self._below(directory, summary.index):
+                    self._hide(summary, hidden)
+                return
+            target_name = name[len(WHITEOUT) :]
+            if target_name.startswith(WHITEOUT):
+                return  # `.wh..wh.` names are reserved by the OCI spec and carry no meaning here
+            if target_name in ("", ".", ".."):
+                raise LayerError(f"whiteout {path!r} names no file in its directory")
+            target = f"{directory}/{target_name}" if directory else target_name
+            below = self._below(target, summary.index)
+            if target in self.files and self.files[target].layer < summary.index:
+                below.append(target)
             for hidden in below:
                 self._hide(summary, hidden)
             self._record(target, 0)
             return
-        size = info.size if info.isreg() else 0
-        entry = FileEntry(path, size, summary.index, info.mode, info.uid, info.gid, _kind(info))
+        entry = FileEntry(
+            path, scanned.size, summary.index, scanned.mode, scanned.uid, scanned.gid, scanned.kind
+        )
         previous = self.files.get(path)
         if previous is not None:
             summary.changed += 1
-            self._shadow(previous)
+            self._shadow(summary, previous)
         else:
             summary.added += 1
+            self._link(path)
         self.files[path] = entry
         summary.size += entry.size
         if entry.kind != "dir":
             self._record(path, entry.size)
 
+    def _below(self, directory: str, layer: int) -> list[str]:
+        """Paths under `directory` ("" is the root) written by layers before `layer`."""
+        found = []
+        stack = [directory]
+        while stack:
+            for child in self._children.get(stack.pop(), ()):
+                stack.append(child)
+                entry = self.files.get(child)
+                if entry is not None and entry.layer < layer:
+                    found.append(child)
+        return found
+
+    def _link(self, path: str) -> None:
+        """Record `path` under each ancestor, implicit ones included (layers may omit directory entries)."""
+        while True:
+            parent = posixpath.dirname(path)
+            children = self._children.setdefault(parent, set())
+            if path in children:
+                return
+            children.add(path)
+            if not parent:
+                return
+            path = parent
+
     def _hide(self, summary: LayerSummary, path: str) -> None:
         entry = self.files.pop(path)
         summary.removed += 1
-        self._shadow(entry)
+        self._shadow(summary, entry)
 
-    def _shadow(self, entry: FileEntry) -> None:
+    def _shadow(self, summary: LayerSummary, entry: FileEntry) -> None:
         if entry.size:
             self.wasted += entry.size
             self.shadowed.append(entry)
             self.layers[entry.layer].wasted_here += entry.size
+            summary.hides += entry.size
 
     def _record(self, path: str, size: int) -> None:
         """dive's bookkeeping for its efficiency score (per path: cumulative and smallest size seen)."""
@@ -138,6 +305,8 @@ class LayerIndex:
 
 def clean_path(name: str) -> str | None:
     """The entry's path inside the image root, or None for the root itself. LayerError when it escapes."""
+    if "." not in name and "//" not in name and not name.startswith("/") and not name.endswith("/"):
+        return name or None  # the common case, already clean
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):
@@ -151,63 +320,54 @@ def clean_path(name: str) -> str | None:
     return "/".join(parts) or None
 
 
-def _kind(info: tarfile.TarInfo) -> str:
-    if info.isreg():
-        return "file"
-    if info.isdir():
-        return "dir"
-    if info.issym():
-        return "symlink"
-    if info.islnk():
-        return "hardlink"
-    return "other"
+class _Hashing(io.RawIOBase):
+    """Passes reads through and keeps the sha256 of every byte (hashlib drops the GIL for large reads,
+    so with isal's reader thread the digest costs the walk little)."""
 
+    def __init__(self, stream: Readable) -> None:
+        self._stream = stream
+        self._hash = hashlib.sha256()
 
-def layer_entries(stream: IO[bytes]) -> Iterator[tarfile.TarInfo]:
-    """The tar headers of one layer blob, whatever its compression (gzip, zstd or none), streamed."""
-    head = stream.read(4)
-    rest = io.BufferedReader(_Prefixed(head, stream))
-    source: Any
-    if head[:2] == b"\x1f\x8b":
-        import gzip
+    def readable(self) -> bool:
+        return True
 
-        source = gzip.GzipFile(fileobj=rest)
-    elif head == b"\x28\xb5\x2f\xfd":
-        import zstandard
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._stream.read(-1 if size is None else size)
+        self._hash.update(data)
+        return data
 
-        source = zstandard.ZstdDecompressor().stream_reader(rest)
-    else:
-        source = rest
-    try:
-        with tarfile.open(fileobj=source, mode="r|") as archive:
-            yield from archive
-    except (tarfile.TarError, OSError, EOFError) as error:
-        raise LayerError(f"cannot read the layer: {error}") from None
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
 
 
 class _Prefixed(io.RawIOBase):
     """A stream with the bytes already read for the compression sniff put back in front."""
 
-    #: Reads past the end before the stream is called truncated. tarfile skips a member's data by
-    #: reading it, so a header that claims a terabyte over a short stream would otherwise spin for minutes.
-    MAX_EMPTY_READS = 16
-
-    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+    def __init__(self, head: bytes, stream: Readable) -> None:
         self._head = head
         self._stream = stream
-        self._empty_reads = 0
 
     def readable(self) -> bool:
         return True
 
+    def read(self, size: int | None = -1) -> bytes:
+        size = -1 if size is None else size
+        if not self._head:
+            return self._stream.read(size)
+        data, self._head = self._head, b""
+        if size < 0:
+            return data + self._stream.read()
+        if size > len(data):
+            return data + self._stream.read(size - len(data))
+        data, self._head = data[:size], data[size:]
+        return data
+
     def readinto(self, buffer: Any) -> int:
-        size = len(buffer)
-        data, self._head = self._head[:size], self._head[size:]
-        if len(data) < size:
-            data += self._stream.read(size - len(data))
+        data = self.read(len(buffer))
         buffer[: len(data)] = data
-        if not data and size:
-            self._empty_reads += 1
-            if self._empty_reads > self.MAX_EMPTY_READS:
-                raise LayerError("the layer ends before the sizes its headers claim (truncated or forged)")
         return len(data)

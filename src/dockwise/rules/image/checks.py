@@ -315,3 +315,50 @@ class SecretInImageConfig(ImageRule):
 
 #: `RUN |2 A=1 B=2 /bin/sh -c ...`: the build arguments a RUN saw, as the history keeps them.
 _BUILD_ARGS = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=(\S+)(?=\s)")
+
+
+class SecretInLayerFile(ImageRule):
+    """A secret inside a file of any layer: a private key, a cloud or forge token, registry credentials,
+    even when a later layer deletes the file.
+
+    Only small text files outside documentation, test suites and vendored packages are read, and only
+    token formats with a distinct shape are looked for (keywords first, then a regular expression), so
+    findings are rare and real. The message shows the first characters of the secret, never all of it.
+
+    ## Why is this bad?
+    Anyone who can pull the image can read every layer, and a deleted file is still in the layer that
+    wrote it. The credential has to be rotated.
+
+    ## Example
+    ```dockerfile
+    COPY .env /app/.env          # AWS_SECRET_ACCESS_KEY=...
+    RUN ./build.sh && rm /app/.env
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=secret,id=env,target=/app/.env ./build.sh
+    ```
+    """
+
+    code = "DW809"
+    name = "secret-in-layer-file"
+    category = Category.SECRETS_IN_IMAGE
+    severity = Severity.ERROR
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        from dockwise.image.secret_content import TITLES
+
+        files = context.image.index.files
+        for number, scan in enumerate(context.image.scans):
+            for hit in scan.secrets:
+                current = files.get(hit.path)
+                hidden = current is None or current.layer != number
+                where = "hidden by a later layer but still in" if hidden else "in"
+                yield context.diagnostic(
+                    self,
+                    f"/{hit.path} line {hit.line} holds {TITLES.get(hit.pattern, hit.pattern)} "
+                    f"({hit.preview}), {where} layer {number + 1}",
+                    number,
+                    "/" + hit.path,
+                )

@@ -1,0 +1,216 @@
+"""Secrets inside files: token formats with a distinct shape (cloud keys, forge tokens, private keys...).
+
+Each pattern has lowercase keywords; a file is lowered once and a pattern's regular expression runs only
+when one of its keywords is present, so most files cost a few substring searches. Only small text files
+are read at all (`wants_file`), and paths full of other people's sample keys (documentation, test
+suites, vendored packages) are skipped, as trivy's allow list does; its false positives there are the
+usual complaint. Context-only patterns ("a key named *stripe* with 32 hex characters") are left out for
+the same reason.
+
+A finding never carries the secret: only its first characters, enough to find it again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+MIN_BYTES = 10
+MAX_BYTES = 2 * 1024 * 1024
+"""Larger files are not read for secrets (configuration files and scripts are far smaller)."""
+
+_SKIPPED_PREFIXES = (
+    "usr/share/",
+    "usr/include/",
+    "usr/lib/",
+    "usr/local/go/",
+    "usr/local/lib/python",
+    "usr/local/include/",
+    "proc/",
+    "sys/",
+)
+_SKIPPED_PARTS = frozenset(
+    {
+        "node_modules",
+        "vendor",
+        "test",
+        "tests",
+        "testdata",
+        "example",
+        "examples",
+        "locale",
+        "locales",
+        "objects",
+    }
+)
+_SKIPPED_SUFFIXES = (
+    ".md",
+    ".rst",
+    ".html",
+    ".pyc",
+    ".so",
+    ".a",
+    ".o",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".svg",
+    ".ico",
+    ".pdf",
+    ".zip",
+    ".gz",
+    ".tgz",
+    ".xz",
+    ".bz2",
+    ".zst",
+    ".tar",
+    ".jar",
+    ".whl",
+    ".deb",
+    ".rpm",
+    ".mo",
+    ".lock",
+    "package-lock.json",
+    "go.sum",
+)
+
+
+class SecretPattern(NamedTuple):
+    id: str
+    title: str
+    keywords: tuple[bytes, ...]
+    regex: re.Pattern[bytes]
+
+
+def _pattern(id: str, title: str, keywords: tuple[str, ...], regex: str) -> SecretPattern:
+    return SecretPattern(id, title, tuple(k.lower().encode() for k in keywords), re.compile(regex.encode()))
+
+
+PATTERNS = (
+    _pattern(
+        "private-key",
+        "a private key",
+        ("private key",),
+        r"-----BEGIN ([A-Z0-9 ]{0,20})PRIVATE KEY(?: BLOCK)?-----\s*"
+        r"[A-Za-z0-9+/=:,\s-]{32,}?-----END \1PRIVATE KEY",
+    ),
+    _pattern(
+        "aws-access-key-id",
+        "an AWS access key ID",
+        ("akia", "asia", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "a3t"),
+        r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}(?![A-Z0-9])",
+    ),
+    _pattern(
+        "aws-secret-access-key",
+        "an AWS secret access key",
+        ("aws",),
+        r"(?i)aws_?(?:secret)?_?(?:access)?_?key[\"']?\s*(?::|=>|=)\s*[\"']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
+    ),
+    _pattern(
+        "github-token",
+        "a GitHub token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        r"(?<![A-Za-z0-9_])(?:gh[pousr]_[0-9A-Za-z]{36,76}|github_pat_[0-9A-Za-z]{22}_[0-9A-Za-z]{59})",
+    ),
+    _pattern("gitlab-token", "a GitLab personal access token", ("glpat-",), r"glpat-[0-9A-Za-z_-]{20}"),
+    _pattern(
+        "slack-token",
+        "a Slack token",
+        ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"),
+        r"xox[baprs]-[0-9A-Za-z-]{10,72}",
+    ),
+    _pattern(
+        "slack-webhook",
+        "a Slack webhook URL",
+        ("hooks.slack.com",),
+        r"https://hooks\.slack\.com/services/[A-Za-z0-9+/]{40,50}",
+    ),
+    _pattern("stripe-secret-key", "a Stripe live secret key", ("sk_live_",), r"sk_live_[0-9A-Za-z]{10,99}"),
+    _pattern(
+        "npm-token", "an npm access token", ("npm_",), r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"
+    ),
+    _pattern(
+        "pypi-token",
+        "a PyPI upload token",
+        ("pypi-ageichlwas5vcmc",),
+        r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+    ),
+    _pattern(
+        "huggingface-token",
+        "a Hugging Face access token",
+        ("hf_",),
+        r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{34,40}(?![A-Za-z0-9])",
+    ),
+    _pattern(
+        "gcp-service-account",
+        "a Google Cloud service-account key",
+        ("service_account",),
+        r"\"type\"\s*:\s*\"service_account\"",
+    ),
+    _pattern(
+        "docker-registry-auth",
+        "registry credentials (a Docker config `auth`)",
+        ('"auth"',),
+        r"\"auth\"\s*:\s*\"[A-Za-z0-9+/]{8,}={0,2}\"",
+    ),
+    _pattern(
+        "azure-storage-key",
+        "an Azure storage account key",
+        ("accountkey",),
+        r"(?i)AccountKey\s*=\s*[A-Za-z0-9+/]{86}==",
+    ),
+    _pattern(
+        "openai-key",
+        "an OpenAI API key",
+        ("t3blbkfj",),
+        r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,100}T3BlbkFJ[A-Za-z0-9_-]{20,100}",
+    ),
+    _pattern(
+        "anthropic-key", "an Anthropic API key", ("sk-ant-",), r"sk-ant-[a-z]{3,8}\d{2}-[A-Za-z0-9_-]{80,}"
+    ),
+    _pattern(
+        "maven-password",
+        "a password in Maven settings",
+        ("<password>",),
+        r"<password>\s*([^<\s{$][^<{$]*[^<\s])\s*</password>",
+    ),
+)
+
+
+class SecretHit(NamedTuple):
+    """A secret found in a file: which pattern, the line, and the first characters only."""
+
+    path: str
+    pattern: str
+    line: int
+    preview: str
+
+
+def wants_file(path: str, size: int) -> bool:
+    """Is this file worth reading for secrets? `path` is relative to the image root."""
+    if size < MIN_BYTES or size > MAX_BYTES:
+        return False
+    if path.startswith(_SKIPPED_PREFIXES) or path.endswith(_SKIPPED_SUFFIXES):
+        return False
+    parts = path.split("/")
+    return not _SKIPPED_PARTS.intersection(parts[:-1]) and not parts[-1].endswith(".dist-info")
+
+
+def find_secrets(path: str, content: bytes) -> list[SecretHit]:
+    """Every secret in `content` (a text file; binary files, with a NUL byte early on, are skipped)."""
+    if b"\0" in content[:8192]:
+        return []
+    lowered = content.lower()
+    hits = []
+    for pattern in PATTERNS:
+        if not any(keyword in lowered for keyword in pattern.keywords):
+            continue
+        for match in pattern.regex.finditer(content):
+            line = content.count(b"\n", 0, match.start()) + 1
+            preview = match.group(0)[:8].decode("ascii", "replace") + "…"
+            hits.append(SecretHit(path, pattern.id, line, preview))
+    return hits
+
+
+TITLES = {pattern.id: pattern.title for pattern in PATTERNS}
