@@ -356,14 +356,15 @@ def _image_thresholds(arguments: argparse.Namespace) -> Thresholds:
     path = arguments.ci_config
     if path is None and Path(".dive-ci").is_file():
         path = Path(".dive-ci")
-    base = thresholds.read_dive_ci(path) if path is not None else thresholds.Thresholds()
-    flags = thresholds.thresholds(
-        arguments.lowest_efficiency,
-        arguments.highest_wasted_bytes,
-        arguments.highest_user_wasted_percent,
-        where="command line",
-    )
-    return thresholds.merged(base, flags)
+    values = thresholds.read_dive_ci(path) if path is not None else {}
+    flags = {
+        "lowestEfficiency": arguments.lowest_efficiency,
+        "highestWastedBytes": arguments.highest_wasted_bytes,
+        "highestUserWastedPercent": arguments.highest_user_wasted_percent,
+    }
+    values.update({rule: value for rule, value in flags.items() if value is not None})
+    where = f"{path} or the command line" if path is not None else "command line"
+    return thresholds.thresholds(values, where)
 
 
 def _wants_color(choice: str) -> bool:

@@ -15,47 +15,7 @@ import zstandard
 
 from dockwise.image.archive import ImageError, read_docker_archive
 from dockwise.image.layers import LayerError, clean_path
-
-Files = list[tuple[str, bytes | None]]
-"""(path, content); None content makes a directory."""
-
-
-def layer_tar(files: Files) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, content in files:
-            info = tarfile.TarInfo(name)
-            if content is None:
-                info.type = tarfile.DIRTYPE
-                archive.addfile(info)
-            else:
-                info.size = len(content)
-                archive.addfile(info, io.BytesIO(content))
-    return buffer.getvalue()
-
-
-def write_archive(
-    path: Path, layers: list[bytes], history: list[str], extra: dict[str, bytes] | None = None
-) -> Path:
-    names = [f"blobs/sha256/layer{number}" for number in range(len(layers))]
-    config = {
-        "config": {"User": "", "Env": ["PATH=/usr/bin"]},
-        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{number:064x}" for number in range(len(layers))]},
-        "history": [{"created_by": f"/bin/sh -c {command}"} for command in history],
-    }
-    manifest = [{"Config": "blobs/sha256/config", "RepoTags": ["test:1"], "Layers": names}]
-    with tarfile.open(path, mode="w") as archive:
-        contents = {
-            "manifest.json": json.dumps(manifest).encode(),
-            "blobs/sha256/config": json.dumps(config).encode(),
-        }
-        contents.update(zip(names, layers, strict=True))
-        contents.update(extra or {})
-        for name, data in contents.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return path
+from tests.image.builders import layer_tar, write_archive
 
 
 def test_overwrites_deletions_and_opaque_directories(tmp_path: Path) -> None:

@@ -69,8 +69,8 @@ class Verdict:
     detail: str
 
 
-def read_dive_ci(path: Path) -> Thresholds:
-    """The `rules:` of a `.dive-ci` file (camelCase keys, or dive's snake-case spelling)."""
+def read_dive_ci(path: Path) -> dict[str, Any]:
+    """The `rules:` of a `.dive-ci` file by camelCase name (dive also accepts snake-case keys), unparsed."""
     import yaml
 
     try:
@@ -89,35 +89,16 @@ def read_dive_ci(path: Path) -> Thresholds:
         if camel not in RULES:
             raise ThresholdError(f"{path}: unknown rule {key!r} (known: {', '.join(RULES)})")
         values[camel] = value
-    return thresholds(
-        values.get("lowestEfficiency"),
-        values.get("highestWastedBytes"),
-        values.get("highestUserWastedPercent"),
-        where=str(path),
-    )
+    thresholds(values, where=str(path))  # errors name the file
+    return values
 
 
-def thresholds(
-    lowest_efficiency: Any = None,
-    highest_wasted_bytes: Any = None,
-    highest_user_wasted_percent: Any = None,
-    where: str = "threshold",
-) -> Thresholds:
+def thresholds(values: dict[str, Any], where: str = "threshold") -> Thresholds:
+    """Parse raw values by rule name; a missing or `disabled` rule is off."""
     return Thresholds(
-        _ratio(lowest_efficiency, "lowestEfficiency", where),
-        _size(highest_wasted_bytes, "highestWastedBytes", where),
-        _ratio(highest_user_wasted_percent, "highestUserWastedPercent", where),
-    )
-
-
-def merged(base: Thresholds, flags: Thresholds) -> Thresholds:
-    """Flags win over the file, rule by rule."""
-    return Thresholds(
-        flags.lowest_efficiency if flags.lowest_efficiency is not None else base.lowest_efficiency,
-        flags.highest_wasted_bytes if flags.highest_wasted_bytes is not None else base.highest_wasted_bytes,
-        flags.highest_user_wasted_percent
-        if flags.highest_user_wasted_percent is not None
-        else base.highest_user_wasted_percent,
+        _ratio(values.get(RULES[0]), RULES[0], where),
+        _size(values.get(RULES[1]), RULES[1], where),
+        _ratio(values.get(RULES[2]), RULES[2], where),
     )
 
 
