@@ -22,15 +22,15 @@ Item = TypeVar("Item")
 _CURRENT: list[Callable[[Any], object]] = []
 
 
-def workers_for(count: int, jobs: int | None = None) -> int:
+def workers_for(count: int, jobs: int | None = None, min_per_worker: int = MIN_FILES_PER_WORKER) -> int:
     """How many processes to use for `count` files (`jobs`: a user's choice; None: automatic, also
-    read from DOCKWISE_JOBS)."""
+    read from DOCKWISE_JOBS); each worker gets at least `min_per_worker` of them."""
     if jobs is None:
         configured = os.environ.get("DOCKWISE_JOBS", "")
         jobs = int(configured) if configured.isdecimal() else None
     if jobs is None:
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    workers = max(1, min(jobs, count // MIN_FILES_PER_WORKER))
+    workers = max(1, min(jobs, count // min_per_worker))
     if workers == 1:
         return 1
     import multiprocessing  # only here: it costs a few milliseconds of start-up for one file
@@ -38,10 +38,15 @@ def workers_for(count: int, jobs: int | None = None) -> int:
     return workers if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
-def map_files(task: Callable[[Item], Result], paths: Sequence[Item], jobs: int | None = None) -> list[Result]:
-    """`[task(path) for path in paths]` (paths, or groups of them), spread over worker processes when that
-    pays off."""
-    workers = workers_for(len(paths), jobs)
+def map_files(
+    task: Callable[[Item], Result],
+    paths: Sequence[Item],
+    jobs: int | None = None,
+    min_per_worker: int = MIN_FILES_PER_WORKER,
+) -> list[Result]:
+    """`[task(path) for path in paths]` (paths, groups of them, image layers), spread over worker
+    processes when that pays off."""
+    workers = workers_for(len(paths), jobs, min_per_worker)
     if workers <= 1:
         return [task(path) for path in paths]
     import multiprocessing

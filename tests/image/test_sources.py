@@ -85,6 +85,7 @@ def test_a_compressed_docker_archive_is_read_in_one_pass(compress: object, tmp_p
 
 
 def test_cache_hits_skip_the_layer_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKWISE_JOBS", "1")  # count the reads in this process
     layout, index = _layout()
     root = layout.write_directory(tmp_path / "layout", index)
     calls = []
@@ -145,3 +146,26 @@ def test_secrets_are_found_in_compressed_layers(tmp_path: Path) -> None:
     (hit,) = open_image(str(root)).scans[0].secrets
     assert (hit.path, hit.pattern, hit.line) == ("root/.config/gh/hosts.yml", "github-token", 1)
     assert token not in json.dumps(hit), "only a preview is kept"
+
+
+@pytest.mark.parametrize("form", ["directory", "tar"])
+def test_layers_read_by_several_processes_give_the_same_image(
+    form: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = OciLayout()
+    layers = [
+        gzip.compress(layer_tar([(f"d{n}/f{m}", bytes([n]) * (m + 1)) for m in range(50)])) for n in range(6)
+    ]
+    descriptor = layout.image(layers)
+    index = layout.index([descriptor])
+    target = (
+        layout.write_directory(tmp_path / "l", index)
+        if form == "directory"
+        else layout.write_tar(tmp_path / "l.tar", index)
+    )
+    monkeypatch.setenv("DOCKWISE_JOBS", "1")
+    alone = open_image(str(target))
+    monkeypatch.setenv("DOCKWISE_JOBS", "2")
+    shared = open_image(str(target))
+    assert shared.index.files == alone.index.files
+    assert [scan.digest for scan in shared.scans] == [digest(layer) for layer in layers], "in manifest order"

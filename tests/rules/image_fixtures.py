@@ -25,7 +25,11 @@ def build_archive(description: dict[str, Any], target: Path) -> Path:
                     info.type = tarfile.DIRTYPE
                     layer.addfile(info)
                 else:
-                    data = str(item["content"]).encode() if "content" in item else b"\0" * int(item.get("size", 0))
+                    data = (
+                        str(item["content"]).encode()
+                        if "content" in item
+                        else b"\0" * int(item.get("size", 0))
+                    )
                     info.size = len(data)
                     layer.addfile(info, io.BytesIO(data))
         layers.append(buffer.getvalue())

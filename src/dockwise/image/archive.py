@@ -51,6 +51,8 @@ class ReadOptions:
     """`os/arch[/variant]` to pick from a multi-platform index; default: this machine's."""
     secrets: bool = True
     """Read small text files for secrets (off: headers only)."""
+    digests: bool = True
+    """Hash every blob while reading it: blobs named by digest are checked, and the cache can keep them."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def read_image_file(path: Path, options: ReadOptions) -> Image:
             raise ImageError(f"{name}: not an image archive: {error}") from None
         if not members:
             raise ImageError(f"{name}: not an image archive: no files in it")
-        return assemble(_TarBlobs(handle, members, name, options), name, options, "docker-archive")
+        return assemble(_TarBlobs(path, handle, members, options), name, options, "docker-archive")
 
 
 def read_image_stream(stream: Readable, name: str, options: ReadOptions, total: int | None = None) -> Image:
@@ -178,7 +180,9 @@ def read_image_stream(stream: Readable, name: str, options: ReadOptions, total: 
                 blobs.documents[key] = raw
                 continue
             try:
-                blobs.scans[key] = scan_layer(_Joined(first, member), secrets=options.secrets)
+                blobs.scans[key] = scan_layer(
+                    _Joined(first, member), secrets=options.secrets, digest=options.digests
+                )
             except LayerError as error:
                 blobs.errors[key] = str(error)  # reported if the manifest lists it
     except TarError as error:
@@ -206,9 +210,14 @@ def read_oci_layout(path: Path, options: ReadOptions) -> Image:
 class Blobs(Protocol):
     """Where assemble() finds documents and layers by archive member name (`blobs/sha256/<hex>`...)."""
 
+    random_access: bool
+    """Layers can be read in any order, by several processes at once."""
+
     def document(self, key: str) -> bytes | None: ...
 
     def scan(self, key: str, name: str) -> LayerScan: ...
+
+    def size(self, key: str) -> int: ...
 
 
 def assemble(blobs: Blobs, name: str, options: ReadOptions, layout: str) -> Image:
@@ -239,14 +248,12 @@ def assemble(blobs: Blobs, name: str, options: ReadOptions, layout: str) -> Imag
     history = _history(config, len(layer_keys))
     index = LayerIndex()
     layers = []
-    scans = []
-    for number, key in enumerate(layer_keys):
-        scan = _layer_scan(blobs, key, diff_ids[number] if number < len(diff_ids) else "", name, options)
+    scans = _layer_scans(blobs, layer_keys, diff_ids, name, options)
+    for number, (key, scan) in enumerate(zip(layer_keys, scans, strict=True)):
         try:
             index.add_layer(scan.entries)
         except LayerError as error:
             raise ImageError(f"{name}: layer {number + 1} ({key}): {error}") from None
-        scans.append(scan)
         created = next((step.created_by for step in history if step.layer == number), "")
         digest = diff_ids[number] if number < len(diff_ids) else (_digest_of(key) or key)
         layers.append(Layer(digest, created))
@@ -268,23 +275,49 @@ def assemble_from_cache(raw_config: bytes, scans: list[LayerScan], tags: list[st
     return Image(config, layers, index, tags, scans, history, "engine")
 
 
-def _layer_scan(blobs: Blobs, key: str, diff_id: str, name: str, options: ReadOptions) -> LayerScan:
-    claimed = _digest_of(key)
+def _layer_scans(
+    blobs: Blobs, keys: list[str], diff_ids: list[str], name: str, options: ReadOptions
+) -> list[LayerScan]:
+    """Each layer's scan: from the cache, else read, on every CPU when the blobs allow random access
+    (one worker per layer: a gzip stream cannot be inflated in parallel, but layers can)."""
     cache = options.cache
+    found: dict[int, LayerScan] = {}
     if cache is not None:
-        for digest in (claimed, diff_id):
-            cached = cache.scan(digest) if digest else None
-            if cached is not None:
-                return cached
+        for number, key in enumerate(keys):
+            diff_id = diff_ids[number] if number < len(diff_ids) else ""
+            for candidate in (_digest_of(key), diff_id):
+                cached = cache.scan(candidate) if candidate else None
+                if cached is not None:
+                    found[number] = cached
+                    break
+    missing = [number for number in range(len(keys)) if number not in found]
     try:
-        scan = blobs.scan(key, name)
+        if blobs.random_access and len(missing) > 1:
+            from dockwise.parallel import map_files
+
+            # largest first, so that one big layer does not finish alone at the end
+            order = sorted(missing, key=lambda number: -blobs.size(keys[number]))
+            read = map_files(lambda number: blobs.scan(keys[number], name), order, min_per_worker=1)
+            for number, scan in zip(order, read, strict=True):
+                if options.progress is not None:
+                    options.progress.advance(blobs.size(keys[number]))
+                found[number] = scan
+        else:
+            for number in missing:
+                found[number] = blobs.scan(keys[number], name)
+                if options.progress is not None and blobs.random_access:
+                    options.progress.advance(blobs.size(keys[number]))
     except LayerError as error:
-        raise ImageError(f"{name}: layer {key}: {error}") from None
-    if claimed and scan.digest and scan.digest != claimed:
-        raise ImageError(f"{name}: layer {key} does not match its digest (corrupt or forged): {scan.digest}")
-    if cache is not None:
-        cache.store_scan(scan)
-    return scan
+        raise ImageError(f"{name}: {error}") from None
+    for number in missing:
+        scan, claimed = found[number], _digest_of(keys[number])
+        if claimed and scan.digest and scan.digest != claimed:
+            raise ImageError(
+                f"{name}: layer {keys[number]} does not match its digest (corrupt or forged): {scan.digest}"
+            )
+        if cache is not None:
+            cache.store_scan(scan)
+    return [found[number] for number in range(len(keys))]
 
 
 def _resolve_oci(blobs: Blobs, name: str, options: ReadOptions) -> tuple[str, list[str], list[str]]:
@@ -433,15 +466,21 @@ def _instruction(created_by: str) -> str:
 
 
 class _TarBlobs:
-    """Members of an uncompressed archive file, read by offset."""
+    """Members of an uncompressed archive file, read by offset. Each layer is read through its own file
+    handle, so that forked workers do not share (and fight over) one file offset."""
+
+    random_access = True
 
     def __init__(
-        self, handle: IO[bytes], members: dict[str, tuple[int, int]], name: str, options: ReadOptions
+        self, path: Path, handle: IO[bytes], members: dict[str, tuple[int, int]], options: ReadOptions
     ) -> None:
+        self._path = path
         self._handle = handle
         self._members = members
-        self._name = name
         self._options = options
+
+    def size(self, key: str) -> int:
+        return self._members.get(key, (0, 0))[1]
 
     def document(self, key: str) -> bytes | None:
         found = self._members.get(key)
@@ -449,7 +488,7 @@ class _TarBlobs:
             return None
         offset, size = found
         if size > MAX_JSON_BYTES:
-            raise ImageError(f"{self._name}: {key} is {size} bytes, too large for image metadata")
+            raise ImageError(f"{self._path}: {key} is {size} bytes, too large for image metadata")
         self._handle.seek(offset)
         return self._handle.read(size)
 
@@ -458,16 +497,22 @@ class _TarBlobs:
         if found is None:
             raise ImageError(f"{name}: layer {key} is listed in the manifest but not in the archive")
         offset, size = found
-        self._handle.seek(offset)
-        blob = _Slice(self._handle, offset, size)
-        if self._options.progress is not None:
-            self._options.progress.advance(size)
-        # a blob named by its digest is hashed to check it; others are walked by seeking
-        return scan_layer(blob, None if _digest_of(key) else size, secrets=self._options.secrets)
+        options = self._options
+        # a blob named by its digest is hashed to check it, one the cache will keep to key it; the others
+        # (legacy `<id>/layer.tar` names, uncompressed) are walked by seeking past their contents
+        digest = options.digests and (bool(_digest_of(key)) or options.cache is not None)
+        with self._path.open("rb") as handle:
+            handle.seek(offset)
+            try:
+                return scan_layer(_Slice(handle, offset, size), size, secrets=options.secrets, digest=digest)
+            except LayerError as error:
+                raise LayerError(f"layer {key}: {error}") from None
 
 
 class _DirBlobs:
     """Files of an OCI layout directory; names outside `blobs/` and `index.json` are never opened."""
+
+    random_access = True
 
     def __init__(self, root: Path, name: str, options: ReadOptions) -> None:
         self._root = root
@@ -481,6 +526,10 @@ class _DirBlobs:
         if path.is_symlink() or not path.is_file():
             return None  # a symlinked blob could point anywhere on the machine
         return path
+
+    def size(self, key: str) -> int:
+        path = self._path(key)
+        return path.stat().st_size if path is not None else 0
 
     def document(self, key: str) -> bytes | None:
         path = self._path(key)
@@ -496,14 +545,16 @@ class _DirBlobs:
         if path is None:
             raise ImageError(f"{name}: blob {key} is named by the manifest but missing from the layout")
         with path.open("rb") as handle:
-            stream: Readable = handle
-            if self._options.progress is not None:
-                stream = _Counting(handle, self._options.progress)
-            return scan_layer(stream, secrets=self._options.secrets)
+            try:
+                return scan_layer(handle, secrets=self._options.secrets, digest=self._options.digests)
+            except LayerError as error:
+                raise LayerError(f"layer {key}: {error}") from None
 
 
 class _StreamBlobs:
     """What a sequential pass kept: raw documents, layer scans, and layers that could not be read."""
+
+    random_access = False
 
     def __init__(self) -> None:
         self.documents: dict[str, bytes] = {}
@@ -515,12 +566,15 @@ class _StreamBlobs:
 
     def scan(self, key: str, name: str) -> LayerScan:
         if key in self.errors:
-            raise LayerError(self.errors[key])
+            raise LayerError(f"layer {key}: {self.errors[key]}")
         if key in self.scans:
             return self.scans[key]
         if key in self.documents:  # a small layer whose first file name starts with { or [
             return scan_layer(io.BytesIO(self.documents[key]))
         raise ImageError(f"{name}: layer {key} is listed in the manifest but not in the archive")
+
+    def size(self, key: str) -> int:
+        return 0
 
 
 class _Slice(io.RawIOBase):

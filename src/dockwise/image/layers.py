@@ -80,41 +80,47 @@ class LayerScan:
         )
 
 
-def scan_layer(blob: Readable, size: int | None = None, secrets: bool = True) -> LayerScan:
+def scan_layer(
+    blob: Readable, size: int | None = None, secrets: bool = True, digest: bool = True
+) -> LayerScan:
     """Read one layer blob (gzip, zstd or plain tar) once: its entries, and secrets in its small files.
 
-    `size` is the blob's length when known; a seekable, uncompressed blob of known size is then walked by
-    seeking past file contents (headers only, no digest).
+    `digest`: compute the blob's sha256 while reading (to check it against its name and to key the cache;
+    it costs about a sixth of the walk). `size` is the blob's length when known: a seekable, uncompressed
+    blob that needs no digest is then walked by seeking past file contents.
     """
     head = blob.read(4)
-    seekable = size is not None and bool(getattr(blob, "seekable", bool)())
     if head[:2] == _GZIP_MAGIC:
         compression = "gzip"
     elif head == _ZSTD_MAGIC:
         compression = "zstd"
     else:
         compression = "none"
-    hashing = not (seekable and compression == "none")
+    seekable = size is not None and bool(getattr(blob, "seekable", bool)())
+    seeking = seekable and not digest and compression == "none"
     raw: Readable
     if seekable:
         cast(io.RawIOBase, blob).seek(-len(head), io.SEEK_CUR)
-        raw = _Hashing(blob) if hashing else blob
+        raw = blob
     else:
-        raw = _Hashing(_Prefixed(head, blob))
+        raw = _Prefixed(head, blob)
+    if digest:
+        raw = _Hashing(raw)
     stream: Any = raw
     try:
         if compression == "gzip":
-            from isal import igzip_threaded
+            from isal import igzip
 
-            # inflate in isal's own thread: the header walk and the inflate then use two CPUs
-            stream = igzip_threaded.open(raw, "rb", threads=1)  # type: ignore[no-untyped-call]
+            # in this thread: isal's threaded reader was slower here (1.09 s against 1.08 s for 470 MB
+            # with the digest, 0.90 s against 0.85 s without), its handoffs cost more than they overlap
+            stream = igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[no-untyped-call]
         elif compression == "zstd":
             import zstandard
 
             stream = zstandard.ZstdDecompressor().stream_reader(cast(IO[bytes], raw), read_size=1 << 20)
         entries: list[ScanEntry] = []
         hits: list[SecretHit] = []
-        for member, content in walk_tar(stream, None if hashing else size):
+        for member, content in walk_tar(stream, size if seeking else None):
             entry = _scan_entry(member)
             if entry is None:
                 continue
@@ -134,26 +140,27 @@ def scan_layer(blob: Readable, size: int | None = None, secrets: bool = True) ->
     finally:
         if stream is not raw:
             stream.close()
-    digest = f"sha256:{raw.hexdigest()}" if isinstance(raw, _Hashing) else ""
-    return LayerScan(entries, hits, digest, compression)
+    computed = f"sha256:{raw.hexdigest()}" if isinstance(raw, _Hashing) else ""
+    return LayerScan(entries, hits, computed, compression)
+
+
+_KINDS = {
+    tarfile.REGTYPE: "file",
+    tarfile.AREGTYPE: "file",
+    tarfile.CONTTYPE: "file",
+    tarfile.GNUTYPE_SPARSE: "file",
+    tarfile.DIRTYPE: "dir",
+    tarfile.SYMTYPE: "symlink",
+    tarfile.LNKTYPE: "hardlink",
+}
 
 
 def _scan_entry(member: TarEntry) -> ScanEntry | None:
     path = clean_path(member.name)
     if path is None:
         return None
-    kind = member.type
-    if kind in tarfile.REGULAR_TYPES:
-        name = "file"
-    elif kind == tarfile.DIRTYPE:
-        name = "dir"
-    elif kind == tarfile.SYMTYPE:
-        name = "symlink"
-    elif kind == tarfile.LNKTYPE:
-        name = "hardlink"
-    else:
-        name = "other"
-    return ScanEntry(path, name, member.size if name == "file" else 0, member.mode, member.uid, member.gid)
+    kind = _KINDS.get(member.type, "other")
+    return ScanEntry(path, kind, member.size if kind == "file" else 0, member.mode, member.uid, member.gid)
 
 
 def _drain(raw: _Hashing) -> None:

@@ -34,6 +34,7 @@ _NO_DATA_TYPES = (
     tarfile.FIFOTYPE,
 )
 _ZERO_BLOCK = bytes(BLOCK)
+_GNU_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.GNUTYPE_SPARSE)
 
 
 class Readable(Protocol):
@@ -76,12 +77,7 @@ def walk_tar(stream: Readable, seek_limit: int | None = None) -> Iterator[tuple[
         if header is None or header == _ZERO_BLOCK:
             return  # end of archive (two zero blocks, or one, or a stream that simply stops)
         offset = reader.consumed - BLOCK
-        try:
-            info = tarfile.TarInfo.frombuf(header, "utf-8", "surrogateescape")
-        except tarfile.HeaderError as error:
-            raise TarError(f"corrupt tar header at byte {offset}: {error}") from None
-        kind = info.type
-        size = info.size
+        name, mode, uid, gid, size, kind, linkname = _parse_header(header, offset)
         if size < 0:
             raise TarError(f"tar header at byte {offset} claims a negative size")
         if kind == tarfile.GNUTYPE_SPARSE:
@@ -99,18 +95,19 @@ def walk_tar(stream: Readable, seek_limit: int | None = None) -> Iterator[tuple[
             elif kind == tarfile.XHDTYPE:
                 pax = _pax_records(data, offset)
             continue
-        name = pax.get("path") or long_name or info.name
-        linkname = pax.get("linkpath") or long_link or info.linkname
-        if "size" in pax:
-            size = _pax_number(pax["size"], "size", offset)
-        uid = _pax_number(pax["uid"], "uid", offset) if "uid" in pax else info.uid
-        gid = _pax_number(pax["gid"], "gid", offset) if "gid" in pax else info.gid
-        long_name = long_link = None
-        pax = {}
+        if pax or long_name is not None or long_link is not None:
+            name = pax.get("path") or long_name or name
+            linkname = pax.get("linkpath") or long_link or linkname
+            if "size" in pax:
+                size = _pax_number(pax["size"], "size", offset)
+            uid = _pax_number(pax["uid"], "uid", offset) if "uid" in pax else uid
+            gid = _pax_number(pax["gid"], "gid", offset) if "gid" in pax else gid
+            long_name = long_link = None
+            pax = {}
         if kind in _NO_DATA_TYPES:
             size = 0
         member = Member(reader, size)
-        yield TarEntry(name, kind, size, info.mode, uid, gid, linkname, reader.consumed), member
+        yield TarEntry(name, kind, size, mode, uid, gid, linkname, reader.consumed), member
         reader.skip(member.left + _padded(size) - size)
 
 
@@ -148,6 +145,56 @@ class Member(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+def _parse_header(header: bytes, offset: int) -> tuple[str, int, int, int, int, bytes, str]:
+    """(name, mode, uid, gid, size, type, linkname) of a ustar, GNU or v7 header, checksum verified.
+
+    `tarfile.TarInfo.frombuf` does the same in 10 µs, a third of the whole per-member cost here; this
+    reads only the fields a layer walk needs.
+    """
+    stored = header[148:156].split(b"\0", 1)[0].strip()
+    computed = 256 + sum(header[:148]) + sum(header[156:])
+    try:
+        if int(stored or b"-1", 8) != computed and int(stored, 8) != _signed_checksum(header):
+            raise TarError(f"corrupt tar header at byte {offset}: bad checksum")
+    except ValueError:
+        raise TarError(f"corrupt tar header at byte {offset}: the checksum is not a number") from None
+    kind = header[156:157]
+    name = header[:100].split(b"\0", 1)[0]
+    if header[257:263] == b"ustar\x00" and kind not in _GNU_TYPES:
+        prefix = header[345:500].split(b"\0", 1)[0]
+        if prefix:
+            name = prefix + b"/" + name
+    if kind == tarfile.AREGTYPE and name.endswith(b"/"):
+        kind = tarfile.DIRTYPE
+    return (
+        name.decode("utf-8", "surrogateescape"),
+        _number(header[100:108], offset),
+        _number(header[108:116], offset),
+        _number(header[116:124], offset),
+        _number(header[124:136], offset),
+        kind,
+        header[157:257].split(b"\0", 1)[0].decode("utf-8", "surrogateescape"),
+    )
+
+
+def _number(field: bytes, offset: int) -> int:
+    """An octal field, or GNU base-256 (first byte 0x80 positive, 0xff negative)."""
+    first = field[0]
+    if first in (0x80, 0xFF):
+        value = int.from_bytes(field[1:], "big")
+        return value - (1 << (8 * (len(field) - 1))) if first == 0xFF else value
+    digits = field.split(b"\0", 1)[0].strip()
+    try:
+        return int(digits, 8) if digits else 0
+    except ValueError:
+        raise TarError(f"corrupt tar header at byte {offset}: {digits[:20]!r} is not a number") from None
+
+
+def _signed_checksum(header: bytes) -> int:
+    """Some old tars summed signed chars; tarfile accepts both, so do we."""
+    return 256 + sum(b - 256 if b > 127 else b for b in header[:148] + header[156:])
 
 
 def _padded(size: int) -> int:
