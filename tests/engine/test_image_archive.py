@@ -187,6 +187,6 @@ def test_a_cached_engine_image_is_not_streamed_again(
     finally:
         engine.remove_image(tag)
     assert second.index.files == first.index.files
-    assert second.layout == "engine"
+    assert (first.layout, second.layout) == ("engine", "engine")
     assert [layer.digest for layer in second.layers] == [layer.digest for layer in first.layers]
     assert second.tags == [tag]

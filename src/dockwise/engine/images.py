@@ -28,7 +28,9 @@ def read_engine_image(reference: str, options: ReadOptions | None = None) -> Ima
             return cached
         chunks = client.api.get_image(reference)
         total = int(details.get("Size") or 0) or None
-        return read_image_stream(chunk_stream(chunks), reference, options, total)
+        image = read_image_stream(chunk_stream(chunks), reference, options, total)
+        image.layout = "engine"
+        return image
     except docker.errors.ImageNotFound:
         raise ImageError(f"{reference}: no such image in the engine") from None
     except docker.errors.DockerException as error:

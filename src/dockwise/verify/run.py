@@ -1,0 +1,459 @@
+"""`dockwise verify`: build (when given a Dockerfile), run the image hardened, measure, and prove which
+hardening measure breaks it by running again without that one measure.
+
+Every verdict is a measurement on a real engine: the UIDs come from `docker top`, health from the
+engine's health_status events, the stop from timing `docker stop` and its exit code (137 means SIGKILL
+after the grace period: the PID 1 problem, confirmed by a run with `--init`), writes under `--read-only`
+from `docker diff` of a writable run, listening ports from the container's /proc/net/tcp.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dockwise.engine.build import BuildResult, build_image
+from dockwise.engine.session import EngineError, EngineSession, connect
+from dockwise.verify.observe import Observation, observe
+from dockwise.verify.profile import ADVICE, Profile, for_image, from_runspec
+
+PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
+_INSTALLS = (
+    "npm ci",
+    "npm install",
+    "yarn install",
+    "pnpm install",
+    "pip install",
+    "poetry install",
+    "uv sync",
+    "go mod download",
+    "bundle install",
+    "composer install",
+    "cargo fetch",
+    "mvn dependency",
+    "gradle dependencies",
+    "apt-get install",
+    "apk add",
+)
+
+
+@dataclass
+class Probe:
+    name: str
+    status: str
+    summary: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class VerifyOptions:
+    context: Path | None = None
+    dockerfile: Path | None = None
+    image: str | None = None
+    target: str | None = None
+    compose: Path | None = None
+    service: str | None = None
+    profile: Profile = field(default_factory=Profile)
+    startup_timeout: float = 60.0
+    cold_build: bool = True
+    cache_probe: bool = True
+    progress: Callable[[str], None] | None = None
+
+
+@dataclass
+class VerifyReport:
+    subject: str
+    image: str = ""
+    build: BuildResult | None = None
+    image_size: int | None = None
+    layers: int | None = None
+    probes: list[Probe] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return any(probe.status == FAIL for probe in self.probes)
+
+
+def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
+    started = time.perf_counter()
+    client = client or connect()
+    say = options.progress or (lambda _: None)
+    subject = _subject(options)
+    report = VerifyReport(subject)
+    profile = options.profile
+    with EngineSession(client) as session:
+        if options.compose is not None:
+            profile, options = _compose_service(options, profile)
+        if options.context is not None:
+            say(f"building {subject}")
+            report.build = build_image(
+                options.context,
+                options.dockerfile,
+                options.target,
+                labels=session.labels,
+                no_cache=options.cold_build,
+            )
+            image = report.build.image_id
+        else:
+            assert options.image is not None
+            image = options.image
+        report.image = image
+        details = _inspect(client, image)
+        config = details.get("Config") or {}
+        report.image_size = int(details.get("Size") or 0)
+        report.layers = len((details.get("RootFS") or {}).get("Layers") or [])
+        if options.compose is None:
+            profile = for_image(str(config.get("User") or ""), profile)
+        test = (config.get("Healthcheck") or {}).get("Test") or []
+        has_check = bool(test) and test[:1] != ["NONE"]
+        network = session.network()
+
+        def run(variant: Profile, stop: bool = True) -> Observation:
+            return observe(session, image, variant, network, has_check, options.startup_timeout, stop)
+
+        say("running it hardened")
+        main = run(profile)
+        report.probes += _starts(main, profile)
+        working: Observation | None = main
+        if not main.works:
+            culprits, working = _bisect(run, profile, say)
+            report.probes += _hardening(culprits, profile, main, working)
+        report.probes.append(_user(working, main))
+        report.probes.append(_health(main, has_check, options.startup_timeout))
+        report.probes.append(_memory(main, profile))
+        report.probes.append(_ports(working, config))
+        report.probes.append(_sigterm(working, profile, run, say))
+        if report.build is not None and options.cache_probe and options.context is not None:
+            say("changing one copied source file and rebuilding")
+            report.probes.append(_rebuild(options, report.build, session))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _subject(options: VerifyOptions) -> str:
+    if options.compose is not None:
+        return f"{options.compose} service {options.service}"
+    if options.context is not None:
+        return str(options.dockerfile or options.context / "Dockerfile")
+    return str(options.image)
+
+
+def _inspect(client: Any, image: str) -> dict[str, Any]:
+    import docker.errors
+
+    try:
+        return dict(client.api.inspect_image(image))
+    except docker.errors.ImageNotFound:
+        raise EngineError(f"{image}: no such image in the engine") from None
+
+
+def _bisect(
+    run: Callable[[Profile, bool], Observation], profile: Profile, say: Callable[[str], None]
+) -> tuple[list[str], Observation | None]:
+    """Each measure left out alone; the ones whose absence makes it work are the culprits. When no single
+    one does, everything is left out once to tell a broken image from a combination."""
+    culprits = []
+    working: Observation | None = None
+    for measure in profile.measures:
+        say(f"re-running without {measure}")
+        attempt = run(profile.without(measure), True)
+        if attempt.works:
+            culprits.append(measure)
+            working = working or attempt
+    if working is None:
+        bare = profile
+        for measure in profile.measures:
+            bare = bare.without(measure)
+        say("re-running with no hardening at all")
+        attempt = run(bare, True)
+        if attempt.works:
+            working = attempt
+            culprits = ["the combination"]
+    return culprits, working
+
+
+def _starts(main: Observation, profile: Profile) -> list[Probe]:
+    if main.works:
+        outcome = "exited 0" if main.exit_code == 0 else "stays up"
+        return [Probe("starts", PASS, f"runs hardened ({', '.join(profile.measures)}) and {outcome}")]
+    return [Probe("starts", FAIL, f"does not run hardened: {_failure(main)}", {"logs": main.logs})]
+
+
+def _failure(observation: Observation) -> str:
+    if observation.error:
+        return observation.error
+    if observation.oom_killed:
+        return "killed for exceeding its memory limit"
+    if observation.health == "unhealthy":
+        return "its health check failed"
+    last = observation.logs.strip().splitlines()[-1:] or [""]
+    return f"exited {observation.exit_code}" + (f" ({last[0][:160]})" if last[0] else "")
+
+
+def _hardening(
+    culprits: list[str], profile: Profile, main: Observation, working: Observation | None
+) -> list[Probe]:
+    if working is None:
+        return [Probe("hardening", FAIL, "it does not run even without any hardening", {"logs": main.logs})]
+    if culprits == ["the combination"]:
+        return [
+            Probe(
+                "hardening", FAIL, "it runs only with every hardening measure off (no single one is enough)"
+            )
+        ]
+    probes = []
+    for measure in culprits:
+        values: dict[str, Any] = {"measure": measure}
+        summary = f"breaks under {measure}; {ADVICE[measure]}"
+        if measure == "read-only" and working.written:
+            values["written"] = working.written
+            summary += ": " + ", ".join(working.written[:8])
+        probes.append(Probe(measure, FAIL, summary, values))
+    return probes
+
+
+def _user(working: Observation | None, main: Observation) -> Probe:
+    observation = working if working is not None and working.processes else main
+    if not observation.processes:
+        return Probe("non-root", SKIP, "no process was running to look at")
+    uids = sorted({uid for uid, _, _ in observation.processes})
+    gids = sorted({gid for _, gid, _ in observation.processes})
+    values = {"uids": uids, "gids": gids}
+    if 0 in uids:
+        root = [command for uid, _, command in observation.processes if uid == 0]
+        return Probe("non-root", FAIL, f"runs as root ({', '.join(root[:3])})", values)
+    return Probe(
+        "non-root", PASS, f"runs as UID {','.join(map(str, uids))} GID {','.join(map(str, gids))}", values
+    )
+
+
+def _health(main: Observation, has_check: bool, timeout: float) -> Probe:
+    if not has_check:
+        return Probe("health", WARN, "no health check")
+    if main.health == "healthy":
+        return Probe(
+            "health", PASS, f"healthy after {main.healthy_after:.1f} s", {"seconds": main.healthy_after}
+        )
+    if main.health == "unhealthy":
+        return Probe("health", FAIL, "unhealthy: its health check fails", {"logs": main.logs})
+    return Probe("health", FAIL, f"not healthy after {timeout:.0f} s ({main.health or 'no status'})")
+
+
+def _memory(main: Observation, profile: Profile) -> Probe:
+    values = {"peak_bytes": main.peak_memory, "cpu_percent": main.cpu_percent, "limit_bytes": profile.memory}
+    if main.oom_killed:
+        return Probe(
+            "limits", FAIL, f"killed for exceeding its memory limit ({_mib(profile.memory)})", values
+        )
+    if main.restarts:
+        return Probe("limits", FAIL, f"restarted {main.restarts} times", values)
+    if main.peak_memory is None:
+        return Probe("limits", SKIP, "no statistics (it was not running)", values)
+    cpu = f", CPU {main.cpu_percent:.1f}%" if main.cpu_percent is not None else ""
+    return Probe(
+        "limits", PASS, f"peak memory {_mib(main.peak_memory)} of {_mib(profile.memory)}{cpu}", values
+    )
+
+
+def _ports(observation: Observation | None, config: dict[str, Any]) -> Probe:
+    exposed = {
+        int(str(port).split("/", 1)[0])
+        for port in (config.get("ExposedPorts") or {})
+        if str(port).endswith("/tcp")
+    }
+    if observation is None or observation.listening is None:
+        return Probe("ports", SKIP, "the container's sockets could not be read (engine on another host?)")
+    listening = {port for port in observation.listening if port > 0}
+    loopback = sorted(-port for port in observation.listening if port < 0)
+    values = {"listening": sorted(listening), "loopback_only": loopback, "exposed": sorted(exposed)}
+    unexposed, silent = sorted(listening - exposed), sorted(exposed - listening)
+    parts = []
+    if unexposed:
+        parts.append(f"listens on {_ports_text(unexposed)} without EXPOSE")
+    if silent:
+        parts.append(f"EXPOSEs {_ports_text(silent)} but nothing listens there")
+    hidden = [port for port in loopback if port in exposed]
+    if hidden:
+        parts.append(f"listens on {_ports_text(hidden)} on loopback only: unreachable from outside")
+    if parts:
+        return Probe("ports", WARN, "; ".join(parts), values)
+    if not listening:
+        return Probe("ports", PASS, "listens on no port and EXPOSEs none", values)
+    return Probe("ports", PASS, f"listens on {_ports_text(listening)}, as EXPOSE says", values)
+
+
+def _ports_text(ports: Any) -> str:
+    return ", ".join(str(port) for port in sorted(ports)) or "nothing"
+
+
+def _sigterm(
+    working: Observation | None,
+    profile: Profile,
+    run: Callable[[Profile, bool], Observation],
+    say: Callable[[str], None],
+) -> Probe:
+    if working is None or working.stop_seconds is None:
+        return Probe("sigterm", SKIP, "it was not running when stopped")
+    grace = working.profile.stop_grace_period
+    values: dict[str, Any] = {
+        "stop_seconds": round(working.stop_seconds, 2),
+        "exit_code": working.stop_exit_code,
+        "grace_seconds": grace,
+    }
+    killed = working.stop_exit_code == 137 or working.stop_seconds >= grace - 0.25
+    if not killed:
+        return Probe(
+            "sigterm",
+            PASS,
+            f"stops on SIGTERM in {working.stop_seconds:.1f} s (exit {working.stop_exit_code})",
+            values,
+        )
+    summary = (
+        f"ignores SIGTERM: killed after the {grace:.0f} s grace period (exit {working.stop_exit_code}); "
+        "PID 1 does not pass the signal on or has no handler"
+    )
+    if not working.profile.init:
+        say("re-running with --init to confirm the PID 1 diagnosis")
+        with_init = run(replace(working.profile, init=True), True)
+        if with_init.stop_seconds is not None:
+            values["init_stop_seconds"] = round(with_init.stop_seconds, 2)
+            if with_init.stop_exit_code != 137 and with_init.stop_seconds < grace - 0.25:
+                summary += (
+                    f"; confirmed: with --init it stops in {with_init.stop_seconds:.1f} s — use the exec "
+                    "form, exec in the entrypoint script, or `init: true`"
+                )
+            else:
+                summary += "; --init does not help: the program itself ignores SIGTERM"
+    return Probe("sigterm", FAIL, summary, values)
+
+
+def _rebuild(options: VerifyOptions, cold: BuildResult, session: EngineSession) -> Probe:
+    """Append a byte to a copy of the source file the last COPY brings in, rebuild, see what re-ran."""
+    assert options.context is not None
+    source = _copied_source(options.context, options.dockerfile)
+    if source is None:
+        return Probe("rebuild", SKIP, "no file of the build context is copied into the image")
+    with tempfile.TemporaryDirectory(prefix="dockwise-rebuild-") as scratch:
+        copy = Path(scratch) / "context"
+        shutil.copytree(options.context, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        changed = copy / source
+        with changed.open("ab") as handle:
+            handle.write(b"\n")
+        dockerfile = None
+        if options.dockerfile is not None:
+            try:
+                dockerfile = copy / options.dockerfile.resolve().relative_to(options.context.resolve())
+            except ValueError:
+                dockerfile = options.dockerfile
+        again = build_image(copy, dockerfile, options.target, labels=session.labels)
+    reran = [f"{step.stage} {step.instruction}" for step in again.ran]
+    values = {
+        "changed": str(source),
+        "cold_seconds": round(cold.seconds, 2),
+        "rebuild_seconds": round(again.seconds, 2),
+        "reran": reran,
+        "cached": [f"{s.stage} {s.instruction}" for s in again.steps if s.cached],
+    }
+    installs = [step for step in again.ran if any(word in step.instruction for word in _INSTALLS)]
+    timing = f"rebuild {again.seconds:.1f} s against {cold.seconds:.1f} s cold"
+    if installs:
+        return Probe(
+            "rebuild",
+            FAIL,
+            f"changing {source} re-runs the dependency install ({installs[0].instruction[:80]}); "
+            f"{timing}: copy the manifests and install before copying the sources",
+            values,
+        )
+    return Probe(
+        "rebuild",
+        PASS,
+        f"changing {source} re-ran {len(reran)} of {len(again.steps)} steps; {timing}",
+        values,
+    )
+
+
+def _copied_source(context: Path, dockerfile: Path | None) -> Path | None:
+    """A regular file of the context that the last COPY/ADD from the context brings in."""
+    from dockwise.dockerfile import parse
+
+    path = dockerfile or context / "Dockerfile"
+    try:
+        parsed = parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, ValueError):
+        return None
+    for instruction in reversed(parsed.instructions):
+        if instruction.keyword not in ("COPY", "ADD") or instruction.heredocs:
+            continue
+        if any(flag.startswith("--from") for flag in instruction.flags):
+            continue
+        for source in instruction.arguments[:-1]:
+            if source.startswith(("--", "http://", "https://", "git@")):
+                continue
+            found = _first_file(context, source)
+            if found is not None:
+                return found
+    return None
+
+
+def _first_file(context: Path, source: str) -> Path | None:
+    base = context.resolve()
+    for candidate in (
+        sorted(base.glob(source.lstrip("/")))
+        if any(c in source for c in "*?[")
+        else [base / source.lstrip("/")]
+    ):
+        if candidate.is_file():
+            return candidate.relative_to(base)
+        if candidate.is_dir():
+            for file in sorted(candidate.rglob("*")):
+                if file.is_file() and ".git" not in file.parts:
+                    return file.relative_to(base)
+    return None
+
+
+def _compose_service(options: VerifyOptions, defaults: Profile) -> tuple[Profile, VerifyOptions]:
+    from dockwise.runspec.compose import ComposeError, load_compose
+
+    assert options.compose is not None
+    try:
+        project = load_compose([options.compose], validate=False)
+    except (ComposeError, OSError) as error:
+        raise EngineError(f"{options.compose}: {error}") from None
+    if options.service not in project.services:
+        known = ", ".join(sorted(project.services)) or "none"
+        raise EngineError(f"{options.compose}: no service {options.service!r} (services: {known})")
+    spec = project.services[options.service]
+    profile = from_runspec(spec, defaults)
+    build = _compose_build(options.compose, options.service)
+    if build is not None:
+        context, dockerfile, target = build
+        return profile, replace(
+            options, context=context, dockerfile=dockerfile, target=target or options.target
+        )
+    if not spec.image:
+        raise EngineError(f"{options.compose}: service {options.service!r} has neither image nor build")
+    return profile, replace(options, image=spec.image)
+
+
+def _compose_build(compose: Path, service: str | None) -> tuple[Path, Path | None, str | None] | None:
+    import yaml
+
+    document = yaml.safe_load(compose.read_text(encoding="utf-8")) or {}
+    build = ((document.get("services") or {}).get(service) or {}).get("build")
+    if build is None:
+        return None
+    if isinstance(build, str):
+        return compose.parent / build, None, None
+    context = compose.parent / str(build.get("context", "."))
+    dockerfile = context / str(build["dockerfile"]) if build.get("dockerfile") else None
+    return context, dockerfile, build.get("target")
+
+
+def _mib(count: int | None) -> str:
+    return "no limit" if count is None else f"{count / 1024 / 1024:.0f} MiB"
