@@ -124,7 +124,7 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
         if not main.works:
             culprits, working = _bisect(run, profile, say)
             report.probes += _hardening(culprits, profile, main, working)
-        report.probes.append(_user(working, main))
+        report.probes.append(_user(working, main, str(config.get("User") or "")))
         report.probes.append(_health(main, has_check, options.startup_timeout))
         report.probes.append(_memory(main, profile))
         report.probes.append(_ports(working, config))
@@ -218,19 +218,26 @@ def _hardening(
     return probes
 
 
-def _user(working: Observation | None, main: Observation) -> Probe:
+def _user(working: Observation | None, main: Observation, image_user: str) -> Probe:
+    """The image's own user: root (or no USER) fails even when the hardened run used another one."""
     observation = working if working is not None and working.processes else main
-    if not observation.processes:
-        return Probe("non-root", SKIP, "no process was running to look at")
     uids = sorted({uid for uid, _, _ in observation.processes})
     gids = sorted({gid for _, gid, _ in observation.processes})
-    values = {"uids": uids, "gids": gids}
+    values: dict[str, Any] = {"image_user": image_user or "root", "uids": uids, "gids": gids}
+    if image_user.split(":", 1)[0] in ("", "root", "0"):
+        configured = f"USER {image_user}" if image_user else "no USER"
+        if main.works and main.profile.user not in (None, "0:0"):
+            advice = f"it ran hardened as {main.profile.user}: add `USER {main.profile.user}`"
+        else:
+            advice = "and did not run as another user"
+        return Probe("non-root", FAIL, f"the image runs as root ({configured}); {advice}", values)
+    if not observation.processes:
+        return Probe("non-root", SKIP, "no process was running to look at", values)
     if 0 in uids:
         root = [command for uid, _, command in observation.processes if uid == 0]
         return Probe("non-root", FAIL, f"runs as root ({', '.join(root[:3])})", values)
-    return Probe(
-        "non-root", PASS, f"runs as UID {','.join(map(str, uids))} GID {','.join(map(str, gids))}", values
-    )
+    ids = f"UID {','.join(map(str, uids))} GID {','.join(map(str, gids))}"
+    return Probe("non-root", PASS, f"runs as {ids} (USER {image_user})", values)
 
 
 def _health(main: Observation, has_check: bool, timeout: float) -> Probe:
