@@ -295,14 +295,13 @@ def apply_settings(diagnostics: Sequence[Diagnostic], path: str, settings: Setti
     """Drop what per-file-ignores turn off for `path`, and apply severity overrides."""
     from dataclasses import replace
 
-    from dockwise.rules import registered_rules
+    from dockwise.rules import rule_by_code
 
-    rules = registered_rules()
     ignored = settings.ignored_for(path) if settings.per_file_ignores else ()
     overrides = [(Selector(text), severity) for text, severity in settings.severity.items()]
     kept = []
     for diagnostic in diagnostics:
-        rule = rules.get(diagnostic.code)
+        rule = rule_by_code(diagnostic.code)
         if rule is None:
             kept.append(diagnostic)
             continue

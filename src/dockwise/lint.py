@@ -7,7 +7,7 @@ diagnostic and no rule runs on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -16,7 +16,7 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import parse
 from dockwise.errors import DockerfileSyntaxError
-from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, all_rules
+from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, load_family
 from dockwise.rules.dockerfile.syntax import InvalidSyntax
 from dockwise.suppress import Selector, filter_diagnostics, is_selected
 
@@ -60,7 +60,7 @@ def dockerfile_rules(
     """One instance of every selected Dockerfile rule (the default ones when nothing is selected)."""
     return [
         rule()
-        for rule in all_rules()
+        for rule in load_family("dockerfile")
         if issubclass(rule, DockerfileRule) and is_selected(rule, select, ignore, enable)
     ]
 
@@ -162,16 +162,22 @@ def lint_paths(
     Many files are linted in `jobs` worker processes (default: one per CPU, see `dockwise.parallel`).
     `compose_files` are merged into one Compose project, in order (`docker compose -f a -f b`).
     """
-    from functools import partial
+    from functools import cache, partial
 
     from dockwise.discovery import discover_project
     from dockwise.parallel import map_files
-    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
 
     settings = settings or Settings()
     paths = list(paths)
     rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    checks = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+
+    @cache
+    def checks() -> list[RunSpecRule]:
+        """The runtime rules, imported only when a file needs them (most Dockerfiles run no container)."""
+        from dockwise.runtime_lint import runtime_rules
+
+        return runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
         results.append(lint_stdin(stdin, rules, settings))
@@ -180,20 +186,24 @@ def lint_paths(
     results.extend(_with_documented_runs(result, checks, settings, target) for result in linted)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in dockerfiles.problems)
     if runtime.files:
-        task = partial(lint_runtime_group, rules=checks, settings=settings, target=target)
+        from dockwise.runtime_lint import lint_runtime_group, runtime_groups
+
+        task = partial(lint_runtime_group, rules=checks(), settings=settings, target=target)
         groups = map_files(task, runtime_groups(list(runtime.files)), jobs)
         results.extend(result for group in groups for result in group)
     if compose_files:
+        from dockwise.runtime_lint import lint_runtime_group
+
         missing = [path for path in compose_files if not path.is_file()]
         if missing:
             problems += tuple(f"{path}: no such file" for path in missing)
         else:
-            results.extend(lint_runtime_group(tuple(compose_files), checks, settings, target))
+            results.extend(lint_runtime_group(tuple(compose_files), checks(), settings, target))
     return LintReport(tuple(results), problems)
 
 
 def _with_documented_runs(
-    result: FileResult, checks: Sequence[RunSpecRule], settings: Settings, target: str
+    result: FileResult, checks: Callable[[], Sequence[RunSpecRule]], settings: Settings, target: str
 ) -> FileResult:
     """A Dockerfile's result plus the runtime findings of the `docker run` lines in its comments."""
     from dockwise.runspec.embedded import mentions_docker_run
@@ -206,7 +216,7 @@ def _with_documented_runs(
     from dockwise.runtime_lint import lint_script_text
 
     found = lint_script_text(
-        comment_shadow(result.text), result.path, checks, target, settings.min_stop_grace_period
+        comment_shadow(result.text), result.path, checks(), target, settings.min_stop_grace_period
     )
     if not found:
         return result

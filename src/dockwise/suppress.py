@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from dockwise.diagnostics import Diagnostic, FileLocation
 from dockwise.dockerfile.tree import Dockerfile, Trivia
-from dockwise.rules._base import Rule, registered_rules
+from dockwise.rules import Rule, rule_by_code
 
 _PRAGMA = re.compile(
     r"^#*\s*(?P<tool>dockwise|hadolint)\s*(?::\s*)?(?P<scope>global\s+)?(?P<kind>ignore-file|ignore)\s*=\s*"
@@ -153,10 +153,9 @@ def filter_diagnostics(diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile
     suppressions = read_suppressions(dockerfile)
     if not suppressions.file and not suppressions.spans:
         return diagnostics
-    rules = registered_rules()
     kept = []
     for diagnostic in diagnostics:
-        rule = rules.get(diagnostic.code)
+        rule = rule_by_code(diagnostic.code)
         location = diagnostic.location
         if rule is not None and isinstance(location, FileLocation):
             line = dockerfile.position(location.range.start).line

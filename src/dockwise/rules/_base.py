@@ -122,9 +122,14 @@ def _validate(cls: type[Rule]) -> None:
         raise TypeError(f"rule {cls.__name__}: docstring lacks {', '.join(missing)}")
 
 
-def registered_rules() -> dict[str, type[Rule]]:
-    """Every rule class by code (importing `dockwise.rules` registers the built-in families)."""
-    return dict(_REGISTRY)
+def loaded_rules() -> list[type[Rule]]:
+    """The rules of the families imported so far, ordered by code (see `dockwise.rules`)."""
+    return [rule for _, rule in sorted(_REGISTRY.items())]
+
+
+def loaded_rule(code: str) -> type[Rule] | None:
+    """The rule with this code, if its family is imported."""
+    return _REGISTRY.get(code)
 
 
 def make_diagnostic(
