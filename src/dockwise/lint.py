@@ -8,7 +8,6 @@ diagnostic and no rule runs on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -16,6 +15,7 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import parse
 from dockwise.errors import DockerfileSyntaxError
+from dockwise.record import Record
 from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, load_family
 from dockwise.rules.dockerfile.syntax import InvalidSyntax
 from dockwise.suppress import Selector, filter_diagnostics, is_selected
@@ -24,22 +24,38 @@ if TYPE_CHECKING:
     from dockwise.rules.runtime._base import RunSpecRule
 
 
-@dataclass(frozen=True, slots=True)
-class FileResult:
+class FileResult(Record):
     """The outcome for one file: its diagnostics, or why it could not be read."""
 
+    __slots__ = ("diagnostics", "error", "path", "text")
     path: str
     text: str | None
-    diagnostics: tuple[Diagnostic, ...] = ()
-    error: str | None = None
+    diagnostics: tuple[Diagnostic, ...]
+    error: str | None
+
+    def __init__(
+        self,
+        path: str,
+        text: str | None,
+        diagnostics: tuple[Diagnostic, ...] = (),
+        error: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "diagnostics", diagnostics)
+        object.__setattr__(self, "error", error)
 
 
-@dataclass(frozen=True, slots=True)
-class LintReport:
+class LintReport(Record):
     """All files linted in one run, plus paths that could not be searched."""
 
+    __slots__ = ("files", "problems")
     files: tuple[FileResult, ...]
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[str, ...]
+
+    def __init__(self, files: tuple[FileResult, ...], problems: tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "files", files)
+        object.__setattr__(self, "problems", problems)
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -210,8 +226,6 @@ def _with_documented_runs(
 
     if result.text is None or not mentions_docker_run(result.text):
         return result
-    from dataclasses import replace
-
     from dockwise.runspec.embedded import comment_shadow
     from dockwise.runtime_lint import lint_script_text
 
@@ -221,4 +235,4 @@ def _with_documented_runs(
     if not found:
         return result
     combined = sorted([*result.diagnostics, *apply_settings(found, result.path, settings)], key=_sort_key)
-    return replace(result, diagnostics=tuple(combined))
+    return result.replace(diagnostics=tuple(combined))

@@ -14,7 +14,8 @@ allows and never refused: what it becomes is only known at build time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from dockwise.record import Record
 
 DEFAULT_REGISTRY = "docker.io"
 #: Docker Hub's other names. distribution/reference itself folds only `index.docker.io`; the registry's
@@ -46,11 +47,11 @@ class InvalidImageReference(ValueError):
         self.reference = reference
 
 
-@dataclass(frozen=True, slots=True)
-class ImageReference:
+class ImageReference(Record):
     """A parsed image reference. `tag` is None when absent: Docker's implied `latest` is not filled in,
     so rules can tell `FROM node` from `FROM node:latest`."""
 
+    __slots__ = ("digest", "raw", "registry", "repository", "tag")
     raw: str
     """As written, e.g. "python:3.12-slim"."""
     registry: str
@@ -60,6 +61,13 @@ class ImageReference:
     tag: str | None
     digest: str | None
     """"sha256:<64 hex>" and the like when pinned."""
+
+    def __init__(self, raw: str, registry: str, repository: str, tag: str | None, digest: str | None) -> None:
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "registry", registry)
+        object.__setattr__(self, "repository", repository)
+        object.__setattr__(self, "tag", tag)
+        object.__setattr__(self, "digest", digest)
 
     @property
     def name(self) -> str:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dockwise.diagnostics import TextRange
+from dockwise.record import Record
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.tree import Instruction
@@ -83,18 +83,21 @@ class ShellWord:
         return f"ShellWord(text={self.text!r}, value={self.value!r}, range={self.range!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class ShellCommand:
+class ShellCommand(Record):
     """A simple command: `apt-get install -y curl` (environment assignments in front are left out)."""
 
+    __slots__ = ("name", "range", "words")
+    _fields = ("words", "range")
     words: tuple[ShellWord, ...]
     range: TextRange
-    name: str | None = field(init=False, compare=False, repr=False)
+    name: str | None
     """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static; computed
     once because every package and shell rule asks for it."""
 
-    def __post_init__(self) -> None:
-        value = self.words[0].value if self.words else None
+    def __init__(self, words: tuple[ShellWord, ...], range: TextRange) -> None:
+        value = words[0].value if words else None
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "range", range)
         object.__setattr__(self, "name", posixpath.basename(value) if value else value)
 
     @property
@@ -106,8 +109,7 @@ class ShellCommand:
         return [word.value for word in self.arguments if word.value is not None]
 
 
-@dataclass(frozen=True, slots=True)
-class ShellPipeline:
+class ShellPipeline(Record):
     """Commands joined by `|` or `|&`, each stage reading what the previous one writes.
 
     Only the last stage's exit status counts unless the `pipefail` option is on, so the pipeline keeps
@@ -116,11 +118,19 @@ class ShellPipeline:
     script. A `set` inside a subshell, a substitution or another pipeline does not count.
     """
 
+    __slots__ = ("options", "range", "stages")
     stages: tuple[tuple[ShellCommand, ...], ...]
     """The simple commands of each stage: one for `curl -fsSL $URL`, two for `(cd src && make)`."""
     range: TextRange
     options: frozenset[str]
     """Long option names (`errexit`, `pipefail` ...), as `set -o` lists them."""
+
+    def __init__(
+        self, stages: tuple[tuple[ShellCommand, ...], ...], range: TextRange, options: frozenset[str]
+    ) -> None:
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "range", range)
+        object.__setattr__(self, "options", options)
 
     @property
     def pipefail(self) -> bool:
@@ -149,8 +159,7 @@ def set_options(arguments: Iterable[str | None], options: frozenset[str] = froze
     return frozenset(enabled)
 
 
-@dataclass(frozen=True, slots=True)
-class _ParsedCommand:
+class _ParsedCommand(NamedTuple):
     """A command found in a script, with offsets into that script's text."""
 
     words: tuple[tuple[str, str | None, int, int], ...]
@@ -158,8 +167,7 @@ class _ParsedCommand:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class _ParsedPipeline:
+class _ParsedPipeline(NamedTuple):
     """A pipeline found in a script: each stage as indexes into the script's commands."""
 
     stages: tuple[tuple[int, ...], ...]
@@ -168,14 +176,12 @@ class _ParsedPipeline:
     options: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class _ParsedScript:
+class _ParsedScript(NamedTuple):
     commands: tuple[_ParsedCommand, ...]
     pipelines: tuple[_ParsedPipeline, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Script:
+class _Script(NamedTuple):
     """What one script (the RUN line or a heredoc body) runs, located in the Dockerfile."""
 
     commands: tuple[ShellCommand, ...]

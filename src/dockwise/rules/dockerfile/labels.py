@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
     from license_expression import Licensing
 
 
-@dataclass(frozen=True, slots=True)
-class _Label:
+class _Label(NamedTuple):
     name: str
     value: str
     raw_name: str

@@ -4,7 +4,7 @@ and independent builds belong in stages of their own so BuildKit runs them side 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
 from dockwise.dockerfile.build import Stage
@@ -120,8 +120,7 @@ def _is_toolchain_package(word: str) -> bool:
     return name in _TOOLCHAIN_PACKAGES or (name.startswith("openjdk-") and "-jdk" in name)
 
 
-@dataclass(frozen=True, slots=True)
-class _Evidence:
+class _Evidence(NamedTuple):
     range: TextRange
     text: str
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
 from dockwise.dockerfile.shell import POSIX_SHELLS
@@ -22,8 +22,7 @@ from dockwise.rules.dockerfile.instruction_fixes import INIT_PROGRAMS, exec_form
 _COMMAND_INITS = frozenset({"tini", "tini-static", "dumb-init", "catatonit", "docker-init"})
 
 
-@dataclass(frozen=True, slots=True)
-class _StartConfig:
+class _StartConfig(NamedTuple):
     """The ENTRYPOINT and CMD in force at the end of the shipped stages."""
 
     entrypoint: Instruction | None
