@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from dockwise.diagnostics import Diagnostic, FileLocation
 from dockwise.dockerfile.tree import Dockerfile, Trivia
+from dockwise.patterns import LazyPattern
 from dockwise.record import Record
 from dockwise.rules import Rule, rule_by_code
 
@@ -141,7 +142,7 @@ def _buildkit_skips(check: str) -> list[Selector]:
     return selectors
 
 
-_BUILDKIT_CHECK_NAME = re.compile(r"[A-Z][A-Za-z]*[a-z][A-Za-z]*")
+_BUILDKIT_CHECK_NAME = LazyPattern(r"[A-Z][A-Za-z]*[a-z][A-Za-z]*")
 """BuildKit's checks are CamelCase words (JSONArgsRecommended); hadolint's, checkov's, trivy's have digits."""
 
 

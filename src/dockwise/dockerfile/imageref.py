@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from dockwise.patterns import LazyPattern
 from dockwise.record import Record
 
 DEFAULT_REGISTRY = "docker.io"
@@ -30,12 +31,12 @@ _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = re.compile(rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?")
 # Go's \w is ASCII-only: without re.ASCII Python would accept `alpine:été`.
 _TAG = re.compile(r"\w[\w.-]{0,127}", re.ASCII)
-_DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+_DIGEST = LazyPattern(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
 #: The algorithms go-digest knows, with the length of their lowercase hex encoding; others are refused.
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _LOWER_HEX = re.compile(r"[a-f0-9]+")
 _IDENTIFIER = re.compile(r"[a-f0-9]{64}")
-_VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9*#?@$!-])?")
+_VARIABLE = LazyPattern(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9*#?@$!-])?")
 
 
 class InvalidImageReference(ValueError):

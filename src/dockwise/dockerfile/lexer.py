@@ -19,8 +19,11 @@ GO_SPACE = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
+#: A regular expression class of exactly GO_SPACE: Python's `\s` without U+001C..U+001F. Listing the
+#: characters instead takes ten times as long to compile (0.3 ms, for every process).
+GO_SPACE_CLASS = r"[^\S\x1c-\x1f]"
 _GO_SPACE_SET = frozenset(GO_SPACE)
-_GO_SPACE = re.compile("[" + re.escape("".join(GO_SPACE)) + "]")
+_GO_SPACE = re.compile(GO_SPACE_CLASS)
 _SPECIAL_PARAMETERS = frozenset("@*#?-$!0")
 
 

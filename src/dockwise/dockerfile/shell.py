@@ -13,12 +13,12 @@ rules about silently failing pipes and piped scripts need.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dockwise.diagnostics import TextRange
+from dockwise.patterns import LazyPattern
 from dockwise.record import Record
 
 if TYPE_CHECKING:
@@ -250,8 +250,8 @@ def runs_one_command(script: str) -> bool:
     return len(parsed.commands) == 1 and not parsed.pipelines
 
 
-_QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.")
-_GLOB = re.compile(r"[*?\[~{]")
+_QUOTED = LazyPattern(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.")
+_GLOB = LazyPattern(r"[*?\[~{]")
 
 
 def _scripts(instruction: Instruction, shell: tuple[str, ...]) -> list[_Script]:
