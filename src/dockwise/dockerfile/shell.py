@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from dockwise.diagnostics import TextRange
 from dockwise.patterns import LazyPattern
@@ -159,33 +159,58 @@ def set_options(arguments: Iterable[str | None], options: frozenset[str] = froze
     return frozenset(enabled)
 
 
-class _ParsedCommand(NamedTuple):
+class _ParsedCommand(Record):
     """A command found in a script, with offsets into that script's text."""
 
+    __slots__ = ("end", "start", "words")
     words: tuple[tuple[str, str | None, int, int], ...]
     start: int
     end: int
 
+    def __init__(self, words: tuple[tuple[str, str | None, int, int], ...], start: int, end: int) -> None:
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
-class _ParsedPipeline(NamedTuple):
+
+class _ParsedPipeline(Record):
     """A pipeline found in a script: each stage as indexes into the script's commands."""
 
+    __slots__ = ("end", "options", "stages", "start")
     stages: tuple[tuple[int, ...], ...]
     start: int
     end: int
     options: frozenset[str]
 
+    def __init__(
+        self, stages: tuple[tuple[int, ...], ...], start: int, end: int, options: frozenset[str]
+    ) -> None:
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "options", options)
 
-class _ParsedScript(NamedTuple):
+
+class _ParsedScript(Record):
+    __slots__ = ("commands", "pipelines")
     commands: tuple[_ParsedCommand, ...]
     pipelines: tuple[_ParsedPipeline, ...]
 
+    def __init__(self, commands: tuple[_ParsedCommand, ...], pipelines: tuple[_ParsedPipeline, ...]) -> None:
+        object.__setattr__(self, "commands", commands)
+        object.__setattr__(self, "pipelines", pipelines)
 
-class _Script(NamedTuple):
+
+class _Script(Record):
     """What one script (the RUN line or a heredoc body) runs, located in the Dockerfile."""
 
+    __slots__ = ("commands", "pipelines")
     commands: tuple[ShellCommand, ...]
     pipelines: tuple[ShellPipeline, ...]
+
+    def __init__(self, commands: tuple[ShellCommand, ...], pipelines: tuple[ShellPipeline, ...]) -> None:
+        object.__setattr__(self, "commands", commands)
+        object.__setattr__(self, "pipelines", pipelines)
 
 
 def commands_of(

@@ -66,9 +66,7 @@ def fix_text(text: str, lint: Linter, *, unsafe: bool = False) -> FixOutcome:
     refused: set[tuple[str, str]] = set()
     for _ in range(MAX_ROUNDS):
         diagnostics = lint(current)
-        candidates = [
-            d for d in diagnostics if d.fix and allowed(d.fix, unsafe) and _key(d) not in refused
-        ]
+        candidates = [d for d in diagnostics if d.fix and allowed(d.fix, unsafe) and _key(d) not in refused]
         chosen = _non_overlapping(candidates)
         if not chosen:
             return FixOutcome(text, current, tuple(applied), tuple(diagnostics), tuple(broken))

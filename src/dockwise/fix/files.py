@@ -101,9 +101,7 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def harden_paths(
-    paths: Iterable[str | Path], *, write: bool = True
-) -> tuple[list[FileFix], list[str]]:
+def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[list[FileFix], list[str]]:
     """`dockwise fix --harden`: the hardened baseline added to every Compose file found under `paths`."""
     from dockwise.diagnostics import Applicability
     from dockwise.discovery import discover_runtime_files

@@ -8,24 +8,35 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
 from dockwise.dockerfile.tree import Instruction
 from dockwise.patterns import LazyPattern
+from dockwise.record import Record
 from dockwise.rules._base import DockerfileContext, DockerfileRule
 
 if TYPE_CHECKING:
     from license_expression import Licensing
 
 
-class _Label(NamedTuple):
+class _Label(Record):
+    __slots__ = ("instruction", "name", "raw_name", "raw_value", "value")
     name: str
     value: str
     raw_name: str
     raw_value: str
     instruction: Instruction
+
+    def __init__(
+        self, name: str, value: str, raw_name: str, raw_value: str, instruction: Instruction
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "raw_name", raw_name)
+        object.__setattr__(self, "raw_value", raw_value)
+        object.__setattr__(self, "instruction", instruction)
 
     @property
     def range(self) -> TextRange:
