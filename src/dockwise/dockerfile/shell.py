@@ -487,7 +487,28 @@ def _unescape(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
-    import tree_sitter_bash
     from tree_sitter import Language, Parser
 
-    return Parser(Language(tree_sitter_bash.language()))
+    return Parser(Language(_bash_grammar()))
+
+
+def _bash_grammar() -> object:
+    """tree-sitter-bash's `language()`, from its compiled binding.
+
+    The package's `__init__` imports importlib.resources (and with it tempfile and random: 3 ms, a
+    twentieth of a one-file lint) for highlight queries dockwise never reads, so the binding is loaded
+    on its own where the package keeps it, and through the package when it is not there.
+    """
+    from importlib.machinery import PathFinder
+    from importlib.util import find_spec, module_from_spec
+
+    package = find_spec("tree_sitter_bash")
+    locations = package.submodule_search_locations if package is not None else None
+    spec = PathFinder.find_spec("tree_sitter_bash._binding", locations) if locations else None
+    if spec is None or spec.loader is None:
+        import tree_sitter_bash
+
+        return tree_sitter_bash.language()
+    binding = module_from_spec(spec)
+    spec.loader.exec_module(binding)
+    return binding.language()
