@@ -32,12 +32,12 @@ import fnmatch
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.errors import DockwiseError
+from dockwise.record import Record
 from dockwise.suppress import Selector, parse_selectors
 
 DOCKWISE_FILES = (".dockwise.toml", "dockwise.toml")
@@ -64,28 +64,70 @@ class ConfigError(DockwiseError):
     """A config file that cannot be read or holds something dockwise does not understand."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """Everything that decides what is checked and what fails the run."""
 
-    select: tuple[Selector, ...] = ()
-    ignore: tuple[Selector, ...] = ()
-    fail_on: Severity = Severity.STYLE
-    exit_zero: bool = False
+    __slots__ = (
+        "exit_zero",
+        "fail_on",
+        "ignore",
+        "min_stop_grace_period",
+        "per_file_ignores",
+        "required_labels",
+        "select",
+        "severity",
+        "source",
+        "strict_labels",
+        "target",
+        "trusted_registries",
+    )
+    select: tuple[Selector, ...]
+    ignore: tuple[Selector, ...]
+    fail_on: Severity
+    exit_zero: bool
     """Never fail the run (hadolint's `failure-threshold: none`, or `--exit-zero`)."""
-    severity: Mapping[str, Severity] = field(default_factory=dict)
+    severity: Mapping[str, Severity]
     """Severity overrides by selector text (a code, name or peer code)."""
-    per_file_ignores: tuple[tuple[str, tuple[Selector, ...]], ...] = ()
-    trusted_registries: tuple[str, ...] = ()
-    required_labels: tuple[tuple[str, str], ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[Selector, ...]], ...]
+    trusted_registries: tuple[str, ...]
+    required_labels: tuple[tuple[str, str], ...]
     """Label name and value type (text, url, rfc3339, spdx, hash, semver, email), in config order."""
-    strict_labels: bool = False
-    target: str = "compose"
+    strict_labels: bool
+    target: str
     """How Compose files are deployed (`docker compose up` or `docker stack deploy`)."""
-    min_stop_grace_period: float = 5.0
+    min_stop_grace_period: float
     """Seconds; a shorter stop grace period is DW742's finding."""
-    source: Path | None = None
+    source: Path | None
     """The config file these settings came from (None: defaults)."""
+
+    def __init__(
+        self,
+        select: tuple[Selector, ...] = (),
+        ignore: tuple[Selector, ...] = (),
+        fail_on: Severity = Severity.STYLE,
+        exit_zero: bool = False,
+        severity: Mapping[str, Severity] | None = None,
+        per_file_ignores: tuple[tuple[str, tuple[Selector, ...]], ...] = (),
+        trusted_registries: tuple[str, ...] = (),
+        required_labels: tuple[tuple[str, str], ...] = (),
+        strict_labels: bool = False,
+        target: str = "compose",
+        min_stop_grace_period: float = 5.0,
+        source: Path | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "select", select)
+        set_field(self, "ignore", ignore)
+        set_field(self, "fail_on", fail_on)
+        set_field(self, "exit_zero", exit_zero)
+        set_field(self, "severity", severity if severity is not None else {})
+        set_field(self, "per_file_ignores", per_file_ignores)
+        set_field(self, "trusted_registries", trusted_registries)
+        set_field(self, "required_labels", required_labels)
+        set_field(self, "strict_labels", strict_labels)
+        set_field(self, "target", target)
+        set_field(self, "min_stop_grace_period", min_stop_grace_period)
+        set_field(self, "source", source)
 
     @property
     def root(self) -> Path:
@@ -280,10 +322,7 @@ def merge_command_line(
     exit_zero: bool,
 ) -> Settings:
     """Flags win over the file: `--select` replaces the file's selection, `--ignore` adds to its list."""
-    from dataclasses import replace
-
-    return replace(
-        settings,
+    return settings.replace(
         select=tuple(select) or settings.select,
         ignore=settings.ignore + tuple(ignore),
         fail_on=_SEVERITIES[fail_on] if fail_on else settings.fail_on,
@@ -293,21 +332,18 @@ def merge_command_line(
 
 def apply_settings(diagnostics: Sequence[Diagnostic], path: str, settings: Settings) -> list[Diagnostic]:
     """Drop what per-file-ignores turn off for `path`, and apply severity overrides."""
-    from dataclasses import replace
+    from dockwise.rules import rule_by_code
 
-    from dockwise.rules import registered_rules
-
-    rules = registered_rules()
     ignored = settings.ignored_for(path) if settings.per_file_ignores else ()
     overrides = [(Selector(text), severity) for text, severity in settings.severity.items()]
     kept = []
     for diagnostic in diagnostics:
-        rule = rules.get(diagnostic.code)
+        rule = rule_by_code(diagnostic.code)
         if rule is None:
             kept.append(diagnostic)
             continue
         if any(selector.matches(rule) for selector in ignored):
             continue
         severity = next((severity for selector, severity in overrides if selector.matches(rule)), None)
-        kept.append(replace(diagnostic, severity=severity) if severity else diagnostic)
+        kept.append(diagnostic.replace(severity=severity) if severity else diagnostic)
     return kept

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from dataclasses import dataclass, field
 
 from dockwise._compat import StrEnum
+from dockwise.record import Record
 
 
 class Severity(StrEnum):
@@ -68,32 +68,38 @@ class Applicability(StrEnum):
     SUGGESTION = "suggestion"
 
 
-@dataclass(frozen=True, slots=True)
-class TextRange:
+class TextRange(Record):
     """Character offsets into a file's text; `end` is exclusive.
 
     Built by the millions while parsing, so it does not validate itself; `Edit` checks the ranges that
     fixes bring in, where a wrong range would damage a file.
     """
 
+    __slots__ = ("end", "start")
     start: int
     end: int
+
+    def __init__(self, start: int, end: int) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
     @property
     def is_valid(self) -> bool:
         return 0 <= self.start <= self.end
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(Record):
     """Replace the text in `range` with `text` (an empty range inserts, empty text deletes)."""
 
+    __slots__ = ("range", "text")
     range: TextRange
     text: str
 
-    def __post_init__(self) -> None:
-        if not self.range.is_valid:
-            raise ValueError(f"invalid edit range {self.range.start}..{self.range.end}")
+    def __init__(self, range: TextRange, text: str) -> None:
+        if not range.is_valid:
+            raise ValueError(f"invalid edit range {range.start}..{range.end}")
+        object.__setattr__(self, "range", range)
+        object.__setattr__(self, "text", text)
 
     @classmethod
     def insert(cls, at: int, text: str) -> Edit:
@@ -104,83 +110,124 @@ class Edit:
         return cls(range_, "")
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(Record):
     """A titled set of non-overlapping edits; the title is imperative ("Add --no-install-recommends")."""
 
+    __slots__ = ("applicability", "edits", "title")
     title: str
     edits: tuple[Edit, ...]
-    applicability: Applicability = Applicability.SAFE
+    applicability: Applicability
 
-    def __post_init__(self) -> None:
-        ordered = sorted(self.edits, key=lambda e: (e.range.start, e.range.end))
+    def __init__(
+        self, title: str, edits: tuple[Edit, ...], applicability: Applicability = Applicability.SAFE
+    ) -> None:
+        ordered = sorted(edits, key=lambda e: (e.range.start, e.range.end))
         for before, after in itertools.pairwise(ordered):
             if after.range.start < before.range.end:
-                raise ValueError(f"fix {self.title!r} has overlapping edits")
+                raise ValueError(f"fix {title!r} has overlapping edits")
+        object.__setattr__(self, "title", title)
         object.__setattr__(self, "edits", tuple(ordered))
+        object.__setattr__(self, "applicability", applicability)
 
 
-@dataclass(frozen=True, slots=True)
-class FileLocation:
+class FileLocation(Record):
     """A span of a text file (a Dockerfile, a Compose file, a script)."""
 
+    __slots__ = ("path", "range")
     path: str
     range: TextRange
 
+    def __init__(self, path: str, range: TextRange) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "range", range)
 
-@dataclass(frozen=True, slots=True)
-class LayerLocation:
+
+class LayerLocation(Record):
     """A file inside an image layer, or the layer itself when `file_path` is None."""
 
+    __slots__ = ("file_path", "image", "layer_digest")
     image: str
     layer_digest: str
-    file_path: str | None = None
+    file_path: str | None
+
+    def __init__(self, image: str, layer_digest: str, file_path: str | None = None) -> None:
+        object.__setattr__(self, "image", image)
+        object.__setattr__(self, "layer_digest", layer_digest)
+        object.__setattr__(self, "file_path", file_path)
 
 
 Location = FileLocation | LayerLocation
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Record):
     """One finding: which rule, how bad, what exactly, where, and optionally how to fix it."""
 
+    __slots__ = ("aliases", "category", "code", "fix", "location", "message", "notes", "rule", "severity")
     code: str
     rule: str
     category: Category
     severity: Severity
     message: str
     location: Location
-    fix: Fix | None = None
-    aliases: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    fix: Fix | None
+    aliases: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        code: str,
+        rule: str,
+        category: Category,
+        severity: Severity,
+        message: str,
+        location: Location,
+        fix: Fix | None = None,
+        aliases: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "category", category)
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "location", location)
+        object.__setattr__(self, "fix", fix)
+        object.__setattr__(self, "aliases", aliases)
+        object.__setattr__(self, "notes", notes)
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(Record):
     """A 1-based line and column (columns count characters, as editors do)."""
 
+    __slots__ = ("column", "line")
     line: int
     column: int
 
+    def __init__(self, line: int, column: int) -> None:
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "column", column)
 
-@dataclass(frozen=True)
-class SourceText:
+
+class SourceText(Record):
     """A file's text with a line index, to turn offsets into positions and back.
 
     Lines end at "\\n" only, as BuildKit counts them (a lone "\\r" does not start a line).
     """
 
+    __slots__ = ("_line_starts", "path", "text")
     path: str
     text: str
-    _line_starts: list[int] = field(init=False, repr=False, compare=False)
+    _line_starts: list[int]
 
-    def __post_init__(self) -> None:
+    def __init__(self, path: str, text: str) -> None:
         starts = [0]
-        find = self.text.find
+        find = text.find
         index = find("\n")
         while index != -1:
             starts.append(index + 1)
             index = find("\n", index + 1)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "text", text)
         object.__setattr__(self, "_line_starts", starts)
 
     @property

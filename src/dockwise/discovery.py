@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from dockwise.record import Record
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -55,28 +56,38 @@ def is_dockerfile_name(name: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class DiscoveryProblem:
+class DiscoveryProblem(Record):
     """A path that could not be searched, and why."""
 
+    __slots__ = ("message", "path")
     path: str
     message: str
 
+    def __init__(self, path: str, message: str) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "message", message)
 
-@dataclass(frozen=True, slots=True)
-class Discovery:
+
+class Discovery(Record):
     """The files found (deduplicated, in a stable order) and the paths that could not be searched."""
 
+    __slots__ = ("files", "problems")
     files: tuple[Path, ...]
-    problems: tuple[DiscoveryProblem, ...] = ()
+    problems: tuple[DiscoveryProblem, ...]
+
+    def __init__(self, files: tuple[Path, ...], problems: tuple[DiscoveryProblem, ...] = ()) -> None:
+        object.__setattr__(self, "files", files)
+        object.__setattr__(self, "problems", problems)
 
 
-@dataclass(slots=True)
 class _Walk:
-    dockerfiles: list[Path] = field(default_factory=list)
-    runtime: list[Path] = field(default_factory=list)
-    problems: list[DiscoveryProblem] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
+    __slots__ = ("dockerfiles", "problems", "runtime", "seen")
+
+    def __init__(self) -> None:
+        self.dockerfiles: list[Path] = []
+        self.runtime: list[Path] = []
+        self.problems: list[DiscoveryProblem] = []
+        self.seen: set[str] = set()
 
     def add(self, path: Path, kind: str) -> None:
         key = os.path.realpath(path)
@@ -221,8 +232,7 @@ def _read_gitignore(path: Path) -> GitIgnoreSpec | None:
     return GitIgnoreSpec.from_lines(lines)
 
 
-@dataclass(frozen=True, slots=True)
-class DockerIgnore:
+class DockerIgnore(Record):
     """A `.dockerignore` file: Go `filepath.Match` patterns with `**`, `!` exceptions, last match wins.
 
     Written here because `pathspec` has only gitignore flavours, and `.dockerignore` differs: patterns are
@@ -230,7 +240,11 @@ class DockerIgnore:
     parent directory matches.
     """
 
+    __slots__ = ("rules",)
     rules: tuple[tuple[bool, re.Pattern[str]], ...]
+
+    def __init__(self, rules: tuple[tuple[bool, re.Pattern[str]], ...]) -> None:
+        object.__setattr__(self, "rules", rules)
 
     @classmethod
     def read(cls, path: Path) -> DockerIgnore | None:

@@ -7,8 +7,7 @@ diagnostic and no rule runs on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -16,7 +15,8 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import parse
 from dockwise.errors import DockerfileSyntaxError
-from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, all_rules
+from dockwise.record import Record
+from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, load_family
 from dockwise.rules.dockerfile.syntax import InvalidSyntax
 from dockwise.suppress import Selector, filter_diagnostics, is_selected
 
@@ -24,22 +24,38 @@ if TYPE_CHECKING:
     from dockwise.rules.runtime._base import RunSpecRule
 
 
-@dataclass(frozen=True, slots=True)
-class FileResult:
+class FileResult(Record):
     """The outcome for one file: its diagnostics, or why it could not be read."""
 
+    __slots__ = ("diagnostics", "error", "path", "text")
     path: str
     text: str | None
-    diagnostics: tuple[Diagnostic, ...] = ()
-    error: str | None = None
+    diagnostics: tuple[Diagnostic, ...]
+    error: str | None
+
+    def __init__(
+        self,
+        path: str,
+        text: str | None,
+        diagnostics: tuple[Diagnostic, ...] = (),
+        error: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "diagnostics", diagnostics)
+        object.__setattr__(self, "error", error)
 
 
-@dataclass(frozen=True, slots=True)
-class LintReport:
+class LintReport(Record):
     """All files linted in one run, plus paths that could not be searched."""
 
+    __slots__ = ("files", "problems")
     files: tuple[FileResult, ...]
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[str, ...]
+
+    def __init__(self, files: tuple[FileResult, ...], problems: tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "files", files)
+        object.__setattr__(self, "problems", problems)
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -60,7 +76,7 @@ def dockerfile_rules(
     """One instance of every selected Dockerfile rule (the default ones when nothing is selected)."""
     return [
         rule()
-        for rule in all_rules()
+        for rule in load_family("dockerfile")
         if issubclass(rule, DockerfileRule) and is_selected(rule, select, ignore, enable)
     ]
 
@@ -162,16 +178,22 @@ def lint_paths(
     Many files are linted in `jobs` worker processes (default: one per CPU, see `dockwise.parallel`).
     `compose_files` are merged into one Compose project, in order (`docker compose -f a -f b`).
     """
-    from functools import partial
+    from functools import cache, partial
 
     from dockwise.discovery import discover_project
     from dockwise.parallel import map_files
-    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
 
     settings = settings or Settings()
     paths = list(paths)
     rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    checks = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+
+    @cache
+    def checks() -> list[RunSpecRule]:
+        """The runtime rules, imported only when a file needs them (most Dockerfiles run no container)."""
+        from dockwise.runtime_lint import runtime_rules
+
+        return runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
         results.append(lint_stdin(stdin, rules, settings))
@@ -180,35 +202,37 @@ def lint_paths(
     results.extend(_with_documented_runs(result, checks, settings, target) for result in linted)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in dockerfiles.problems)
     if runtime.files:
-        task = partial(lint_runtime_group, rules=checks, settings=settings, target=target)
+        from dockwise.runtime_lint import lint_runtime_group, runtime_groups
+
+        task = partial(lint_runtime_group, rules=checks(), settings=settings, target=target)
         groups = map_files(task, runtime_groups(list(runtime.files)), jobs)
         results.extend(result for group in groups for result in group)
     if compose_files:
+        from dockwise.runtime_lint import lint_runtime_group
+
         missing = [path for path in compose_files if not path.is_file()]
         if missing:
             problems += tuple(f"{path}: no such file" for path in missing)
         else:
-            results.extend(lint_runtime_group(tuple(compose_files), checks, settings, target))
+            results.extend(lint_runtime_group(tuple(compose_files), checks(), settings, target))
     return LintReport(tuple(results), problems)
 
 
 def _with_documented_runs(
-    result: FileResult, checks: Sequence[RunSpecRule], settings: Settings, target: str
+    result: FileResult, checks: Callable[[], Sequence[RunSpecRule]], settings: Settings, target: str
 ) -> FileResult:
     """A Dockerfile's result plus the runtime findings of the `docker run` lines in its comments."""
     from dockwise.runspec.embedded import mentions_docker_run
 
     if result.text is None or not mentions_docker_run(result.text):
         return result
-    from dataclasses import replace
-
     from dockwise.runspec.embedded import comment_shadow
     from dockwise.runtime_lint import lint_script_text
 
     found = lint_script_text(
-        comment_shadow(result.text), result.path, checks, target, settings.min_stop_grace_period
+        comment_shadow(result.text), result.path, checks(), target, settings.min_stop_grace_period
     )
     if not found:
         return result
     combined = sorted([*result.diagnostics, *apply_settings(found, result.path, settings)], key=_sort_key)
-    return replace(result, diagnostics=tuple(combined))
+    return result.replace(diagnostics=tuple(combined))

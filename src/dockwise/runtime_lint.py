@@ -22,11 +22,11 @@ from dockwise.suppress import Selector, is_selected
 def runtime_rules(
     select: Sequence[Selector] = (), ignore: Sequence[Selector] = (), enable: Sequence[Selector] = ()
 ) -> list[RunSpecRule]:
-    from dockwise.rules import all_rules
+    from dockwise.rules import load_family
 
     return [
         rule()
-        for rule in all_rules()
+        for rule in load_family("runtime")
         if issubclass(rule, RunSpecRule) and is_selected(rule, select, ignore, enable)
     ]
 

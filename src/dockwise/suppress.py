@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from dockwise.diagnostics import Diagnostic, FileLocation
 from dockwise.dockerfile.tree import Dockerfile, Trivia
-from dockwise.rules._base import Rule, registered_rules
+from dockwise.patterns import LazyPattern
+from dockwise.record import Record
+from dockwise.rules import Rule, rule_by_code
 
 _PRAGMA = re.compile(
     r"^#*\s*(?P<tool>dockwise|hadolint)\s*(?::\s*)?(?P<scope>global\s+)?(?P<kind>ignore-file|ignore)\s*=\s*"
@@ -30,11 +31,14 @@ _PRAGMA = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(Record):
     """One user-given rule selector, matched against a rule's code, name, category and aliases."""
 
+    __slots__ = ("text",)
     text: str
+
+    def __init__(self, text: str) -> None:
+        object.__setattr__(self, "text", text)
 
     def matches(self, rule: type[Rule]) -> bool:
         wanted = self.text.strip()
@@ -73,13 +77,19 @@ def is_selected(
     return rule.default_enabled or any(selector.matches(rule) for selector in enable)
 
 
-@dataclass(frozen=True, slots=True)
-class Suppressions:
+class Suppressions(Record):
     """The pragmas of one Dockerfile: selectors for the whole file and per instruction line span."""
 
+    __slots__ = ("file", "spans")
     file: tuple[Selector, ...]
     spans: tuple[tuple[int, int, tuple[Selector, ...]], ...]
     """(first line, last line, selectors) of each instruction that has a pragma above it."""
+
+    def __init__(
+        self, file: tuple[Selector, ...], spans: tuple[tuple[int, int, tuple[Selector, ...]], ...]
+    ) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "spans", spans)
 
     def suppressed(self, rule: type[Rule], line: int) -> bool:
         """Whether a finding of `rule` starting on 1-based `line` is turned off."""
@@ -132,13 +142,14 @@ def _buildkit_skips(check: str) -> list[Selector]:
     return selectors
 
 
-_BUILDKIT_CHECK_NAME = re.compile(r"[A-Z][A-Za-z]*[a-z][A-Za-z]*")
+_BUILDKIT_CHECK_NAME = LazyPattern(r"[A-Z][A-Za-z]*[a-z][A-Za-z]*")
 """BuildKit's checks are CamelCase words (JSONArgsRecommended); hadolint's, checkov's, trivy's have digits."""
 
 
-@dataclass(frozen=True, slots=True)
 class _AllBuildKitChecks(Selector):
     """`# check=skip=all`: every rule that has a BuildKit check among its aliases."""
+
+    __slots__ = ()
 
     def matches(self, rule: type[Rule]) -> bool:
         return any(_BUILDKIT_CHECK_NAME.fullmatch(alias) for alias in rule.aliases)
@@ -153,10 +164,9 @@ def filter_diagnostics(diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile
     suppressions = read_suppressions(dockerfile)
     if not suppressions.file and not suppressions.spans:
         return diagnostics
-    rules = registered_rules()
     kept = []
     for diagnostic in diagnostics:
-        rule = rules.get(diagnostic.code)
+        rule = rule_by_code(diagnostic.code)
         location = diagnostic.location
         if rule is not None and isinstance(location, FileLocation):
             line = dockerfile.position(location.range.start).line

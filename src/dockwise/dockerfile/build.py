@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dockwise.dockerfile.flags import FlagProblem
 from dockwise.dockerfile.imageref import ImageReference, InvalidImageReference, parse_image_reference
 from dockwise.dockerfile.lexer import ExpansionError, Lexer
+from dockwise.record import Record
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.tree import Dockerfile, Instruction
@@ -34,28 +34,50 @@ PREDEFINED_PROXY_ARGS = frozenset(
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*")
 
 
-@dataclass(frozen=True, slots=True)
-class BuildProblem:
+class BuildProblem(Record):
     """Something BuildKit would refuse or misread while building (not a parse error)."""
 
+    __slots__ = ("instruction", "message")
     message: str
     instruction: Instruction
 
+    def __init__(self, message: str, instruction: Instruction) -> None:
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "instruction", instruction)
 
-@dataclass(frozen=True, slots=True)
-class StageReference:
+
+class StageReference(Record):
     """An edge of the stage graph: `instruction` in `stage` uses stage `target` (FROM, COPY --from, mount)."""
 
+    __slots__ = ("instruction", "kind", "target")
     kind: str
     """"from", "copy" or "mount"."""
     instruction: Instruction
     target: Stage
 
+    def __init__(self, kind: str, instruction: Instruction, target: Stage) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "instruction", instruction)
+        object.__setattr__(self, "target", target)
 
-@dataclass(eq=False, slots=True)
+
 class Stage:
-    """One build stage: its FROM line, its base, and the instructions after it up to the next FROM."""
+    """One build stage: its FROM line, its base, and the instructions after it up to the next FROM.
 
+    Compared by identity: a stage is a node of the stage graph.
+    """
+
+    __slots__ = (
+        "base",
+        "base_expanded",
+        "base_name",
+        "base_stage",
+        "from_instruction",
+        "index",
+        "instructions",
+        "name",
+        "platform",
+    )
     index: int
     name: str | None
     """As written after AS (BuildKit compares stage names case-insensitively)."""
@@ -70,6 +92,28 @@ class Stage:
     platform: str | None
     instructions: tuple[Instruction, ...]
     """The instructions of the stage after its FROM."""
+
+    def __init__(
+        self,
+        index: int,
+        name: str | None,
+        from_instruction: Instruction,
+        base_name: str,
+        base_expanded: str,
+        base: ImageReference | None,
+        base_stage: Stage | None,
+        platform: str | None,
+        instructions: tuple[Instruction, ...],
+    ) -> None:
+        self.index = index
+        self.name = name
+        self.from_instruction = from_instruction
+        self.base_name = base_name
+        self.base_expanded = base_expanded
+        self.base = base
+        self.base_stage = base_stage
+        self.platform = platform
+        self.instructions = instructions
 
     @property
     def is_scratch(self) -> bool:
@@ -94,13 +138,15 @@ class Stage:
         return f"<Stage {self.index} {self.name or ''} FROM {self.base_name}>"
 
 
-@dataclass(slots=True)
 class _StageScope:
     """Variables visible before each instruction of a stage."""
 
-    before: dict[int, dict[str, str]] = field(default_factory=dict)
-    at_end: dict[str, str] = field(default_factory=dict)
-    args: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("args", "at_end", "before")
+
+    def __init__(self) -> None:
+        self.before: dict[int, dict[str, str]] = {}
+        self.at_end: dict[str, str] = {}
+        self.args: dict[str, str] = {}
 
 
 class Build:

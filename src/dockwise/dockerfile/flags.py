@@ -8,9 +8,10 @@ with an unknown key) are collected as `FlagProblem`s instead of raised: a linter
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+
+from dockwise.record import Record
 
 FlagKind = Literal["string", "strings", "bool"]
 
@@ -41,18 +42,38 @@ _MOUNT_KEYS = _MOUNT_BOOL_KEYS | {
 _SHARING = frozenset({"shared", "private", "locked"})
 
 
-@dataclass(frozen=True, slots=True)
-class FlagProblem:
+class FlagProblem(Record):
     """A flag BuildKit would reject, with the message it would give."""
 
+    __slots__ = ("flag", "message")
     flag: str
     message: str
 
+    def __init__(self, flag: str, message: str) -> None:
+        object.__setattr__(self, "flag", flag)
+        object.__setattr__(self, "message", message)
 
-@dataclass(frozen=True, slots=True)
-class Mount:
+
+class Mount(Record):
     """One `RUN --mount=` spec with BuildKit's defaults filled in."""
 
+    __slots__ = (
+        "env",
+        "from_",
+        "gid",
+        "id",
+        "mode",
+        "options",
+        "raw",
+        "readonly",
+        "required",
+        "sharing",
+        "size",
+        "source",
+        "target",
+        "type",
+        "uid",
+    )
     raw: str
     type: str
     target: str | None
@@ -70,14 +91,59 @@ class Mount:
     options: tuple[tuple[str, str | None], ...]
     """Every key and value as written (keys lower-cased), for checks that need more than the above."""
 
+    def __init__(
+        self,
+        raw: str,
+        type: str,
+        target: str | None,
+        source: str | None,
+        from_: str | None,
+        id: str | None,
+        sharing: str | None,
+        mode: str | None,
+        uid: str | None,
+        gid: str | None,
+        size: str | None,
+        env: str | None,
+        readonly: bool,
+        required: bool,
+        options: tuple[tuple[str, str | None], ...],
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "raw", raw)
+        set_field(self, "type", type)
+        set_field(self, "target", target)
+        set_field(self, "source", source)
+        set_field(self, "from_", from_)
+        set_field(self, "id", id)
+        set_field(self, "sharing", sharing)
+        set_field(self, "mode", mode)
+        set_field(self, "uid", uid)
+        set_field(self, "gid", gid)
+        set_field(self, "size", size)
+        set_field(self, "env", env)
+        set_field(self, "readonly", readonly)
+        set_field(self, "required", required)
+        set_field(self, "options", options)
 
-@dataclass(frozen=True, slots=True)
-class Flags:
+
+class Flags(Record):
     """An instruction's flags by name; `values` keeps every occurrence in order."""
 
+    __slots__ = ("mounts", "problems", "values")
     values: tuple[tuple[str, str | None], ...]
     mounts: tuple[Mount, ...]
     problems: tuple[FlagProblem, ...]
+
+    def __init__(
+        self,
+        values: tuple[tuple[str, str | None], ...],
+        mounts: tuple[Mount, ...],
+        problems: tuple[FlagProblem, ...],
+    ) -> None:
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "mounts", mounts)
+        object.__setattr__(self, "problems", problems)
 
     def get(self, name: str) -> str | None:
         """The last value of a flag (None when absent, "" for a bare `--flag`)."""

@@ -14,7 +14,9 @@ allows and never refused: what it becomes is only known at build time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from dockwise.patterns import LazyPattern
+from dockwise.record import Record
 
 DEFAULT_REGISTRY = "docker.io"
 #: Docker Hub's other names. distribution/reference itself folds only `index.docker.io`; the registry's
@@ -29,12 +31,12 @@ _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = re.compile(rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?")
 # Go's \w is ASCII-only: without re.ASCII Python would accept `alpine:été`.
 _TAG = re.compile(r"\w[\w.-]{0,127}", re.ASCII)
-_DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+_DIGEST = LazyPattern(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
 #: The algorithms go-digest knows, with the length of their lowercase hex encoding; others are refused.
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _LOWER_HEX = re.compile(r"[a-f0-9]+")
 _IDENTIFIER = re.compile(r"[a-f0-9]{64}")
-_VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9*#?@$!-])?")
+_VARIABLE = LazyPattern(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9*#?@$!-])?")
 
 
 class InvalidImageReference(ValueError):
@@ -46,11 +48,11 @@ class InvalidImageReference(ValueError):
         self.reference = reference
 
 
-@dataclass(frozen=True, slots=True)
-class ImageReference:
+class ImageReference(Record):
     """A parsed image reference. `tag` is None when absent: Docker's implied `latest` is not filled in,
     so rules can tell `FROM node` from `FROM node:latest`."""
 
+    __slots__ = ("digest", "raw", "registry", "repository", "tag")
     raw: str
     """As written, e.g. "python:3.12-slim"."""
     registry: str
@@ -60,6 +62,13 @@ class ImageReference:
     tag: str | None
     digest: str | None
     """"sha256:<64 hex>" and the like when pinned."""
+
+    def __init__(self, raw: str, registry: str, repository: str, tag: str | None, digest: str | None) -> None:
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "registry", registry)
+        object.__setattr__(self, "repository", repository)
+        object.__setattr__(self, "tag", tag)
+        object.__setattr__(self, "digest", digest)
 
     @property
     def name(self) -> str:

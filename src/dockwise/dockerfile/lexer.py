@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+
+from dockwise.record import Record
 
 #: Characters Go's `unicode.IsSpace` accepts; Python's `str.isspace` also accepts U+001C..U+001F.
 GO_SPACE = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
+#: A regular expression class of exactly GO_SPACE: Python's `\s` without U+001C..U+001F. Listing the
+#: characters instead takes ten times as long to compile (0.3 ms, for every process).
+GO_SPACE_CLASS = r"[^\S\x1c-\x1f]"
 _GO_SPACE_SET = frozenset(GO_SPACE)
-_GO_SPACE = re.compile("[" + re.escape("".join(GO_SPACE)) + "]")
+_GO_SPACE = re.compile(GO_SPACE_CLASS)
 _SPECIAL_PARAMETERS = frozenset("@*#?-$!0")
 
 
@@ -32,23 +36,33 @@ class ExpansionError(ValueError):
         """For `${name:?}`/`${name?}`: the variable that must be given (e.g. as a build argument)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExpansionResult:
+class ExpansionResult(Record):
     """A processed word: its text, the words it splits into, and the variables it referred to."""
 
+    __slots__ = ("text", "unset", "used", "words")
     text: str
     words: tuple[str, ...]
     used: frozenset[str]
     unset: frozenset[str]
 
+    def __init__(
+        self, text: str, words: tuple[str, ...], used: frozenset[str], unset: frozenset[str]
+    ) -> None:
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "used", used)
+        object.__setattr__(self, "unset", unset)
 
-@dataclass(slots=True)
+
 class _Words:
     """Collects words the way BuildKit does: unquoted whitespace splits, quoted text never does."""
 
-    word: str = ""
-    words: list[str] = field(default_factory=list)
-    in_word: bool = False
+    __slots__ = ("in_word", "word", "words")
+
+    def __init__(self) -> None:
+        self.word = ""
+        self.words: list[str] = []
+        self.in_word = False
 
     def add_char(self, ch: str) -> None:
         if ch in _GO_SPACE_SET:

@@ -13,13 +13,13 @@ rules about silently failing pipes and piped scripts need.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from dockwise.diagnostics import TextRange
+from dockwise.patterns import LazyPattern
+from dockwise.record import Record
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.tree import Instruction
@@ -83,18 +83,21 @@ class ShellWord:
         return f"ShellWord(text={self.text!r}, value={self.value!r}, range={self.range!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class ShellCommand:
+class ShellCommand(Record):
     """A simple command: `apt-get install -y curl` (environment assignments in front are left out)."""
 
+    __slots__ = ("name", "range", "words")
+    _fields = ("words", "range")
     words: tuple[ShellWord, ...]
     range: TextRange
-    name: str | None = field(init=False, compare=False, repr=False)
+    name: str | None
     """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static; computed
     once because every package and shell rule asks for it."""
 
-    def __post_init__(self) -> None:
-        value = self.words[0].value if self.words else None
+    def __init__(self, words: tuple[ShellWord, ...], range: TextRange) -> None:
+        value = words[0].value if words else None
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "range", range)
         object.__setattr__(self, "name", posixpath.basename(value) if value else value)
 
     @property
@@ -106,8 +109,7 @@ class ShellCommand:
         return [word.value for word in self.arguments if word.value is not None]
 
 
-@dataclass(frozen=True, slots=True)
-class ShellPipeline:
+class ShellPipeline(Record):
     """Commands joined by `|` or `|&`, each stage reading what the previous one writes.
 
     Only the last stage's exit status counts unless the `pipefail` option is on, so the pipeline keeps
@@ -116,11 +118,19 @@ class ShellPipeline:
     script. A `set` inside a subshell, a substitution or another pipeline does not count.
     """
 
+    __slots__ = ("options", "range", "stages")
     stages: tuple[tuple[ShellCommand, ...], ...]
     """The simple commands of each stage: one for `curl -fsSL $URL`, two for `(cd src && make)`."""
     range: TextRange
     options: frozenset[str]
     """Long option names (`errexit`, `pipefail` ...), as `set -o` lists them."""
+
+    def __init__(
+        self, stages: tuple[tuple[ShellCommand, ...], ...], range: TextRange, options: frozenset[str]
+    ) -> None:
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "range", range)
+        object.__setattr__(self, "options", options)
 
     @property
     def pipefail(self) -> bool:
@@ -149,37 +159,58 @@ def set_options(arguments: Iterable[str | None], options: frozenset[str] = froze
     return frozenset(enabled)
 
 
-@dataclass(frozen=True, slots=True)
-class _ParsedCommand:
+class _ParsedCommand(Record):
     """A command found in a script, with offsets into that script's text."""
 
+    __slots__ = ("end", "start", "words")
     words: tuple[tuple[str, str | None, int, int], ...]
     start: int
     end: int
 
+    def __init__(self, words: tuple[tuple[str, str | None, int, int], ...], start: int, end: int) -> None:
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
-@dataclass(frozen=True, slots=True)
-class _ParsedPipeline:
+
+class _ParsedPipeline(Record):
     """A pipeline found in a script: each stage as indexes into the script's commands."""
 
+    __slots__ = ("end", "options", "stages", "start")
     stages: tuple[tuple[int, ...], ...]
     start: int
     end: int
     options: frozenset[str]
 
+    def __init__(
+        self, stages: tuple[tuple[int, ...], ...], start: int, end: int, options: frozenset[str]
+    ) -> None:
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "options", options)
 
-@dataclass(frozen=True, slots=True)
-class _ParsedScript:
+
+class _ParsedScript(Record):
+    __slots__ = ("commands", "pipelines")
     commands: tuple[_ParsedCommand, ...]
     pipelines: tuple[_ParsedPipeline, ...]
 
+    def __init__(self, commands: tuple[_ParsedCommand, ...], pipelines: tuple[_ParsedPipeline, ...]) -> None:
+        object.__setattr__(self, "commands", commands)
+        object.__setattr__(self, "pipelines", pipelines)
 
-@dataclass(frozen=True, slots=True)
-class _Script:
+
+class _Script(Record):
     """What one script (the RUN line or a heredoc body) runs, located in the Dockerfile."""
 
+    __slots__ = ("commands", "pipelines")
     commands: tuple[ShellCommand, ...]
     pipelines: tuple[ShellPipeline, ...]
+
+    def __init__(self, commands: tuple[ShellCommand, ...], pipelines: tuple[ShellPipeline, ...]) -> None:
+        object.__setattr__(self, "commands", commands)
+        object.__setattr__(self, "pipelines", pipelines)
 
 
 def commands_of(
@@ -244,8 +275,8 @@ def runs_one_command(script: str) -> bool:
     return len(parsed.commands) == 1 and not parsed.pipelines
 
 
-_QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.")
-_GLOB = re.compile(r"[*?\[~{]")
+_QUOTED = LazyPattern(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.")
+_GLOB = LazyPattern(r"[*?\[~{]")
 
 
 def _scripts(instruction: Instruction, shell: tuple[str, ...]) -> list[_Script]:
@@ -456,7 +487,28 @@ def _unescape(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
-    import tree_sitter_bash
     from tree_sitter import Language, Parser
 
-    return Parser(Language(tree_sitter_bash.language()))
+    return Parser(Language(_bash_grammar()))
+
+
+def _bash_grammar() -> object:
+    """tree-sitter-bash's `language()`, from its compiled binding.
+
+    The package's `__init__` imports importlib.resources (and with it tempfile and random: 3 ms, a
+    twentieth of a one-file lint) for highlight queries dockwise never reads, so the binding is loaded
+    on its own where the package keeps it, and through the package when it is not there.
+    """
+    from importlib.machinery import PathFinder
+    from importlib.util import find_spec, module_from_spec
+
+    package = find_spec("tree_sitter_bash")
+    locations = package.submodule_search_locations if package is not None else None
+    spec = PathFinder.find_spec("tree_sitter_bash._binding", locations) if locations else None
+    if spec is None or spec.loader is None:
+        import tree_sitter_bash
+
+        return tree_sitter_bash.language()
+    binding = module_from_spec(spec)
+    spec.loader.exec_module(binding)
+    return binding.language()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from dockwise.diagnostics import Position, SourceText, TextRange
+from dockwise.record import Record
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.build import Build, Stage
@@ -28,10 +28,10 @@ KNOWN_INSTRUCTIONS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Heredoc:
+class Heredoc(Record):
     """A here-document attached to RUN, COPY or ADD (`<<EOF`, `<<-EOF`, `<<'EOF'`, `3<<EOF`)."""
 
+    __slots__ = ("body_range", "content", "expand", "file_descriptor", "name", "strip_tabs")
     name: str
     content: str
     """The body as BuildKit reads it: each line followed by "\\n", leading tabs kept even for `<<-`."""
@@ -43,6 +43,22 @@ class Heredoc:
     body_range: TextRange
     """The body lines and the terminator line in the source (without the terminator's newline)."""
 
+    def __init__(
+        self,
+        name: str,
+        content: str,
+        strip_tabs: bool,
+        expand: bool,
+        file_descriptor: int,
+        body_range: TextRange,
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "content", content)
+        object.__setattr__(self, "strip_tabs", strip_tabs)
+        object.__setattr__(self, "expand", expand)
+        object.__setattr__(self, "file_descriptor", file_descriptor)
+        object.__setattr__(self, "body_range", body_range)
+
     @property
     def effective_content(self) -> str:
         """The content the build sees: with leading tabs removed from each line for `<<-`."""
@@ -51,24 +67,42 @@ class Heredoc:
         return "".join(line.lstrip("\t") for line in self.content.splitlines(keepends=True))
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(Record):
     """A parser directive (`# syntax=`, `# escape=`, `# check=`) from the leading comment block."""
 
+    __slots__ = ("line", "name", "range", "value")
     name: str
     value: str
     line: int
     range: TextRange
 
+    def __init__(self, name: str, value: str, line: int, range: TextRange) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "range", range)
 
-@dataclass(frozen=True, slots=True)
-class Directives:
+
+class Directives(Record):
     """The parser directives in force, with BuildKit's defaults for the ones not written."""
 
-    syntax: str | None = None
-    escape: str = "\\"
-    check: str | None = None
-    all: tuple[Directive, ...] = ()
+    __slots__ = ("all", "check", "escape", "syntax")
+    syntax: str | None
+    escape: str
+    check: str | None
+    all: tuple[Directive, ...]
+
+    def __init__(
+        self,
+        syntax: str | None = None,
+        escape: str = "\\",
+        check: str | None = None,
+        all: tuple[Directive, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "syntax", syntax)
+        object.__setattr__(self, "escape", escape)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "all", all)
 
     def get(self, name: str) -> Directive | None:
         return next((directive for directive in self.all if directive.name == name), None)
@@ -77,14 +111,20 @@ class Directives:
 TriviaKind = Literal["blank", "comment", "directive"]
 
 
-@dataclass(frozen=True, slots=True)
-class Trivia:
+class Trivia(Record):
     """A source line that is not part of an instruction: blank, a comment, or a parser directive."""
 
+    __slots__ = ("end", "kind", "line", "start")
     kind: TriviaKind
     line: int
     start: int
     end: int
+
+    def __init__(self, kind: TriviaKind, line: int, start: int, end: int) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
     @property
     def source_range(self) -> TextRange:
@@ -92,16 +132,20 @@ class Trivia:
         return TextRange(self.start, self.end)
 
 
-@dataclass(frozen=True, slots=True)
-class OffsetMap:
+class OffsetMap(Record):
     """Maps character indexes of a logical line back to offsets in the source text.
 
     A logical line is made of pieces of several physical lines; `segment_starts[i]` is where piece `i`
     begins in the logical line and `segment_offsets[i]` where it begins in the source.
     """
 
+    __slots__ = ("segment_offsets", "segment_starts")
     segment_starts: list[int]
     segment_offsets: list[int]
+
+    def __init__(self, segment_starts: list[int], segment_offsets: list[int]) -> None:
+        object.__setattr__(self, "segment_starts", segment_starts)
+        object.__setattr__(self, "segment_offsets", segment_offsets)
 
     def offset(self, index: int) -> int:
         """The source offset of character `index` of the logical line (or just past its end)."""
@@ -119,8 +163,7 @@ class OffsetMap:
         return TextRange(first, max(first, self.offset(end - 1) + 1))
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(Record):
     """One Dockerfile instruction, with BuildKit's view of it and the source positions behind it.
 
     `start_line`/`end_line` are counted as BuildKit counts them (1-based; an instruction ends on its last
@@ -128,6 +171,28 @@ class Instruction:
     joined, comment and empty lines inside them dropped); `arguments` is BuildKit's argument list for it.
     """
 
+    __slots__ = (
+        "arguments",
+        "arguments_span",
+        "comments",
+        "content_end",
+        "end_column",
+        "end_line",
+        "flag_spans",
+        "flags",
+        "heredocs",
+        "index",
+        "is_exec_form",
+        "keyword",
+        "keyword_as_written",
+        "keyword_span",
+        "line",
+        "offsets",
+        "onbuild",
+        "source_range",
+        "start_column",
+        "start_line",
+    )
     keyword: str
     """Upper case, e.g. "RUN"."""
     keyword_as_written: str
@@ -157,6 +222,51 @@ class Instruction:
     keyword_span: tuple[int, int]
     flag_spans: tuple[tuple[int, int], ...]
     arguments_span: tuple[int, int]
+
+    def __init__(
+        self,
+        keyword: str,
+        keyword_as_written: str,
+        line: str,
+        start_line: int,
+        end_line: int,
+        start_column: int,
+        end_column: int,
+        source_range: TextRange,
+        flags: tuple[str, ...],
+        arguments: tuple[str, ...],
+        is_exec_form: bool,
+        heredocs: tuple[Heredoc, ...],
+        onbuild: Instruction | None,
+        comments: tuple[str, ...],
+        index: int,
+        content_end: int,
+        offsets: OffsetMap,
+        keyword_span: tuple[int, int],
+        flag_spans: tuple[tuple[int, int], ...],
+        arguments_span: tuple[int, int],
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "keyword", keyword)
+        set_field(self, "keyword_as_written", keyword_as_written)
+        set_field(self, "line", line)
+        set_field(self, "start_line", start_line)
+        set_field(self, "end_line", end_line)
+        set_field(self, "start_column", start_column)
+        set_field(self, "end_column", end_column)
+        set_field(self, "source_range", source_range)
+        set_field(self, "flags", flags)
+        set_field(self, "arguments", arguments)
+        set_field(self, "is_exec_form", is_exec_form)
+        set_field(self, "heredocs", heredocs)
+        set_field(self, "onbuild", onbuild)
+        set_field(self, "comments", comments)
+        set_field(self, "index", index)
+        set_field(self, "content_end", content_end)
+        set_field(self, "offsets", offsets)
+        set_field(self, "keyword_span", keyword_span)
+        set_field(self, "flag_spans", flag_spans)
+        set_field(self, "arguments_span", arguments_span)
 
     @property
     def range(self) -> TextRange:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dockwise.diagnostics import Diagnostic, FileLocation, Position, SourceText
+from dockwise.record import Record
 
 if TYPE_CHECKING:
     from dockwise.lint import FileResult, LintReport
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(Record):
     """1-based start and end positions of a diagnostic in its file (end is exclusive)."""
 
+    __slots__ = ("end", "start")
     start: Position
     end: Position
+
+    def __init__(self, start: Position, end: Position) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
 
 def span_of(diagnostic: Diagnostic, source: SourceText | None) -> Span | None:

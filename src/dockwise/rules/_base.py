@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,6 +15,7 @@ from dockwise._compat import StrEnum
 from dockwise.diagnostics import Category, Diagnostic, FileLocation, Fix, Severity, TextRange
 from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.tree import Dockerfile, Instruction
+from dockwise.record import Record
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.shell import ShellCommand, ShellPipeline
@@ -122,9 +122,14 @@ def _validate(cls: type[Rule]) -> None:
         raise TypeError(f"rule {cls.__name__}: docstring lacks {', '.join(missing)}")
 
 
-def registered_rules() -> dict[str, type[Rule]]:
-    """Every rule class by code (importing `dockwise.rules` registers the built-in families)."""
-    return dict(_REGISTRY)
+def loaded_rules() -> list[type[Rule]]:
+    """The rules of the families imported so far, ordered by code (see `dockwise.rules`)."""
+    return [rule for _, rule in sorted(_REGISTRY.items())]
+
+
+def loaded_rule(code: str) -> type[Rule] | None:
+    """The rule with this code, if its family is imported."""
+    return _REGISTRY.get(code)
 
 
 def make_diagnostic(
@@ -150,31 +155,54 @@ def make_diagnostic(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RuleOptions:
+class RuleOptions(Record):
     """The project settings that some rules read (the rest of the settings only filter their output)."""
 
-    trusted_registries: tuple[str, ...] = ()
-    required_labels: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("context_dir", "required_labels", "strict_labels", "trusted_registries")
+    trusted_registries: tuple[str, ...]
+    required_labels: tuple[tuple[str, str], ...]
     """Label name and value type, as `Settings.required_labels`."""
-    strict_labels: bool = False
-    context_dir: Path | None = None
+    strict_labels: bool
+    context_dir: Path | None
     """The build context (the Dockerfile's directory), for `.dockerignore`; None for standard input."""
+
+    def __init__(
+        self,
+        trusted_registries: tuple[str, ...] = (),
+        required_labels: tuple[tuple[str, str], ...] = (),
+        strict_labels: bool = False,
+        context_dir: Path | None = None,
+    ) -> None:
+        object.__setattr__(self, "trusted_registries", trusted_registries)
+        object.__setattr__(self, "required_labels", required_labels)
+        object.__setattr__(self, "strict_labels", strict_labels)
+        object.__setattr__(self, "context_dir", context_dir)
 
 
 _RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeline", ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class DockerfileContext:
+class DockerfileContext(Record):
     """What a Dockerfile rule sees: the parsed file, the options, and a helper to make diagnostics."""
 
+    __slots__ = ("_shell_analysis", "dockerfile", "options", "path")
     path: str
     dockerfile: Dockerfile
-    options: RuleOptions = RuleOptions()
-    _shell_analysis: dict[int, _RunAnalysis] = field(default_factory=dict, compare=False, repr=False)
+    options: RuleOptions
+    _shell_analysis: dict[int, _RunAnalysis]
     """Each RUN's commands and pipelines by `id(instruction)`: many rules read them, so locate them once
     (the instruction is kept in the value so that its id cannot be reused)."""
+
+    def __init__(
+        self,
+        path: str,
+        dockerfile: Dockerfile,
+        options: RuleOptions = RuleOptions(),  # noqa: B008 - a frozen value, shared safely
+    ) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "dockerfile", dockerfile)
+        object.__setattr__(self, "options", options)
+        object.__setattr__(self, "_shell_analysis", {})
 
     @property
     def final_stage(self) -> Stage | None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from dockwise.diagnostics import Applicability, Edit, Fix
 from dockwise.dockerfile.shell import ShellCommand
 from dockwise.dockerfile.tree import Instruction
+from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext
 from dockwise.rules.fixes import workdir_at
 
@@ -60,7 +61,7 @@ _MANIFESTS: dict[str, tuple[str, ...]] = {
 }
 _NPM_SCRIPTS = ("preinstall", "install", "postinstall", "prepare")
 #: Requirement lines that need more than the file itself: includes, editable or local paths.
-_LOCAL_REQUIREMENT = re.compile(r"\s*(-e|--editable|-r|-c|--requirement|--constraint|\.|/|file:)")
+_LOCAL_REQUIREMENT = LazyPattern(r"\s*(-e|--editable|-r|-c|--requirement|--constraint|\.|/|file:)")
 _HOUSEKEEPING = frozenset({"rm", "true", "echo", "apt-get", "apk", "npm", "yarn", "pnpm", "pip", "pip3"})
 
 

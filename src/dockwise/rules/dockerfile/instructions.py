@@ -7,14 +7,15 @@ import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.dockerfile.instruction_fixes import absolute_workdir, add_to_copy, maintainer_to_label
 
 _REMOTE = re.compile(r"^(?:https?://|git@|git://|ssh://)|\.git(?:#.*)?$")
 _ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$", re.IGNORECASE)
-_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
+_WINDOWS_ABSOLUTE = LazyPattern(r"^[A-Za-z]:[\\/]")
 _HTTP = re.compile(r"^https?://", re.IGNORECASE)
-_GIT = re.compile(r"\.git(?:#.*)?$")
+_GIT = LazyPattern(r"\.git(?:#.*)?$")
 _HOME_PATH = re.compile(r"~[\w.-]*(?:/|$)")
 _SSH_PORT = re.compile(r"(?<!\S)22(?:/tcp)?(?!\S)", re.IGNORECASE)
 

@@ -6,28 +6,37 @@ and a value type. Without a schema these rules have nothing to check.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
 from dockwise.dockerfile.tree import Instruction
+from dockwise.patterns import LazyPattern
+from dockwise.record import Record
 from dockwise.rules._base import DockerfileContext, DockerfileRule
 
 if TYPE_CHECKING:
     from license_expression import Licensing
 
 
-@dataclass(frozen=True, slots=True)
-class _Label:
+class _Label(Record):
+    __slots__ = ("instruction", "name", "raw_name", "raw_value", "value")
     name: str
     value: str
     raw_name: str
     raw_value: str
     instruction: Instruction
+
+    def __init__(
+        self, name: str, value: str, raw_name: str, raw_value: str, instruction: Instruction
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "raw_name", raw_name)
+        object.__setattr__(self, "raw_value", raw_value)
+        object.__setattr__(self, "instruction", instruction)
 
     @property
     def range(self) -> TextRange:
@@ -52,15 +61,15 @@ def _labels(context: DockerfileContext, instructions: list[Instruction]) -> Iter
 
 # Semantic Versioning 2.0.0's grammar (semver.org): three numbers without leading zeros, then optional
 # pre-release and build parts. One expression; not worth a dependency.
-_SEMVER = re.compile(
+_SEMVER = LazyPattern(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(-(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?"
     r"(\+[0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*)?"
 )
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
-_GIT_HASH = re.compile(r"[0-9a-f]{7,64}")
+_RFC3339 = LazyPattern(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_GIT_HASH = LazyPattern(r"[0-9a-f]{7,64}")
 # A label is not a mail transport: one `@`, a local part and a dotted domain is what a reader needs.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_EMAIL = LazyPattern(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 
 @lru_cache(maxsize=1)

@@ -4,12 +4,12 @@ and independent builds belong in stages of their own so BuildKit runs them side 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
 from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.shell import ShellCommand
 from dockwise.dockerfile.tree import Instruction
+from dockwise.record import Record
 from dockwise.rules._base import DockerfileContext, DockerfileRule, is_base_image
 from dockwise.rules.dockerfile.cache import installs_dependencies
 
@@ -120,10 +120,14 @@ def _is_toolchain_package(word: str) -> bool:
     return name in _TOOLCHAIN_PACKAGES or (name.startswith("openjdk-") and "-jdk" in name)
 
 
-@dataclass(frozen=True, slots=True)
-class _Evidence:
+class _Evidence(Record):
+    __slots__ = ("range", "text")
     range: TextRange
     text: str
+
+    def __init__(self, range: TextRange, text: str) -> None:
+        object.__setattr__(self, "range", range)
+        object.__setattr__(self, "text", text)
 
 
 class ToolchainInFinalStage(DockerfileRule):

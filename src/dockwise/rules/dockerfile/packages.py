@@ -11,6 +11,7 @@ from typing import ClassVar
 from dockwise.diagnostics import Applicability, Category, Diagnostic, Edit, Fix, Severity
 from dockwise.dockerfile.shell import ShellCommand, ShellWord
 from dockwise.dockerfile.tree import Instruction
+from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.fixes import append_to_run, insert_after_word, subcommand_word
 
@@ -105,7 +106,7 @@ def cache_mount_targets(instruction: Instruction) -> list[str]:
     return [mount.target or "" for mount in instruction.mounts if mount.type in ("cache", "tmpfs")]
 
 
-_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)")
+_ASSIGNMENT = LazyPattern(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)")
 
 
 def environment(context: DockerfileContext, run: Instruction, command: ShellCommand) -> dict[str, str]:

@@ -9,13 +9,13 @@ variable (`$PACKAGES`, `curl=$VERSION`) are never reported: their value is unkno
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import ClassVar
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
 from dockwise.dockerfile.shell import ShellCommand, ShellWord
 from dockwise.dockerfile.tree import Instruction
+from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule
 from dockwise.rules.dockerfile.packages import (
     APT_OPTIONS_WITH_VALUE,
@@ -27,7 +27,7 @@ from dockwise.rules.dockerfile.packages import (
     subcommand,
 )
 
-_PIP_SPECIFIER = re.compile(r"===?|~=|!=|<=?|>=?|@")
+_PIP_SPECIFIER = LazyPattern(r"===?|~=|!=|<=?|>=?|@")
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
 #: Version queries that move with every release: `@latest` pins nothing.
 _MOVING_VERSIONS = frozenset({"latest", "upgrade", "patch", "master", "main", "head", "HEAD"})
@@ -373,7 +373,7 @@ RPM_OPTIONS_WITH_VALUE = frozenset(
      "--repofrompath", "--comment", "--advisory", "--cve", "--bz", "--secseverity", "--sec-severity",
      "--noplugins-except", "--use-host-config", "--from-repo"}
 )  # fmt: skip
-_RPM_VERSION = re.compile(r"-\d")
+_RPM_VERSION = LazyPattern(r"-\d")
 
 
 class _UnpinnedRpmPackage(_UnpinnedPackage):

@@ -16,13 +16,14 @@ from dockwise.diagnostics import Applicability, Edit, Fix, TextRange
 from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.shell import ShellCommand
 from dockwise.dockerfile.tree import Instruction
+from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext
 from dockwise.rules.fixes import workdir_at
 
 #: The text between a command and an `rm` after it: an optional redirection of the command, then `&&`
 #: with spaces and line continuations around it.
-_JOINED_BEFORE = re.compile(r"(?P<keep>[^&|;\n\\]*?)[\s\\]*&&[\s\\]*")
-_JOINED_AFTER = re.compile(r"[\s\\]*&&[\s\\]*")
+_JOINED_BEFORE = LazyPattern(r"(?P<keep>[^&|;\n\\]*?)[\s\\]*&&[\s\\]*")
+_JOINED_AFTER = LazyPattern(r"[\s\\]*&&[\s\\]*")
 
 
 def mount_secret(context: DockerfileContext, stage: Stage, copy: Instruction, source: str) -> Fix | None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
 from dockwise.dockerfile.shell import POSIX_SHELLS, ShellCommand, ShellPipeline, ShellWord
 from dockwise.dockerfile.tree import Instruction
+from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule
 from dockwise.rules.dockerfile.packages import has_option, operands, option_value, runs
 
@@ -45,7 +46,7 @@ _SHELL_STATE = frozenset(
     {"cd", "pushd", "popd", "export", "unset", "set", "alias", "unalias", "umask", "shopt"}
 )
 #: Files sourced to set up an interactive shell or a virtualenv: what they set is lost with the RUN.
-_SOURCED_SETUP = re.compile(r"(?:^|/)(?:activate|\.bashrc|\.bash_profile|\.profile|\.zshrc|profile)$")
+_SOURCED_SETUP = LazyPattern(r"(?:^|/)(?:activate|\.bashrc|\.bash_profile|\.profile|\.zshrc|profile)$")
 
 
 def _only_changes_shell_state(command: ShellCommand) -> bool:
@@ -651,7 +652,7 @@ class UseraddWithoutNoLogInit(DockerfileRule):
 
 _EDITORS = frozenset({"vi", "vim", "nvim", "nano", "emacs", "pico", "joe", "mcedit"})
 #: Editor options that make it run a script without a terminal (`vim -es`, `vim +PlugInstall +qa`).
-_SCRIPTED_EDITOR = re.compile(r"[+].*|-[A-Za-z]*[esE][A-Za-z]*|-c|-S|--headless|--batch|--script|-batch")
+_SCRIPTED_EDITOR = LazyPattern(r"[+].*|-[A-Za-z]*[esE][A-Za-z]*|-c|-S|--headless|--batch|--script|-batch")
 _POINTLESS = {
     **dict.fromkeys(("shutdown", "reboot", "halt", "poweroff"), "there is no machine to stop in a build"),
     **dict.fromkeys(("free", "ps", "top", "htop", "ifconfig"), "it only describes the build container"),

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
 from dockwise.dockerfile.shell import POSIX_SHELLS
 from dockwise.dockerfile.tree import Instruction
+from dockwise.record import Record
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.dockerfile.instruction_fixes import INIT_PROGRAMS, exec_form
 
@@ -22,15 +22,22 @@ from dockwise.rules.dockerfile.instruction_fixes import INIT_PROGRAMS, exec_form
 _COMMAND_INITS = frozenset({"tini", "tini-static", "dumb-init", "catatonit", "docker-init"})
 
 
-@dataclass(frozen=True, slots=True)
-class _StartConfig:
+class _StartConfig(Record):
     """The ENTRYPOINT and CMD in force at the end of the shipped stages."""
 
+    __slots__ = ("cleared", "cmd", "entrypoint")
     entrypoint: Instruction | None
     cmd: Instruction | None
     """None when no CMD is set in the file, or when an ENTRYPOINT cleared it."""
     cleared: Instruction | None
     """A CMD of an earlier stage that a later stage's ENTRYPOINT cleared (when no CMD replaced it)."""
+
+    def __init__(
+        self, entrypoint: Instruction | None, cmd: Instruction | None, cleared: Instruction | None
+    ) -> None:
+        object.__setattr__(self, "entrypoint", entrypoint)
+        object.__setattr__(self, "cmd", cmd)
+        object.__setattr__(self, "cleared", cleared)
 
 
 def _start_config(context: DockerfileContext) -> _StartConfig:

@@ -6,7 +6,6 @@ names) are DW002's; these are the checks that catch what still builds but is wro
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -98,6 +97,8 @@ class CopyFromUnknownStage(DockerfileRule):
             reference = parse_image_reference(value)
         except InvalidImageReference as error:
             return f"--from={value} is no stage of this file and no valid image reference ({error})"
+        import difflib  # only for this message: keeps start-up fast
+
         close = difflib.get_close_matches(value.lower(), names, n=1, cutoff=0.75)
         if close:
             return f"--from={value} is no stage of this file (did you mean {close[0]}?): it would be pulled"
@@ -390,6 +391,8 @@ class UndefinedArgInFrom(DockerfileRule):
                     name = match.group(1) or match.group(2)
                     if name in known or re.search(rf"\$\{{{name}:?[-+?]", text):
                         continue
+                    import difflib  # only for this message: keeps start-up fast
+
                     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
                     hint = f" (did you mean {close[0]}?)" if close else f": declare ARG {name} before FROM"
                     message = f"FROM uses ${name}, which no ARG declares{hint}"
