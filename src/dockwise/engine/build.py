@@ -45,8 +45,9 @@ class BuildResult:
 
     @property
     def ran(self) -> list[BuildStep]:
-        """Steps that were executed, not taken from the cache."""
-        return [step for step in self.steps if not step.cached]
+        """Steps that were executed, not taken from the cache. FROM is left out: BuildKit reports the
+        base image's resolution as a step, cached or not, but it runs nothing."""
+        return [step for step in self.steps if not step.cached and not step.instruction.startswith("FROM")]
 
 
 def build_image(
