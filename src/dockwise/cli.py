@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint_arguments(lint)
     check = commands.add_parser("check", help="check a project: every Dockerfile found under PATH")
     _add_lint_arguments(check)
+    check.add_argument(
+        "--verify",
+        action="store_true",
+        help="also build and run each Dockerfile and Compose service found on the engine (dockwise verify)",
+    )
     fix = commands.add_parser("fix", help="rewrite Dockerfiles: apply the fixes of the findings")
     fix.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles or directories to search")
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that change behaviour")
@@ -325,11 +330,43 @@ def _lint(arguments: argparse.Namespace) -> int:
             print(f"dockwise: error: {result.path}: {result.error}", file=sys.stderr)
     for problem in report.problems:
         print(f"dockwise: error: {problem}", file=sys.stderr)
+    verify_failed = getattr(arguments, "verify", False) and _verify_project(arguments)
     if report.has_errors:
         return 2
     if settings.exit_zero:
         return 0
-    return 1 if report.count_at_or_above(settings.fail_on) else 0
+    return 1 if report.count_at_or_above(settings.fail_on) or verify_failed else 0
+
+
+def _verify_project(arguments: argparse.Namespace) -> bool:
+    """`check --verify`: verify every Dockerfile and every Compose service found; True when one fails."""
+    from dockwise.discovery import discover_project
+    from dockwise.runspec.compose import ComposeError, load_compose
+    from dockwise.verify.report import render_text
+    from dockwise.verify.run import VerifyOptions, verify
+
+    dockerfiles, runtime = discover_project(arguments.paths)
+    runs = [VerifyOptions(context=path.parent, dockerfile=path) for path in dockerfiles.files]
+    for path in runtime.files:
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        try:
+            services = load_compose([path], validate=False).services
+        except (ComposeError, OSError):
+            continue  # the lint above already reported it
+        runs += [VerifyOptions(compose=path, service=name) for name in services]
+    failed = False
+    for options in runs:
+        options.progress = lambda message: print(f"dockwise: {message}", file=sys.stderr)
+        try:
+            report = verify(options)
+        except DockwiseError as error:
+            print(f"dockwise: error: verify: {error}", file=sys.stderr)
+            failed = True
+            continue
+        sys.stdout.write(render_text(report))
+        failed = failed or report.failed
+    return failed
 
 
 def _image(arguments: argparse.Namespace) -> int:

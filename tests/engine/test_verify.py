@@ -173,3 +173,33 @@ def test_cli_json_and_exit_status(
     assert {p["name"]: p["status"] for p in document["probes"]}["sigterm"] == "fail"
     assert document["build"]["steps"][0]["instruction"].startswith("FROM")
     assert leftovers(engine.client) == []
+
+
+def test_check_verify_runs_every_dockerfile_and_service(
+    engine: Engine, base_images: BaseImages, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dockwise.cli import main
+
+    folder = _project(
+        tmp_path,
+        "project",
+        f'FROM {base_images.busybox}\nCOPY app.sh /app.sh\nUSER 10001\nCMD ["/bin/sh", "/app.sh"]\n',
+        {"app.sh": HANDLES_TERM},
+    )
+    (folder / "compose.yaml").write_text(
+        "services:\n  app:\n    build: .\n    user: '10001'\n    read_only: true\n    cap_drop: [ALL]\n"
+        "    security_opt: [no-new-privileges:true]\n    mem_limit: 64m\n    pids_limit: 64\n"
+        "    stop_grace_period: 2s\n"
+    )
+    code = main(["check", str(folder), "--verify", "--exit-zero"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"verify {folder / 'Dockerfile'}" in out
+    assert f"verify {folder / 'compose.yaml'} service app" in out
+    compose_part = out.split("service app", 1)[1]
+    assert (
+        "PASS  starts             runs hardened (non-root, read-only, cap-drop, no-new-privileges, "
+        in compose_part
+    )
+    assert "WARN  health             no health check" in compose_part
+    assert leftovers(engine.client) == []

@@ -89,6 +89,14 @@ class EngineSession:
         labels = {**(options.pop("labels", None) or {}), **self.labels}
         return self.client.containers.create(image, labels=labels, **options)
 
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        import docker.errors
+
+        try:
+            return dict(self.client.api.inspect_image(image))
+        except docker.errors.ImageNotFound:
+            raise EngineError(f"{image}: no such image in the engine") from None
+
     def cleanup(self) -> list[str]:
         """Remove every container, network and volume (and image) labelled with this run; return what
         was removed, as `kind:id`."""

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from dockwise.engine.build import BuildResult, build_image
+from dockwise.engine.observe import Observation, observe
 from dockwise.engine.session import EngineError, EngineSession, connect
-from dockwise.verify.observe import Observation, observe
-from dockwise.verify.profile import ADVICE, Profile, for_image, from_runspec
+from dockwise.verify.profile import ADVICE, Profile, container_options, for_image, from_runspec
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 _INSTALLS = (
@@ -98,13 +98,14 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
                 options.target,
                 labels=session.labels,
                 no_cache=options.cold_build,
+                on_line=lambda line: _build_line(line, say),
             )
             image = report.build.image_id
         else:
             assert options.image is not None
             image = options.image
         report.image = image
-        details = _inspect(client, image)
+        details = session.inspect_image(image)
         config = details.get("Config") or {}
         report.image_size = int(details.get("Size") or 0)
         report.layers = len((details.get("RootFS") or {}).get("Layers") or [])
@@ -115,7 +116,11 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
         network = session.network()
 
         def run(variant: Profile, stop: bool = True) -> Observation:
-            return observe(session, image, variant, network, has_check, options.startup_timeout, stop)
+            settings = container_options(variant, network)
+            grace = variant.stop_grace_period
+            observation = observe(session, image, settings, grace, has_check, options.startup_timeout, stop)
+            observation.profile = variant
+            return observation
 
         say("running it hardened")
         main = run(profile)
@@ -136,21 +141,18 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
     return report
 
 
+def _build_line(line: str, say: Callable[[str], None]) -> None:
+    """BuildKit's step headers (`#5 [2/3] RUN ...`) as progress; the rest of its output is kept for errors."""
+    if line.startswith("#") and " [" in line and "[internal]" not in line:
+        say(f"build {line}")
+
+
 def _subject(options: VerifyOptions) -> str:
     if options.compose is not None:
         return f"{options.compose} service {options.service}"
     if options.context is not None:
         return str(options.dockerfile or options.context / "Dockerfile")
     return str(options.image)
-
-
-def _inspect(client: Any, image: str) -> dict[str, Any]:
-    import docker.errors
-
-    try:
-        return dict(client.api.inspect_image(image))
-    except docker.errors.ImageNotFound:
-        raise EngineError(f"{image}: no such image in the engine") from None
 
 
 def _bisect(

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from dockwise.engine.session import EngineSession
-from dockwise.verify.profile import Profile, container_options
 
 SETTLE_SECONDS = 2.0
 """Without a health check, a container still running this long after start counts as started."""
@@ -24,7 +23,8 @@ LOG_LINES = 20
 
 @dataclass
 class Observation:
-    profile: Profile
+    profile: Any = None
+    """What the caller ran it with (verify's Profile), kept with the measurements."""
     error: str | None = None
     """The engine refused to create or start the container."""
     exit_code: int | None = None
@@ -58,18 +58,19 @@ class Observation:
 def observe(
     session: EngineSession,
     image: str,
-    profile: Profile,
-    network: str | None,
+    options: dict[str, Any],
+    grace: float,
     has_healthcheck: bool,
     startup_timeout: float,
     measure_stop: bool = True,
 ) -> Observation:
-    """Create, start, watch and stop one container; it is removed before returning."""
+    """Create (with docker-py `containers.create` `options`), start, watch and stop one container; it is
+    removed before returning. `grace` is the stop's SIGTERM grace period in seconds."""
     import docker.errors
 
-    result = Observation(profile)
+    result = Observation()
     try:
-        container = session.create(image, **container_options(profile, network))
+        container = session.create(image, **options)
     except docker.errors.APIError as error:
         result.error = _explain(error)
         return result
@@ -85,13 +86,13 @@ def observe(
         if container.status == "running":
             _measure_running(container, result)
             if measure_stop:
-                _stop(container, result, profile.stop_grace_period)
+                _stop(container, result, grace)
         else:
             result.exit_code = int(container.attrs["State"].get("ExitCode", 0))
         state = container.attrs["State"]
         result.oom_killed = bool(state.get("OOMKilled"))
         result.restarts = int(container.attrs.get("RestartCount") or 0)
-        if not profile.read_only:
+        if not options.get("read_only"):
             with contextlib.suppress(docker.errors.APIError):
                 result.written = sorted(
                     change["Path"] for change in container.diff() or [] if change.get("Kind") in (0, 1)
