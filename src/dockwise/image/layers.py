@@ -126,7 +126,9 @@ def scan_layer(
                 continue
             entries.append(entry)
             if secrets and entry.kind == "file" and secret_content.wants_file(entry.path, entry.size):
-                hits.extend(secret_content.find_secrets(entry.path, content.read()))
+                head = content.read(secret_content.SNIFF_BYTES)
+                if not secret_content.is_binary(head):  # binaries are left unread (ELF, images...)
+                    hits.extend(secret_content.find_secrets(entry.path, head + content.read()))
         if isinstance(raw, _Hashing):
             _drain(raw)
     except TarError as error:

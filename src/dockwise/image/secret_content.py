@@ -14,6 +14,7 @@ A finding never carries the secret: only its first characters, enough to find it
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -33,8 +34,18 @@ _SKIPPED_PREFIXES = (
 )
 _SKIPPED_PARTS = frozenset(
     {
+        # vendored and installed third-party code, documentation, test suites, wherever they are rooted
+        # (trivy's allow list anchors these at /usr; a virtualenv in /opt or a copied /usr is the same)
         "node_modules",
         "vendor",
+        "site-packages",
+        "dist-packages",
+        "gems",
+        "perl5",
+        "doc",
+        "man",
+        "include",
+        "zoneinfo",
         "test",
         "tests",
         "testdata",
@@ -192,17 +203,34 @@ class SecretHit(NamedTuple):
 
 def wants_file(path: str, size: int) -> bool:
     """Is this file worth reading for secrets? `path` is relative to the image root."""
-    if size < MIN_BYTES or size > MAX_BYTES:
+    if size < MIN_BYTES or size > MAX_BYTES or path.endswith(_SKIPPED_SUFFIXES):
         return False
-    if path.startswith(_SKIPPED_PREFIXES) or path.endswith(_SKIPPED_SUFFIXES):
-        return False
-    parts = path.split("/")
-    return not _SKIPPED_PARTS.intersection(parts[:-1]) and not parts[-1].endswith(".dist-info")
+    return not _directory_skipped(path.rpartition("/")[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _directory_skipped(directory: str) -> bool:
+    """Decided once per directory: an image has many files per directory, and this runs for each."""
+    if f"{directory}/".startswith(_SKIPPED_PREFIXES):
+        return True
+    parts = directory.split("/")
+    if _SKIPPED_PARTS.intersection(parts):
+        return True
+    # a Python installation's library (lib/python3.12/...), standard library and packages alike
+    return any(part.startswith("python") and part[6:7].isdigit() for part in parts)
+
+
+SNIFF_BYTES = 8192
+
+
+def is_binary(head: bytes) -> bool:
+    """A NUL byte in the first `SNIFF_BYTES`: not text (ELF files, images, compiled Python...)."""
+    return b"\0" in head[:SNIFF_BYTES]
 
 
 def find_secrets(path: str, content: bytes) -> list[SecretHit]:
     """Every secret in `content` (a text file; binary files, with a NUL byte early on, are skipped)."""
-    if b"\0" in content[:8192]:
+    if is_binary(content):
         return []
     hits = []
     present = {number for keyword, number in _KEYWORDS if keyword in content}
