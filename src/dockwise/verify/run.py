@@ -130,8 +130,9 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
             culprits, working = _bisect(run, profile, say)
             report.probes += _hardening(culprits, profile, main, working)
         report.probes.append(_user(working, main, str(config.get("User") or "")))
-        report.probes.append(_health(main, has_check, options.startup_timeout))
-        report.probes.append(_memory(main, profile))
+        measured = working if working is not None else main
+        report.probes.append(_health(measured, profile, has_check, options.startup_timeout))
+        report.probes.append(_memory(main, measured, profile))
         report.probes.append(_ports(working, config))
         report.probes.append(_sigterm(working, profile, run, say))
         if report.build is not None and options.cache_probe and options.context is not None:
@@ -242,31 +243,41 @@ def _user(working: Observation | None, main: Observation, image_user: str) -> Pr
     return Probe("non-root", PASS, f"runs as {ids} (USER {image_user})", values)
 
 
-def _health(main: Observation, has_check: bool, timeout: float) -> Probe:
+def _health(observation: Observation, profile: Profile, has_check: bool, timeout: float) -> Probe:
+    """From the hardened run, or the run that worked when hardening broke it (the message says which)."""
     if not has_check:
         return Probe("health", WARN, "no health check")
-    if main.health == "healthy":
-        return Probe(
-            "health", PASS, f"healthy after {main.healthy_after:.1f} s", {"seconds": main.healthy_after}
-        )
-    if main.health == "unhealthy":
-        return Probe("health", FAIL, "unhealthy: its health check fails", {"logs": main.logs})
-    return Probe("health", FAIL, f"not healthy after {timeout:.0f} s ({main.health or 'no status'})")
+    applied = observation.profile.measures if observation.profile is not None else profile.measures
+    left_out = [measure for measure in profile.measures if measure not in applied]
+    note = f" (measured without {', '.join(left_out)})" if left_out else ""
+    if observation.health == "healthy":
+        seconds = observation.healthy_after
+        return Probe("health", PASS, f"healthy after {seconds:.1f} s{note}", {"seconds": seconds})
+    if observation.health == "unhealthy":
+        return Probe("health", FAIL, f"unhealthy: its health check fails{note}", {"logs": observation.logs})
+    return Probe(
+        "health", FAIL, f"not healthy after {timeout:.0f} s ({observation.health or 'no status'}){note}"
+    )
 
 
-def _memory(main: Observation, profile: Profile) -> Probe:
-    values = {"peak_bytes": main.peak_memory, "cpu_percent": main.cpu_percent, "limit_bytes": profile.memory}
+def _memory(main: Observation, measured: Observation, profile: Profile) -> Probe:
+    """OOM kills and restarts under the hardened limits; peak memory and CPU from a run that ran."""
+    values = {
+        "peak_bytes": measured.peak_memory,
+        "cpu_percent": measured.cpu_percent,
+        "limit_bytes": profile.memory,
+    }
     if main.oom_killed:
         return Probe(
             "limits", FAIL, f"killed for exceeding its memory limit ({_mib(profile.memory)})", values
         )
     if main.restarts:
         return Probe("limits", FAIL, f"restarted {main.restarts} times", values)
-    if main.peak_memory is None:
+    if measured.peak_memory is None:
         return Probe("limits", SKIP, "no statistics (it was not running)", values)
-    cpu = f", CPU {main.cpu_percent:.1f}%" if main.cpu_percent is not None else ""
+    cpu = f", CPU {measured.cpu_percent:.1f}%" if measured.cpu_percent is not None else ""
     return Probe(
-        "limits", PASS, f"peak memory {_mib(main.peak_memory)} of {_mib(profile.memory)}{cpu}", values
+        "limits", PASS, f"peak memory {_mib(measured.peak_memory)} of {_mib(profile.memory)}{cpu}", values
     )
 
 
