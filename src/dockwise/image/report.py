@@ -54,9 +54,10 @@ def render_text(
             f"{layer.created_by[:80]}{base}"
         )
     boundary = "from the history" if numbers.base_from_history else "assumed: the first layer"
+    layers = f"{numbers.layers} layer" + ("" if numbers.layers == 1 else "s")
     lines += [
         "",
-        f"image size {format_bytes(numbers.size)} in {numbers.layers} layers "
+        f"image size {format_bytes(numbers.size)} in {layers} "
         f"({format_bytes(numbers.final_size)} in the final filesystem); "
         f"base image: {numbers.base_layers} of the layers ({boundary})",
         f"wasted {format_bytes(numbers.wasted)} (bytes written by one layer and hidden by a later one, "
