@@ -1,0 +1,1 @@
+"""Offline vulnerability data and exact version ordering."""
