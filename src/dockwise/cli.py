@@ -170,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     image.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     _add_selection_arguments(image)
+    sbom = commands.add_parser("sbom", help="list the packages in an image (table, JSON, CycloneDX, SPDX)")
+    sbom.add_argument("image", metavar="IMAGE", help="an archive, an OCI layout, or an image in the engine")
+    sbom.add_argument("--format", choices=("table", "json", "cyclonedx", "spdx"), default="table")
+    sbom.add_argument("--platform", metavar="OS/ARCH", help="the image to read from a multi-platform index")
+    sbom.add_argument("--no-cache", action="store_true", help="do not read or write the layer cache")
     verify = commands.add_parser(
         "verify", help="build and run an image hardened on a real engine, and measure what only running shows"
     )
@@ -238,6 +243,8 @@ def _run(arguments: argparse.Namespace) -> int:
         return _image(arguments)
     if arguments.command == "verify":
         return _verify(arguments)
+    if arguments.command == "sbom":
+        return _sbom(arguments)
     if arguments.command == "rules":
         return _list_rules(arguments.format)
     return _show_rule(arguments.code)
@@ -395,6 +402,21 @@ def _image(arguments: argparse.Namespace) -> int:
     if settings.exit_zero:
         return 0
     return 1 if any(d.severity.rank >= settings.fail_on.rank for d in findings) else 0
+
+
+def _sbom(arguments: argparse.Namespace) -> int:
+    from dockwise.image.archive import ImageError, ReadOptions
+    from dockwise.image.cache import LayerCache, default_directory
+    from dockwise.sbom.formats import RENDERERS
+    from dockwise.sbom.inventory import inventory
+
+    cache = None if arguments.no_cache else LayerCache(default_directory())
+    try:
+        image = _read_image(arguments.image, ReadOptions(cache=cache, platform=arguments.platform))
+    except ImageError as error:
+        raise DockwiseError(str(error)) from None
+    sys.stdout.write(RENDERERS[arguments.format](inventory(image), arguments.image))
+    return 0
 
 
 def _read_image(target: str, options: ReadOptions) -> Image:

@@ -56,8 +56,9 @@ class LayerCache:
         return found
 
     def store_scan(self, scan: LayerScan) -> None:
-        """Keep `scan` under the digest it computed (scans made by seeking have none and are not kept)."""
-        if not _DIGEST.fullmatch(scan.digest):
+        """Keep `scan` under the digest it computed (scans made by seeking have none, and scans without the
+        secret scan are partial: neither is kept)."""
+        if not _DIGEST.fullmatch(scan.digest) or not scan.complete:
             return
         self._scans[scan.digest] = scan
         if self.directory is not None:

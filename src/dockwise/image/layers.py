@@ -25,10 +25,12 @@ from typing import IO, Any, NamedTuple, cast
 from dockwise.image import secret_content
 from dockwise.image.secret_content import SecretHit
 from dockwise.image.tarwalk import Readable, TarEntry, TarError, walk_tar
+from dockwise.sbom import readers as package_readers
+from dockwise.sbom.readers import PackageRecord
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
-SCAN_VERSION = "1"
+SCAN_VERSION = "2"
 """Part of every cache key: bump it when what a scan records changes (new secret patterns, fields)."""
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -60,6 +62,10 @@ class LayerScan:
     digest: str = ""
     """sha256 of the blob as stored (compressed or not), "" when it was read by seeking past contents."""
     compression: str = "none"
+    packages: dict[str, list[PackageRecord]] = field(default_factory=dict)
+    """The package records of each package database or manifest this layer writes, by path."""
+    complete: bool = True
+    """False when the secret scan was turned off: such a scan is never cached."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +74,9 @@ class LayerScan:
             "compression": self.compression,
             "entries": [list(entry) for entry in self.entries],
             "secrets": [list(hit) for hit in self.secrets],
+            "packages": {
+                path: [list(record) for record in records] for path, records in self.packages.items()
+            },
         }
 
     @classmethod
@@ -77,6 +86,10 @@ class LayerScan:
             [SecretHit(*hit) for hit in document["secrets"]],
             document["digest"],
             document["compression"],
+            {
+                path: [PackageRecord(*record) for record in records]
+                for path, records in document["packages"].items()
+            },
         )
 
 
@@ -120,12 +133,18 @@ def scan_layer(
             stream = zstandard.ZstdDecompressor().stream_reader(cast(IO[bytes], raw), read_size=1 << 20)
         entries: list[ScanEntry] = []
         hits: list[SecretHit] = []
+        packages: dict[str, list[PackageRecord]] = {}
         for member, content in walk_tar(stream, size if seeking else None):
             entry = _scan_entry(member)
             if entry is None:
                 continue
             entries.append(entry)
-            if secrets and entry.kind == "file" and secret_content.wants_file(entry.path, entry.size):
+            if entry.kind == "file" and package_readers.wants(entry.path, entry.size):
+                data = content.read()
+                packages[entry.path] = package_readers.read(entry.path, data)
+                if secrets and secret_content.wants_file(entry.path, entry.size):
+                    hits.extend(secret_content.find_secrets(entry.path, data))
+            elif secrets and entry.kind == "file" and secret_content.wants_file(entry.path, entry.size):
                 head = content.read(secret_content.SNIFF_BYTES)
                 if not secret_content.is_binary(head):  # binaries are left unread (ELF, images...)
                     hits.extend(secret_content.find_secrets(entry.path, head + content.read()))
@@ -143,7 +162,7 @@ def scan_layer(
         if stream is not raw:
             stream.close()
     computed = f"sha256:{raw.hexdigest()}" if isinstance(raw, _Hashing) else ""
-    return LayerScan(entries, hits, computed, compression)
+    return LayerScan(entries, hits, computed, compression, packages, complete=secrets)
 
 
 _KINDS = {

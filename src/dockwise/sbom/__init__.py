@@ -1,0 +1,1 @@
+"""Packages found in an image: the software bill of materials."""
