@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockwise import __version__
 from dockwise.errors import DockwiseError
@@ -175,6 +175,49 @@ def build_parser() -> argparse.ArgumentParser:
     sbom.add_argument("--format", choices=("table", "json", "cyclonedx", "spdx"), default="table")
     sbom.add_argument("--platform", metavar="OS/ARCH", help="the image to read from a multi-platform index")
     sbom.add_argument("--no-cache", action="store_true", help="do not read or write the layer cache")
+    scan = commands.add_parser("scan", help="match an image's packages against the local advisory database")
+    scan.add_argument(
+        "target", metavar="IMAGE|SBOM.json", help="an image (as for `image`) or a dockwise/CycloneDX SBOM"
+    )
+    scan.add_argument("--format", choices=("table", "json", "sarif"), default="table")
+    scan.add_argument(
+        "--fail-on",
+        choices=("low", "medium", "high", "critical"),
+        help="exit 1 on a vulnerability this severe",
+    )
+    scan.add_argument(
+        "--ignore-unfixed", action="store_true", help="leave out vulnerabilities with no fix yet"
+    )
+    scan.add_argument(
+        "--ignorefile",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="accepted advisories (default: .dockwiseignore and .trivyignore here)",
+    )
+    scan.add_argument("--db", type=Path, metavar="FILE", help="the advisory database (default: in the cache)")
+    scan.add_argument("--platform", metavar="OS/ARCH", help="the image to read from a multi-platform index")
+    scan.add_argument("--no-cache", action="store_true", help="do not read or write the layer cache")
+    database = commands.add_parser("db", help="the local advisory database (OSV exports)")
+    database_commands = database.add_subparsers(dest="db_command", metavar="ACTION")
+    database_commands.required = True
+    db_update = database_commands.add_parser("update", help="download (or import) OSV's exports")
+    db_update.add_argument(
+        "--ecosystem",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="Debian, Alpine, Ubuntu, PyPI, npm, Go, crates.io, Maven (default: all of them)",
+    )
+    db_update.add_argument("--from-dir", type=Path, metavar="DIR", help="import zips already downloaded here")
+    db_update.add_argument(
+        "--db", type=Path, metavar="FILE", help="the database file (default: in the cache)"
+    )
+    db_status = database_commands.add_parser("status", help="what the database holds")
+    db_status.add_argument(
+        "--db", type=Path, metavar="FILE", help="the database file (default: in the cache)"
+    )
     verify = commands.add_parser(
         "verify", help="build and run an image hardened on a real engine, and measure what only running shows"
     )
@@ -245,6 +288,10 @@ def _run(arguments: argparse.Namespace) -> int:
         return _verify(arguments)
     if arguments.command == "sbom":
         return _sbom(arguments)
+    if arguments.command == "scan":
+        return _scan(arguments)
+    if arguments.command == "db":
+        return _database(arguments)
     if arguments.command == "rules":
         return _list_rules(arguments.format)
     return _show_rule(arguments.code)
@@ -417,6 +464,87 @@ def _sbom(arguments: argparse.Namespace) -> int:
         raise DockwiseError(str(error)) from None
     sys.stdout.write(RENDERERS[arguments.format](inventory(image), arguments.image))
     return 0
+
+
+def _scan(arguments: argparse.Namespace) -> int:
+    from dockwise.vulndb.ignore import active, find_ignore_files, read_ignores
+    from dockwise.vulndb.match import match
+    from dockwise.vulndb.osv import SEVERITIES
+    from dockwise.vulndb.report import RENDERERS
+    from dockwise.vulndb.store import AdvisoryDatabase, default_path
+
+    database = AdvisoryDatabase(arguments.db or default_path())
+    inventory = _scan_inventory(arguments)
+    result = match(inventory, database)
+    files = arguments.ignorefile or find_ignore_files(Path.cwd())
+    ignored_ids, expired = active([ignore for path in files for ignore in read_ignores(path)])
+    kept = []
+    for finding in result.findings:
+        if finding.advisory in ignored_ids or ignored_ids.intersection(finding.aliases):
+            continue
+        if arguments.ignore_unfixed and finding.fixed is None:
+            continue
+        kept.append(finding)
+    ignored = len(result.findings) - len(kept)
+    result.findings = kept
+    sys.stdout.write(RENDERERS[arguments.format](result, arguments.target, ignored, expired))
+    if arguments.fail_on:
+        threshold = SEVERITIES.index(arguments.fail_on.upper())
+        return 1 if any(SEVERITIES.index(f.severity) >= threshold for f in kept) else 0
+    return 0
+
+
+def _scan_inventory(arguments: argparse.Namespace) -> Any:
+    """An SBOM file (dockwise JSON or CycloneDX) as it is, else the image's inventory."""
+    from dockwise.image.archive import ImageError, ReadOptions
+    from dockwise.image.cache import LayerCache, default_directory
+    from dockwise.sbom.inventory import inventory
+    from dockwise.sbom.sbom_input import SbomError, read_sbom
+
+    target = Path(arguments.target)
+    if target.suffix == ".json" and target.is_file():
+        try:
+            return read_sbom(target)
+        except SbomError as error:
+            raise DockwiseError(str(error)) from None
+    cache = None if arguments.no_cache else LayerCache(default_directory())
+    try:
+        return inventory(_read_image(arguments.target, ReadOptions(cache=cache, platform=arguments.platform)))
+    except ImageError as error:
+        raise DockwiseError(str(error)) from None
+
+
+def _database(arguments: argparse.Namespace) -> int:
+    from dockwise.vulndb.store import AdvisoryDatabase, default_path
+    from dockwise.vulndb.update import ECOSYSTEMS, update
+
+    path = arguments.db or default_path()
+    if arguments.db_command == "status":
+        database = AdvisoryDatabase(path)
+        for ecosystem, records, updated in database.sources():
+            print(f"{ecosystem:<10} {records:>8} advisories, updated {updated}")
+        return 0
+    unknown = [name for name in arguments.ecosystem if name not in ECOSYSTEMS]
+    if unknown:
+        raise DockwiseError(f"unknown ecosystem {unknown[0]!r} (known: {', '.join(ECOSYSTEMS)})")
+    progress = _download_progress() if sys.stderr.isatty() else None
+    outcomes = update(path, arguments.ecosystem or ECOSYSTEMS, arguments.from_dir, progress)
+    for outcome in outcomes:
+        count = f", {outcome.records} advisories" if outcome.status != "unchanged" else ""
+        print(f"{outcome.ecosystem}: {outcome.status}{count}")
+    return 0
+
+
+def _download_progress() -> Any:
+    """One line per ecosystem on a terminal, redrawn as bytes arrive."""
+
+    def show(ecosystem: str, total: int | None, done: int) -> None:
+        share = f" {done / total:.0%}" if total else ""
+        print(
+            f"\rdownloading {ecosystem}: {done / 1e6:.1f} MB{share}   ", end="", file=sys.stderr, flush=True
+        )
+
+    return show
 
 
 def _read_image(target: str, options: ReadOptions) -> Image:
