@@ -95,7 +95,7 @@ def test_a_version_the_ecosystem_cannot_order_is_an_error_not_a_no() -> None:
         (
             {"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"}]},
             {},
-            ("LOW", 1.6),
+            ("LOW", 1.8),
         ),
         ({}, {"severity": [{"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"}]}, ("HIGH", 7.5)),
         (
