@@ -476,7 +476,7 @@ def _scan(arguments: argparse.Namespace) -> int:
     database = AdvisoryDatabase(arguments.db or default_path())
     inventory = _scan_inventory(arguments)
     result = match(inventory, database)
-    files = arguments.ignorefile or find_ignore_files(Path.cwd())
+    files = arguments.ignorefile or find_ignore_files(Path())
     ignored_ids, expired = active([ignore for path in files for ignore in read_ignores(path)])
     kept = []
     for finding in result.findings:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import http.client
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,26 +136,32 @@ def _download(
         raise DatabaseError(f"{url}: HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
         raise DatabaseError(f"{url}: {error.reason}") from None
-    with response, target.open("wb") as output:
-        length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdecimal() else None
-        done = 0
-        while chunk := response.read(CHUNK):
-            output.write(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(ecosystem, total, done)
+    length = response.headers.get("Content-Length")
+    total = int(length) if length and length.isdecimal() else None
+    done = 0
+    try:
+        with response, target.open("wb") as output:
+            while chunk := response.read(CHUNK):
+                output.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(ecosystem, total, done)
+    except http.client.HTTPException as error:  # IncompleteRead: the connection closed early
+        raise DatabaseError(f"{url}: the download broke off after {done} bytes: {error!r}") from None
     if total is not None and done != total:
         raise DatabaseError(f"{url}: the download stopped at {done} of {total} bytes")
     return response.headers
 
 
 def _import(connection: sqlite3.Connection, ecosystem: str, source: Path) -> int:
-    with zipfile.ZipFile(source) as archive:
-        broken = archive.testzip()
-        if broken is not None:
-            raise DatabaseError(f"{source}: {broken} fails its CRC check (a corrupt download)")
-        records = list(_records(archive, source))
+    try:
+        with zipfile.ZipFile(source) as archive:
+            broken = archive.testzip()
+            if broken is not None:
+                raise DatabaseError(f"{source.name}: {broken} fails its CRC check (a corrupt download)")
+            records = list(_records(archive, source))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise DatabaseError(f"{ecosystem}: the zip is corrupt: {error}") from None
     return store_records(connection, ecosystem, records)
 
 
