@@ -9,6 +9,7 @@ urgency.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -68,7 +69,6 @@ def _in_range(events: list[dict[str, str]], version: str, order: Callable[[str, 
 
 def _key(order: Callable[[str, str], int]) -> Any:
     """Events sorted by version ("0" first); an event whose version cannot be ordered raises."""
-    import functools
 
     def by_version(a: tuple[str, str], b: tuple[str, str]) -> int:
         if a[1] == b[1]:
@@ -106,24 +106,29 @@ def severity(record: dict[str, Any], affected: dict[str, Any]) -> tuple[str, flo
 
 def _cvss(entries: list[Any]) -> tuple[str, float] | None:
     """The highest-version CVSS vector's base score and rating."""
-    from cvss import CVSS2, CVSS3, CVSS4, CVSSError
-
     for kind in ("CVSS_V4", "CVSS_V3", "CVSS_V2"):
         for entry in entries:
             if not isinstance(entry, dict) or entry.get("type") != kind:
                 continue
-            vector = str(entry.get("score", ""))
-            try:
-                if kind == "CVSS_V4":
-                    score = float(CVSS4(vector).base_score)
-                elif kind == "CVSS_V3":
-                    score = float(CVSS3(vector).scores()[0])
-                else:
-                    score = float(CVSS2(vector).scores()[0])
-            except (CVSSError, ValueError, KeyError, TypeError):
-                continue
-            return _rating(score), score
+            score = _score(kind, str(entry.get("score", "")))
+            if score is not None:
+                return _rating(score), score
     return None
+
+
+@functools.lru_cache(maxsize=16384)
+def _score(kind: str, vector: str) -> float | None:
+    """A vector's base score (advisories share few distinct vectors: parse each once)."""
+    from cvss import CVSS2, CVSS3, CVSS4, CVSSError
+
+    try:
+        if kind == "CVSS_V4":
+            return float(CVSS4(vector).base_score)
+        if kind == "CVSS_V3":
+            return float(CVSS3(vector).scores()[0])
+        return float(CVSS2(vector).scores()[0])
+    except (CVSSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _rating(score: float) -> str:
