@@ -30,7 +30,7 @@ from dockwise.sbom.readers import PackageRecord
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
-SCAN_VERSION = "2"
+SCAN_VERSION = "3"
 """Part of every cache key: bump it when what a scan records changes (new secret patterns, fields)."""
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -139,7 +139,7 @@ def scan_layer(
             if entry is None:
                 continue
             entries.append(entry)
-            if entry.kind == "file" and package_readers.wants(entry.path, entry.size):
+            if entry.kind == "file" and package_readers.wants(entry.path, entry.size, entry.mode):
                 data = content.read()
                 packages[entry.path] = package_readers.read(entry.path, data)
                 if secrets and secret_content.wants_file(entry.path, entry.size):

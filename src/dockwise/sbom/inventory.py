@@ -131,6 +131,14 @@ def purl(record: PackageRecord, distribution: Distribution | None) -> str:
             qualifiers["upstream"] = record.source_name
     elif record.type == "npm" and name.startswith("@"):
         namespace, _, name = name.partition("/")
+    elif record.type == "golang" and "/" in name:
+        namespace, _, name = name.rpartition("/")
+    elif record.type == "maven" and ":" in name:
+        namespace, _, name = name.partition(":")
+    elif record.type == "rpm":
+        namespace = distribution.id if distribution is not None else None
+        if record.arch:
+            qualifiers["arch"] = record.arch
     elif record.type == "pypi":
         name = _pep503(name)
     return PackageURL(record.type, namespace, name, record.version, qualifiers or None).to_string()

@@ -1,9 +1,10 @@
 """Package databases and manifests found in image layers, read into package records.
 
 Which files: dpkg's `var/lib/dpkg/status` and distroless's `var/lib/dpkg/status.d/*`, apk's
-`lib/apk/db/installed`, Python `*.dist-info/METADATA` and `*.egg-info/PKG-INFO` (or an `.egg-info` file),
-Node `node_modules/[@scope/]name/package.json`, and `etc/os-release`. They are read during the layer walk
-(`wants`), parsed at once (`read`), and only the records are kept, so the cache holds them too.
+`lib/apk/db/installed`, RPM's `rpmdb.sqlite`, Python `*.dist-info/METADATA` and `*.egg-info/PKG-INFO` (or
+an `.egg-info` file), Node `node_modules/[@scope/]name/package.json`, Java archives, executables of at
+least `MIN_EXECUTABLE` bytes (Go build info, cargo-auditable), and `etc/os-release`. They are read during
+the layer walk (`wants`), parsed at once (`read`), and only the records are kept, so the cache holds them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ DPKG_STATUS = "var/lib/dpkg/status"
 DPKG_STATUS_DIR = "var/lib/dpkg/status.d/"
 APK_INSTALLED = ("lib/apk/db/installed", "usr/lib/apk/db/installed")
 OS_RELEASE = ("etc/os-release", "usr/lib/os-release")
+RPM_SQLITE = ("var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/share/rpm/rpmdb.sqlite")
+JAVA_ARCHIVES = (".jar", ".war", ".ear")
+MIN_EXECUTABLE = 512 * 1024
+"""Go and Rust binaries are larger than this; the many small C tools of /usr/bin are not read."""
+MAX_BINARY = 64 * 1024 * 1024
+"""Executables and archives are read whole (their indexes are at the end): this bounds the memory."""
 _NODE_MANIFEST = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@][^/]*)/package\.json$")
 
 
@@ -26,7 +33,7 @@ class PackageRecord(NamedTuple):
     """One installed package as its database names it."""
 
     type: str
-    """"deb", "apk", "pypi", "npm", or "os" for the distribution itself."""
+    """"deb", "apk", "rpm", "pypi", "npm", "golang", "cargo", "maven", or "os" for the distribution."""
     name: str
     version: str
     source_name: str = ""
@@ -36,12 +43,15 @@ class PackageRecord(NamedTuple):
     license: str = ""
 
 
-def wants(path: str, size: int) -> bool:
-    """Is this file a package database or manifest to read? `path` is relative to the image root."""
+def wants(path: str, size: int, mode: int = 0o644) -> bool:
+    """Is this file a package database, manifest, archive or executable to read? `path` is relative to
+    the image root."""
     if size > MAX_BYTES or size == 0:
         return False
-    if path == DPKG_STATUS or path in APK_INSTALLED or path in OS_RELEASE:
+    if path == DPKG_STATUS or path in APK_INSTALLED or path in OS_RELEASE or path in RPM_SQLITE:
         return True
+    if path.endswith(JAVA_ARCHIVES) or (mode & 0o111 and size >= MIN_EXECUTABLE):
+        return size <= MAX_BINARY
     if path.startswith(DPKG_STATUS_DIR):
         return not path.endswith(".md5sums")
     if path.endswith("/METADATA"):
@@ -55,6 +65,18 @@ def wants(path: str, size: int) -> bool:
 
 def read(path: str, data: bytes) -> list[PackageRecord]:
     """The records in one file (empty for a file that turns out to hold none)."""
+    if path.endswith(JAVA_ARCHIVES):
+        from dockwise.sbom.archives import read_java_archive
+
+        return read_java_archive(data)
+    if path in RPM_SQLITE:
+        from dockwise.sbom.archives import read_rpm_sqlite
+
+        return read_rpm_sqlite(data)
+    if data.startswith(b"\x7fELF"):
+        from dockwise.sbom.binaries import read_executable
+
+        return read_executable(data)
     text = data.decode("utf-8", "replace")
     if path == DPKG_STATUS or path.startswith(DPKG_STATUS_DIR):
         return _dpkg(text)
@@ -64,7 +86,9 @@ def read(path: str, data: bytes) -> list[PackageRecord]:
         return _os_release(text)
     if path.endswith("package.json"):
         return _npm(path, text)
-    return _python(text)
+    if path.endswith(("/METADATA", "/PKG-INFO", ".egg-info")):
+        return _python(text)
+    return []
 
 
 def _paragraphs(text: str) -> list[dict[str, str]]:

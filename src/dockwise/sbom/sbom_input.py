@@ -10,7 +10,7 @@ from typing import Any
 from dockwise.errors import DockwiseError
 from dockwise.sbom.inventory import Distribution, Inventory, Package
 
-_TYPES = {"deb": "deb", "apk": "apk", "pypi": "pypi", "npm": "npm"}
+_TYPES = {name: name for name in ("deb", "apk", "rpm", "pypi", "npm", "golang", "cargo", "maven")}
 
 
 class SbomError(DockwiseError):
@@ -72,7 +72,11 @@ def _cyclonedx(document: dict[str, Any]) -> Inventory:
             continue
         if purl.type not in _TYPES or not purl.version:
             continue
-        name = f"{purl.namespace}/{purl.name}" if purl.type == "npm" and purl.namespace else purl.name
+        name = purl.name
+        if purl.namespace and purl.type in ("npm", "golang"):
+            name = f"{purl.namespace}/{purl.name}"
+        elif purl.namespace and purl.type == "maven":
+            name = f"{purl.namespace}:{purl.name}"
         qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
         packages.append(
             Package(

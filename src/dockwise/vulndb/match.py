@@ -56,7 +56,11 @@ def lookup_key(package: Package, inventory: Inventory) -> tuple[str, str, str, s
         return "PyPI", "PyPI", package.name, package.version
     if package.type == "npm":
         return "npm", "npm", package.name, package.version
-    return None
+    if package.type == "golang":
+        return "Go", "Go", package.name, package.version
+    if package.type == "cargo" and package.source_name in ("", "crates.io", "registry"):
+        return "crates.io", "crates.io", package.name, package.version
+    return None  # Maven and RPM advisories need orderings not implemented yet
 
 
 def match(inventory: Inventory, database: AdvisoryDatabase) -> ScanResult:
