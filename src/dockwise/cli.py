@@ -527,24 +527,18 @@ def _database(arguments: argparse.Namespace) -> int:
     unknown = [name for name in arguments.ecosystem if name not in ECOSYSTEMS]
     if unknown:
         raise DockwiseError(f"unknown ecosystem {unknown[0]!r} (known: {', '.join(ECOSYSTEMS)})")
-    progress = _download_progress() if sys.stderr.isatty() else None
-    outcomes = update(path, arguments.ecosystem or ECOSYSTEMS, arguments.from_dir, progress)
+    from dockwise.image.progress import DownloadBars, wanted
+
+    progress = DownloadBars() if wanted(sys.stderr) else None
+    try:
+        outcomes = update(path, arguments.ecosystem or ECOSYSTEMS, arguments.from_dir, progress)
+    finally:
+        if progress is not None:
+            progress.close()
     for outcome in outcomes:
         count = f", {outcome.records} advisories" if outcome.status != "unchanged" else ""
         print(f"{outcome.ecosystem}: {outcome.status}{count}")
     return 0
-
-
-def _download_progress() -> Any:
-    """One line per ecosystem on a terminal, redrawn as bytes arrive."""
-
-    def show(ecosystem: str, total: int | None, done: int) -> None:
-        share = f" {done / total:.0%}" if total else ""
-        print(
-            f"\rdownloading {ecosystem}: {done / 1e6:.1f} MB{share}   ", end="", file=sys.stderr, flush=True
-        )
-
-    return show
 
 
 def _read_image(target: str, options: ReadOptions) -> Image:

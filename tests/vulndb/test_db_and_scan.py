@@ -313,3 +313,26 @@ def test_sarif_validates_and_sboms_scan_like_the_image(
 def test_scan_without_a_database_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(_image(tmp_path)), "--db", str(tmp_path / "none.sqlite")]) == 2
     assert "run `dockwise db update` first" in capsys.readouterr().err
+
+
+def test_download_bars_draw_each_ecosystem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from dockwise.image import progress
+
+    screen = io.StringIO()
+    original = progress.ByteProgress
+    monkeypatch.setattr(
+        progress,
+        "ByteProgress",
+        lambda label: original(label, console=Console(file=screen, force_terminal=True)),
+    )
+    bars = progress.DownloadBars()
+    with osv_server(_files()) as (url, _):
+        monkeypatch.setenv("DOCKWISE_OSV_URL", url)
+        update(tmp_path / "db.sqlite", ["Debian", "npm"], progress=bars)
+    bars.close()
+    assert "downloading Debian" in screen.getvalue()
+    assert "downloading npm" in screen.getvalue()

@@ -55,3 +55,27 @@ def wanted(stream: IO[str]) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+class DownloadBars:
+    """A bar per download (`db update`'s ecosystems, one after the other), drawn by ByteProgress; called
+    as `(name, total bytes or None, bytes so far)`. `close()` takes the last one down."""
+
+    def __init__(self) -> None:
+        self._bar: ByteProgress | None = None
+        self._name = ""
+        self._seen = 0
+
+    def __call__(self, name: str, total: int | None, done: int) -> None:
+        if self._bar is None or name != self._name:
+            self.close()
+            self._bar = ByteProgress(f"downloading {name}").__enter__()
+            self._bar.start(total)
+            self._name, self._seen = name, 0
+        self._bar.advance(done - self._seen)
+        self._seen = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
