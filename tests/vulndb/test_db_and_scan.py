@@ -336,3 +336,30 @@ def test_download_bars_draw_each_ecosystem(tmp_path: Path, monkeypatch: pytest.M
     bars.close()
     assert "downloading Debian" in screen.getvalue()
     assert "downloading npm" in screen.getvalue()
+
+
+def test_ubuntu_lts_advisories_belong_to_their_release(tmp_path: Path) -> None:
+    from dockwise.sbom.inventory import Distribution, Inventory, Package
+    from dockwise.vulndb.match import match
+    from dockwise.vulndb.store import create, store_records
+
+    path = tmp_path / "db.sqlite"
+    connection = create(path)
+    store_records(
+        connection,
+        "Ubuntu",
+        [
+            record(
+                "UBUNTU-1", "Ubuntu:22.04:LTS", "openssl", {"introduced": "0"}, {"fixed": "3.0.2-0ubuntu1.15"}
+            ),
+            record("UBUNTU-2", "Ubuntu:Pro:22.04:LTS", "openssl", {"introduced": "0"}),
+            record("UBUNTU-3", "Ubuntu:24.04:LTS", "openssl", {"introduced": "0"}),
+        ],
+    )
+    connection.commit()
+    connection.close()
+    package = Package(
+        "deb", "libssl3", "3.0.2-0ubuntu1.10", "var/lib/dpkg/status", 0, "openssl", "3.0.2-0ubuntu1.10"
+    )
+    result = match(Inventory(Distribution("ubuntu", "22.04"), [package]), AdvisoryDatabase(path))
+    assert [(f.advisory, f.fixed) for f in result.findings] == [("UBUNTU-1", "3.0.2-0ubuntu1.15")]

@@ -73,8 +73,12 @@ def match(inventory: Inventory, database: AdvisoryDatabase) -> ScanResult:
             continue
         base, full, name, version = key
         for advisory, ecosystem, affected in database.affected(base, name):
-            if ecosystem != full and base in ("Debian", "Alpine", "Ubuntu"):
-                continue  # another release's advisory
+            if (
+                base in ("Debian", "Alpine", "Ubuntu")
+                and ecosystem != full
+                and not ecosystem.startswith(f"{full}:")
+            ):
+                continue  # another release's advisory (`Ubuntu:22.04:LTS` is 22.04's)
             try:
                 verdict = evaluate(affected, ecosystem, version)
             except VersionError as error:
