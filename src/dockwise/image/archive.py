@@ -22,6 +22,7 @@ from typing import IO, Any, Protocol
 
 from dockwise.image.cache import LayerCache
 from dockwise.image.layers import LayerError, LayerIndex, LayerScan, scan_layer
+from dockwise.image.streams import Chunks, Counting, Prefixed, Slice
 from dockwise.image.tarwalk import Readable, TarError, walk_tar
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -164,7 +165,7 @@ def read_image_stream(stream: Readable, name: str, options: ReadOptions, total: 
     """
     if options.progress is not None:
         options.progress.start(total)
-        stream = _Counting(stream, options.progress)
+        stream = Counting(stream, options.progress.advance)
     blobs = _StreamBlobs()
     try:
         for entry, member in walk_tar(stream):
@@ -181,7 +182,7 @@ def read_image_stream(stream: Readable, name: str, options: ReadOptions, total: 
                 continue
             try:
                 blobs.scans[key] = scan_layer(
-                    _Joined(first, member), secrets=options.secrets, digest=options.digests
+                    Prefixed(first, member), secrets=options.secrets, digest=options.digests
                 )
             except LayerError as error:
                 blobs.errors[key] = str(error)  # reported if the manifest lists it
@@ -504,7 +505,7 @@ class _TarBlobs:
         with self._path.open("rb") as handle:
             handle.seek(offset)
             try:
-                return scan_layer(_Slice(handle, offset, size), size, secrets=options.secrets, digest=digest)
+                return scan_layer(Slice(handle, offset, size), size, secrets=options.secrets, digest=digest)
             except LayerError as error:
                 raise LayerError(f"layer {key}: {error}") from None
 
@@ -577,92 +578,6 @@ class _StreamBlobs:
         return 0
 
 
-class _Slice(io.RawIOBase):
-    """`size` bytes of a file from `offset`, seekable within them."""
-
-    def __init__(self, handle: IO[bytes], offset: int, size: int) -> None:
-        self._handle = handle
-        self._start = offset
-        self._size = size
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
-        self._handle.seek(self._start + min(self._position, self._size))
-        return self._position
-
-    def tell(self) -> int:
-        return self._position
-
-    def read(self, size: int | None = -1) -> bytes:
-        left = max(0, self._size - self._position)
-        size = left if size is None or size < 0 else min(size, left)
-        data = self._handle.read(size)
-        self._position += len(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-class _Joined(io.RawIOBase):
-    """Bytes already read, then the rest of the stream."""
-
-    def __init__(self, head: bytes, rest: Readable) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        size = -1 if size is None else size
-        if not self._head:
-            return self._rest.read(size)
-        data, self._head = self._head, b""
-        if size < 0:
-            return data + self._rest.read()
-        if size > len(data):
-            return data + self._rest.read(size - len(data))
-        data, self._head = data[:size], data[size:]
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-class _Counting(io.RawIOBase):
-    """Reports every read to a progress bar."""
-
-    def __init__(self, stream: Readable, progress: Progress) -> None:
-        self._stream = stream
-        self._progress = progress
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = self._stream.read(-1 if size is None else size)
-        self._progress.advance(len(data))
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 def is_codec_error(error: Exception) -> bool:
     """isal's and zstandard's errors derive from Exception only; they mean a corrupt stream."""
     return type(error).__name__ in ("IsalError", "ZstdError", "error")
@@ -680,24 +595,4 @@ def _decompressed(handle: IO[bytes], head: bytes) -> Readable:
 
 def chunk_stream(chunks: Iterator[bytes]) -> Readable:
     """A generator of byte chunks (docker-py's `get_image`) as a readable stream."""
-    return io.BufferedReader(_ChunkStream(chunks), buffer_size=1 << 20)
-
-
-class _ChunkStream(io.RawIOBase):
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return 0
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    return io.BufferedReader(Chunks(chunks), buffer_size=1 << 20)

@@ -14,7 +14,6 @@ the final filesystem is not waste. dive's efficiency score is computed too, for 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import posixpath
 import tarfile
@@ -24,6 +23,7 @@ from typing import IO, Any, NamedTuple, cast
 
 from dockwise.image import secret_content
 from dockwise.image.secret_content import SecretHit
+from dockwise.image.streams import Hashing, Prefixed
 from dockwise.image.tarwalk import Readable, TarEntry, TarError, walk_tar
 from dockwise.sbom import readers as package_readers
 from dockwise.sbom.readers import PackageRecord
@@ -116,9 +116,9 @@ def scan_layer(
         cast(io.RawIOBase, blob).seek(-len(head), io.SEEK_CUR)
         raw = blob
     else:
-        raw = _Prefixed(head, blob)
+        raw = Prefixed(head, blob)
     if digest:
-        raw = _Hashing(raw)
+        raw = Hashing(raw)
     stream: Any = raw
     try:
         if compression == "gzip":
@@ -148,7 +148,7 @@ def scan_layer(
                 head = content.read(secret_content.SNIFF_BYTES)
                 if not secret_content.is_binary(head):  # binaries are left unread (ELF, images...)
                     hits.extend(secret_content.find_secrets(entry.path, head + content.read()))
-        if isinstance(raw, _Hashing):
+        if isinstance(raw, Hashing):
             _drain(raw)
     except TarError as error:
         raise LayerError(str(error)) from None
@@ -161,7 +161,7 @@ def scan_layer(
     finally:
         if stream is not raw:
             stream.close()
-    computed = f"sha256:{raw.hexdigest()}" if isinstance(raw, _Hashing) else ""
+    computed = f"sha256:{raw.hexdigest()}" if isinstance(raw, Hashing) else ""
     return LayerScan(entries, hits, computed, compression, packages, complete=secrets)
 
 
@@ -184,7 +184,7 @@ def _scan_entry(member: TarEntry) -> ScanEntry | None:
     return ScanEntry(path, kind, member.size if kind == "file" else 0, member.mode, member.uid, member.gid)
 
 
-def _drain(raw: _Hashing) -> None:
+def _drain(raw: Hashing) -> None:
     """Read what the walk left after the end-of-archive marker, so the digest covers the whole blob."""
     while raw.read(1 << 20):
         pass
@@ -346,56 +346,3 @@ def clean_path(name: str) -> str | None:
         else:
             parts.append(part)
     return "/".join(parts) or None
-
-
-class _Hashing(io.RawIOBase):
-    """Passes reads through and keeps the sha256 of every byte (hashlib drops the GIL for large reads,
-    so with isal's reader thread the digest costs the walk little)."""
-
-    def __init__(self, stream: Readable) -> None:
-        self._stream = stream
-        self._hash = hashlib.sha256()
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = self._stream.read(-1 if size is None else size)
-        self._hash.update(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream with the bytes already read for the compression sniff put back in front."""
-
-    def __init__(self, head: bytes, stream: Readable) -> None:
-        self._head = head
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        size = -1 if size is None else size
-        if not self._head:
-            return self._stream.read(size)
-        data, self._head = self._head, b""
-        if size < 0:
-            return data + self._stream.read()
-        if size > len(data):
-            return data + self._stream.read(size - len(data))
-        data, self._head = data[:size], data[size:]
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)

@@ -11,6 +11,7 @@ Unlike dive, a rule is applied only when a file or a flag asks for it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,43 +104,37 @@ def thresholds(values: dict[str, Any], where: str = "threshold") -> Thresholds:
 
 
 def evaluate(limits: Thresholds, figures: Figures) -> list[Verdict]:
+    """PASS, FAIL or SKIP per rule, failing only strictly past the limit, as dive does."""
+    rows: list[tuple[float | None, float, bool, Callable[[float], str], Callable[[float], str], str]] = [
+        (limits.lowest_efficiency, figures.dive_efficiency, False, _ratio_text, str, "efficiency"),
+        (limits.highest_wasted_bytes, figures.wasted, True, _bytes_text, _bytes_text, "wasted"),
+        (
+            limits.highest_user_wasted_percent,
+            figures.user_wasted_percent,
+            True,
+            _ratio_text,
+            str,
+            "user wasted",
+        ),
+    ]
     verdicts = []
-    if limits.lowest_efficiency is None:
-        verdicts.append(Verdict(RULES[0], "SKIP", "rule disabled"))
-    else:
-        failed = limits.lowest_efficiency > figures.dive_efficiency
-        verdicts.append(
-            Verdict(
-                RULES[0],
-                "FAIL" if failed else "PASS",
-                f"efficiency {figures.dive_efficiency:.4f}, lowest allowed {limits.lowest_efficiency}",
-            )
-        )
-    if limits.highest_wasted_bytes is None:
-        verdicts.append(Verdict(RULES[1], "SKIP", "rule disabled"))
-    else:
-        failed = figures.wasted > limits.highest_wasted_bytes
-        verdicts.append(
-            Verdict(
-                RULES[1],
-                "FAIL" if failed else "PASS",
-                f"wasted {format_bytes(figures.wasted)}, highest allowed "
-                f"{format_bytes(limits.highest_wasted_bytes)}",
-            )
-        )
-    if limits.highest_user_wasted_percent is None:
-        verdicts.append(Verdict(RULES[2], "SKIP", "rule disabled"))
-    else:
-        failed = figures.user_wasted_percent > limits.highest_user_wasted_percent
-        verdicts.append(
-            Verdict(
-                RULES[2],
-                "FAIL" if failed else "PASS",
-                f"user wasted {figures.user_wasted_percent:.4f}, highest allowed "
-                f"{limits.highest_user_wasted_percent}",
-            )
-        )
+    for rule, (limit, value, upper, shown, shown_limit, what) in zip(RULES, rows, strict=True):
+        if limit is None:
+            verdicts.append(Verdict(rule, "SKIP", "rule disabled"))
+            continue
+        failed = value > limit if upper else limit > value
+        bound = "highest" if upper else "lowest"
+        detail = f"{what} {shown(value)}, {bound} allowed {shown_limit(limit)}"
+        verdicts.append(Verdict(rule, "FAIL" if failed else "PASS", detail))
     return verdicts
+
+
+def _bytes_text(value: float) -> str:
+    return format_bytes(int(value))
+
+
+def _ratio_text(value: float) -> str:
+    return f"{value:.4f}"
 
 
 def _off(value: Any) -> bool:

@@ -122,11 +122,8 @@ class SecretFileInLayer(ImageRule):
         index = context.image.index
         for entry in [*index.shadowed, *index.files.values()]:
             if entry.kind == "file" and is_secret_file("/" + entry.path):
-                hidden = entry.path not in index.files or index.files[entry.path] is not entry
-                where = "hidden by a later layer but still in" if hidden else "in"
-                yield context.diagnostic(
-                    self, f"/{entry.path} is {where} layer {entry.layer + 1}", entry.layer, "/" + entry.path
-                )
+                where = _where(context, entry.path, entry.layer)
+                yield context.diagnostic(self, f"/{entry.path} is {where}", entry.layer, "/" + entry.path)
 
 
 class SetuidFile(ImageRule):
@@ -313,6 +310,14 @@ class SecretInImageConfig(ImageRule):
                     )
 
 
+def _where(context: ImageContext, path: str, layer: int) -> str:
+    """`in layer N`, or `hidden by a later layer but still in layer N` when the final filesystem shows
+    another version of the path (or none): deleting a file does not take it out of its layer."""
+    current = context.image.index.files.get(path)
+    hidden = current is None or current.layer != layer
+    return f"{'hidden by a later layer but still in' if hidden else 'in'} layer {layer + 1}"
+
+
 #: `RUN |2 A=1 B=2 /bin/sh -c ...`: the build arguments a RUN saw, as the history keeps them.
 _BUILD_ARGS = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=(\S+)(?=\s)")
 
@@ -349,16 +354,9 @@ class SecretInLayerFile(ImageRule):
     def check(self, context: ImageContext) -> Iterator[Diagnostic]:
         from dockwise.image.secret_content import TITLES
 
-        files = context.image.index.files
         for number, scan in enumerate(context.image.scans):
             for hit in scan.secrets:
-                current = files.get(hit.path)
-                hidden = current is None or current.layer != number
-                where = "hidden by a later layer but still in" if hidden else "in"
-                yield context.diagnostic(
-                    self,
-                    f"/{hit.path} line {hit.line} holds {TITLES.get(hit.pattern, hit.pattern)} "
-                    f"({hit.preview}), {where} layer {number + 1}",
-                    number,
-                    "/" + hit.path,
-                )
+                title = TITLES.get(hit.pattern, hit.pattern)
+                where = _where(context, hit.path, number)
+                message = f"/{hit.path} line {hit.line} holds {title} ({hit.preview}), {where}"
+                yield context.diagnostic(self, message, number, "/" + hit.path)
