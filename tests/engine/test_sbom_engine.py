@@ -15,7 +15,8 @@ from tests.engine.conftest import Engine
 pytestmark = pytest.mark.engine
 
 
-def test_sbom_matches_dpkg_query(engine: Engine, debian_image: str, tmp_path: Path) -> None:
+def _project(tmp_path: Path, debian_image: str) -> Path:
+    """The Debian base plus a Python package (requests 2.19.0) and a Node one (lodash 4.17.15)."""
     context = tmp_path / "ctx"
     (context / "dist" / "requests-2.19.0.dist-info").mkdir(parents=True)
     (context / "dist" / "requests-2.19.0.dist-info" / "METADATA").write_text(
@@ -26,10 +27,14 @@ def test_sbom_matches_dpkg_query(engine: Engine, debian_image: str, tmp_path: Pa
         '{"name": "lodash", "version": "4.17.15"}'
     )
     (context / "Dockerfile").write_text(
-        f"FROM {debian_image}\n"
-        "COPY dist/ /usr/local/lib/python3.11/site-packages/\n"
+        f"FROM {debian_image}\nCOPY dist/ /usr/local/lib/python3.11/site-packages/\n"
         "COPY node_modules/ /app/node_modules/\n"
     )
+    return context
+
+
+def test_sbom_matches_dpkg_query(engine: Engine, debian_image: str, tmp_path: Path) -> None:
+    context = _project(tmp_path, debian_image)
     tag = f"dockwise-test/sbom:{uuid.uuid4().hex[:12]}"
     try:
         engine.build(context, tag)
@@ -109,19 +114,7 @@ def test_scan_of_the_debian_image_finds_exactly_the_fixture_advisories(
     database = tmp_path / "osv.sqlite"
     update(database, ["Debian", "PyPI", "npm"], from_dir=zips)
 
-    context = tmp_path / "ctx"
-    (context / "dist" / "requests-2.19.0.dist-info").mkdir(parents=True)
-    (context / "dist" / "requests-2.19.0.dist-info" / "METADATA").write_text(
-        "Name: requests\nVersion: 2.19.0\n"
-    )
-    (context / "node_modules" / "lodash").mkdir(parents=True)
-    (context / "node_modules" / "lodash" / "package.json").write_text(
-        '{"name": "lodash", "version": "4.17.15"}'
-    )
-    (context / "Dockerfile").write_text(
-        f"FROM {debian_image}\nCOPY dist/ /usr/local/lib/python3.11/site-packages/\n"
-        "COPY node_modules/ /app/node_modules/\n"
-    )
+    context = _project(tmp_path, debian_image)
     tag = f"dockwise-test/scan:{uuid.uuid4().hex[:12]}"
     try:
         engine.build(context, tag)
