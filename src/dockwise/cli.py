@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     lint = commands.add_parser("lint", help="lint Dockerfiles")
     _add_lint_arguments(lint)
-    check = commands.add_parser("check", help="check a project: every Dockerfile found under PATH")
+    check = commands.add_parser(
+        "check", help="check a project: every Dockerfile, Compose file and docker run line under PATH"
+    )
     _add_lint_arguments(check)
     check.add_argument(
         "--verify",

@@ -138,8 +138,8 @@ def _raise_interrupted(number: int, frame: FrameType | None) -> None:
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block ends, then are delivered (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield  # Windows has no signal mask; elsewhere only the main thread receives signals
         return
     wanted = {signal.SIGINT, signal.SIGTERM}
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
