@@ -1,0 +1,1 @@
+"""Commands beyond linting, one module per family, imported only when chosen (or to build the parser)."""
