@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from dockwise._compat import StrEnum
-from dockwise.diagnostics import Category, Diagnostic, FileLocation, Fix, Severity, TextRange
+from dockwise.diagnostics import Category, Diagnostic, FileLocation, Fix, Location, Severity, TextRange
 from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.tree import Dockerfile, Instruction
 from dockwise.record import Record
@@ -142,13 +142,25 @@ def make_diagnostic(
     notes: tuple[str, ...] = (),
 ) -> Diagnostic:
     """A diagnostic of `rule` at a span of a file, with the rule's metadata filled in."""
+    return rule_diagnostic(rule, FileLocation(path, range_), message, fix=fix, notes=notes)
+
+
+def rule_diagnostic(
+    rule: type[Rule] | Rule,
+    location: Location,
+    message: str,
+    *,
+    fix: Fix | None = None,
+    notes: tuple[str, ...] = (),
+) -> Diagnostic:
+    """A diagnostic of `rule` at any location (a file span, an image layer), with its metadata filled in."""
     return Diagnostic(
         code=rule.code,
         rule=rule.name,
         category=rule.category,
         severity=rule.severity,
         message=message,
-        location=FileLocation(path, range_),
+        location=location,
         fix=fix,
         aliases=rule.aliases,
         notes=notes,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dockwise.diagnostics import Diagnostic, LayerLocation
 from dockwise.image.archive import Image
-from dockwise.rules._base import Rule
+from dockwise.rules._base import Rule, rule_diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,15 +23,7 @@ class ImageContext:
         digest = (
             self.image.layers[layer].digest if layer is not None and layer < len(self.image.layers) else ""
         )
-        return Diagnostic(
-            code=rule.code,
-            rule=rule.name,
-            category=rule.category,
-            severity=rule.severity,
-            message=message,
-            location=LayerLocation(self.name, digest, file_path),
-            aliases=rule.aliases,
-        )
+        return rule_diagnostic(rule, LayerLocation(self.name, digest, file_path), message)
 
 
 class ImageRule(Rule):
