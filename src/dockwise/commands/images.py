@@ -115,13 +115,11 @@ def run(arguments: argparse.Namespace) -> int:
 
 def _image(arguments: argparse.Namespace) -> int:
     from dockwise.image import thresholds
-    from dockwise.image.archive import ImageError, ReadOptions
-    from dockwise.image.cache import LayerCache, default_directory
+    from dockwise.image.archive import ImageError
     from dockwise.image.figures import figures
     from dockwise.image.report import image_findings, render_json, render_text
 
-    cache = None if arguments.no_cache else LayerCache(default_directory())
-    options = ReadOptions(cache=cache, platform=arguments.platform)
+    options = _read_options(arguments)
     try:
         image = _read_image(arguments.image, options)
         if arguments.compare:
@@ -144,14 +142,12 @@ def _image(arguments: argparse.Namespace) -> int:
 
 
 def _sbom(arguments: argparse.Namespace) -> int:
-    from dockwise.image.archive import ImageError, ReadOptions
-    from dockwise.image.cache import LayerCache, default_directory
+    from dockwise.image.archive import ImageError
     from dockwise.sbom.formats import RENDERERS
     from dockwise.sbom.inventory import inventory
 
-    cache = None if arguments.no_cache else LayerCache(default_directory())
     try:
-        image = _read_image(arguments.image, ReadOptions(cache=cache, platform=arguments.platform))
+        image = _read_image(arguments.image, _read_options(arguments))
     except ImageError as error:
         raise DockwiseError(str(error)) from None
     sys.stdout.write(RENDERERS[arguments.format](inventory(image), arguments.image))
@@ -188,8 +184,7 @@ def _scan(arguments: argparse.Namespace) -> int:
 
 def _scan_inventory(arguments: argparse.Namespace) -> Any:
     """An SBOM file (dockwise JSON or CycloneDX) as it is, else the image's inventory."""
-    from dockwise.image.archive import ImageError, ReadOptions
-    from dockwise.image.cache import LayerCache, default_directory
+    from dockwise.image.archive import ImageError
     from dockwise.sbom.inventory import inventory
     from dockwise.sbom.sbom_input import SbomError, read_sbom
 
@@ -199,9 +194,8 @@ def _scan_inventory(arguments: argparse.Namespace) -> Any:
             return read_sbom(target)
         except SbomError as error:
             raise DockwiseError(str(error)) from None
-    cache = None if arguments.no_cache else LayerCache(default_directory())
     try:
-        return inventory(_read_image(arguments.target, ReadOptions(cache=cache, platform=arguments.platform)))
+        return inventory(_read_image(arguments.target, _read_options(arguments)))
     except ImageError as error:
         raise DockwiseError(str(error)) from None
 
@@ -231,6 +225,15 @@ def _database(arguments: argparse.Namespace) -> int:
         count = f", {outcome.records} advisories" if outcome.status != "unchanged" else ""
         print(f"{outcome.ecosystem}: {outcome.status}{count}")
     return 0
+
+
+def _read_options(arguments: argparse.Namespace) -> ReadOptions:
+    """The layer cache (unless `--no-cache`) and `--platform`, as every image command takes them."""
+    from dockwise.image.archive import ReadOptions
+    from dockwise.image.cache import LayerCache, default_directory
+
+    cache = None if arguments.no_cache else LayerCache(default_directory())
+    return ReadOptions(cache=cache, platform=arguments.platform)
 
 
 def _read_image(target: str, options: ReadOptions) -> Image:

@@ -22,7 +22,15 @@ from typing import IO, Any, Protocol
 
 from dockwise.image.cache import LayerCache
 from dockwise.image.layers import LayerError, LayerIndex, LayerScan, scan_layer
-from dockwise.image.streams import Chunks, Counting, Prefixed, Slice
+from dockwise.image.streams import (
+    Chunks,
+    Counting,
+    Prefixed,
+    Slice,
+    compression_of,
+    decompressing,
+    is_codec_error,
+)
 from dockwise.image.tarwalk import Readable, TarError, walk_tar
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -139,10 +147,10 @@ def read_image_file(path: Path, options: ReadOptions) -> Image:
         raise ImageError(f"{name}: cannot open: {error.strerror or error}") from None
     with handle:
         size = os.fstat(handle.fileno()).st_size
-        head = handle.read(4)
+        compression = compression_of(handle.read(4))
         handle.seek(0)
-        if head[:2] == b"\x1f\x8b" or head == b"\x28\xb5\x2f\xfd":
-            return read_image_stream(_decompressed(handle, head), name, options, size)
+        if compression != "none":
+            return read_image_stream(decompressing(handle, compression), name, options, size)
         if options.progress is not None:
             options.progress.start(size)
         members: dict[str, tuple[int, int]] = {}
@@ -576,21 +584,6 @@ class _StreamBlobs:
 
     def size(self, key: str) -> int:
         return 0
-
-
-def is_codec_error(error: Exception) -> bool:
-    """isal's and zstandard's errors derive from Exception only; they mean a corrupt stream."""
-    return type(error).__name__ in ("IsalError", "ZstdError", "error")
-
-
-def _decompressed(handle: IO[bytes], head: bytes) -> Readable:
-    if head[:2] == b"\x1f\x8b":
-        from isal import igzip_threaded
-
-        return igzip_threaded.open(handle, "rb", threads=1)  # type: ignore[no-any-return,no-untyped-call]
-    import zstandard
-
-    return zstandard.ZstdDecompressor().stream_reader(handle, read_size=1 << 20)
 
 
 def chunk_stream(chunks: Iterator[bytes]) -> Readable:

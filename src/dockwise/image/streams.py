@@ -6,9 +6,41 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from dockwise.image.tarwalk import Readable
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def compression_of(head: bytes) -> str:
+    """ "gzip", "zstd" or "none", from a stream's first four bytes."""
+    if head[:2] == GZIP_MAGIC:
+        return "gzip"
+    if head[:4] == ZSTD_MAGIC:
+        return "zstd"
+    return "none"
+
+
+def decompressing(raw: Readable, compression: str) -> Any:
+    """`raw` decompressed as it is read (gzip through isal, zstd through zstandard), or `raw` itself."""
+    if compression == "gzip":
+        from isal import igzip
+
+        # in this thread: isal's threaded reader was slower here (1.09 s against 1.08 s for 470 MB with
+        # the digest, 0.90 s against 0.85 s without), its hand-offs cost more than they overlap
+        return igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[no-untyped-call]
+    if compression == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(cast(IO[bytes], raw), read_size=1 << 20)
+    return raw
+
+
+def is_codec_error(error: Exception) -> bool:
+    """isal's and zstandard's errors derive from Exception only; they mean a corrupt stream."""
+    return type(error).__name__ in ("IsalError", "ZstdError", "error")
 
 
 class ReadStream(io.RawIOBase):
