@@ -136,3 +136,13 @@ def test_reports_give_a_verdict_per_probe() -> None:
     failure = suite.find("testcase[@name='sigterm']/failure")
     assert failure is not None
     assert failure.get("message") == "ignores SIGTERM"
+
+
+def test_ports_of_a_container_that_exited_are_not_blamed_on_the_engine() -> None:
+    from dockwise.engine.observe import Observation
+    from dockwise.verify.run import SKIP, _ports
+
+    assert _ports(Observation(exit_code=0), {}) == Probe("ports", SKIP, "it was not running to look at")
+    still_running = _ports(Observation(), {})
+    assert still_running.summary == "the container's sockets could not be read (engine on another host?)"
+    assert _ports(Observation(listening={8080}), {"ExposedPorts": {"8080/tcp": {}}}).status == PASS

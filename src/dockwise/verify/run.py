@@ -287,7 +287,9 @@ def _ports(observation: Observation | None, config: dict[str, Any]) -> Probe:
         for port in (config.get("ExposedPorts") or {})
         if str(port).endswith("/tcp")
     }
-    if observation is None or observation.listening is None:
+    if observation is None or observation.exit_code is not None or observation.error is not None:
+        return Probe("ports", SKIP, "it was not running to look at")
+    if observation.listening is None:
         return Probe("ports", SKIP, "the container's sockets could not be read (engine on another host?)")
     listening = {port for port in observation.listening if port > 0}
     loopback = sorted(-port for port in observation.listening if port < 0)
