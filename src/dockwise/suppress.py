@@ -24,11 +24,25 @@ from dockwise.patterns import LazyPattern
 from dockwise.record import Record
 from dockwise.rules import Rule, rule_by_code
 
-_PRAGMA = re.compile(
-    r"^#*\s*(?P<tool>dockwise|hadolint)\s*(?::\s*)?(?P<scope>global\s+)?(?P<kind>ignore-file|ignore)\s*=\s*"
-    r"(?P<codes>[\w.,\s-]+?)\s*$",
+_PRAGMA_HEAD = re.compile(
+    r"#*\s*(?P<tool>dockwise|hadolint)\s*(?::\s*)?(?P<scope>global\s+)?(?P<kind>ignore-file|ignore)\s*=",
     re.IGNORECASE,
 )
+_PRAGMA_CODES = re.compile(r"[\w.,\s-]+")
+
+
+def _read_pragma(comment: str) -> tuple[str, bool, str] | None:
+    """The pragma in `comment`, if it is one: its kind (`ignore` or `ignore-file`), whether it is global,
+    and its codes. The codes are checked apart from the head: one expression for both, ending in
+    `=\\s*(?P<codes>[\\w.,\\s-]+?)\\s*$`, let three quantifiers share the blanks and took cubic time on a long
+    comment (10,000 characters ran for minutes)."""
+    head = _PRAGMA_HEAD.match(comment)
+    if head is None:
+        return None
+    codes = comment[head.end() :].strip()
+    if not codes or _PRAGMA_CODES.fullmatch(codes) is None:
+        return None
+    return head.group("kind").lower(), head.group("scope") is not None, codes
 
 
 class Selector(Record):
@@ -112,15 +126,15 @@ def read_suppressions(dockerfile: Dockerfile) -> Suppressions:
     for node in dockerfile.nodes:
         if isinstance(node, Trivia) and node.kind == "comment":
             comment = text[node.start : node.end].strip()
-            match = _PRAGMA.match(comment)
-            if match and (match.group("kind").lower() == "ignore-file" or match.group("scope")):
-                file_selectors.extend(parse_selectors([match.group("codes")]))
+            pragma = _read_pragma(comment)
+            if pragma and (pragma[0] == "ignore-file" or pragma[1]):
+                file_selectors.extend(parse_selectors([pragma[2]]))
     for instruction in dockerfile.instructions:
         selectors: list[Selector] = []
         for comment in instruction.comments:
-            match = _PRAGMA.match(comment.strip())
-            if match and match.group("kind").lower() == "ignore" and not match.group("scope"):
-                selectors.extend(parse_selectors([match.group("codes")]))
+            pragma = _read_pragma(comment.strip())
+            if pragma and pragma[0] == "ignore" and not pragma[1]:
+                selectors.extend(parse_selectors([pragma[2]]))
         if selectors:
             spans.append((instruction.start_line, instruction.end_line, tuple(selectors)))
     return Suppressions(tuple(file_selectors), tuple(spans))

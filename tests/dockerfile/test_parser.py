@@ -184,6 +184,33 @@ def test_env_and_label_give_name_value_pairs() -> None:
     assert arg.arguments == ("X=1", "Y")
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "O'Reilly" + "a" * 60_000,  # an unclosed quote: the old expression doubled its time per character
+        '"open' + "b c " * 14_000 + "d",
+        "x\\ " * 20_000 + "'y",  # escaped blanks, then an unclosed quote
+        "'a'\"b\"" * 8_000 + "'",
+    ],
+)
+def test_words_take_linear_time_on_unclosed_quotes_and_trailing_escapes(value: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    label = parse(f"FROM alpine\nLABEL org.opencontainers.image.authors={value}\n").instructions[1]
+    assert time.perf_counter() - started < 5  # the old expression did not finish 30 characters in a minute
+    assert label.arguments[0] == "org.opencontainers.image.authors"
+    assert label.arguments[1] == value  # BuildKit keeps an unclosed quote and a trailing escape as written
+
+
+def test_env_words_with_quotes_are_unchanged_by_the_linear_scan() -> None:
+    dockerfile = parse("FROM a\nENV A='x y' B=\"p \\\" q\" C=a\\ b D=O'Reilly\n")
+    assert dockerfile.instructions[1].arguments == (
+        *("A", "'x y'", "B", '"p \\" q"'),
+        *("C", "a\\ b", "D", "O'Reilly"),
+    )
+
+
 def test_parser_directives() -> None:
     text = (
         "# syntax=docker/dockerfile:1.7\n#escape = `\n# check=skip=JSONArgsRecommended;error=true\nFROM a\n"

@@ -20,10 +20,9 @@ from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext
 from dockwise.rules.fixes import workdir_at
 
-#: The text between a command and an `rm` after it: an optional redirection of the command, then `&&`
-#: with spaces and line continuations around it.
-_JOINED_BEFORE = LazyPattern(r"(?P<keep>[^&|;\n\\]*?)[\s\\]*&&[\s\\]*")
+#: Spaces and line continuations around an `&&`.
 _JOINED_AFTER = LazyPattern(r"[\s\\]*&&[\s\\]*")
+_REDIRECTION = LazyPattern(r"[^&|;\n\\]*")
 
 
 def mount_secret(context: DockerfileContext, stage: Stage, copy: Instruction, source: str) -> Fix | None:
@@ -98,16 +97,30 @@ def _removals(context: DockerfileContext, run: Instruction, target: str) -> list
         start, end = command.range.start, command.range.end
         before = text[commands[index - 1].range.end : start] if index else ""
         after = text[end : commands[index + 1].range.start] if index + 1 < len(commands) else ""
-        joined_before = _JOINED_BEFORE.fullmatch(before)
-        if joined_before:
+        kept = _kept_before_and(before)
+        if kept is not None:
             # `... && rm .npmrc`: cut from the `&&` (a redirection before it stays with its command)
-            cut = start - len(before) + joined_before.end("keep")
+            cut = start - len(before) + kept
             edits.append(Edit.delete(TextRange(cut, end)))
         elif not before.strip() and _JOINED_AFTER.fullmatch(after):
             edits.append(Edit.delete(TextRange(start, end + len(after))))
         else:
             edits.append(None)
     return edits
+
+
+def _kept_before_and(between: str) -> int | None:
+    """For the text between a command and an `rm` after it, an optional redirection of the command then
+    `&&` with blanks and line continuations around it: the length of the redirection, which stays with its
+    command. None for any other text. Read by hand: as one expression, the redirection's lazy run and the
+    blanks after it shared the spaces, which backtracked quadratically."""
+    joined = between.find("&&")
+    if joined < 0 or not _JOINED_AFTER.fullmatch(between[joined:]):
+        return None
+    kept = joined
+    while kept and (between[kept - 1].isspace() or between[kept - 1] == "\\"):
+        kept -= 1
+    return kept if _REDIRECTION.fullmatch(between[:kept]) else None
 
 
 def _mentions(command: ShellCommand, target: str, workdir: str | None) -> bool | None:
