@@ -193,9 +193,37 @@ def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _
         if is_directory:
             if entry.name in SKIPPED_DIRECTORIES or _pruned(path, gitignores, dockerignores):
                 continue
+            found_before = len(walk.dockerfiles) + len(walk.runtime)
             _search(path, walk, gitignores, dockerignores)
-        elif is_file and (kind := _kind_found(path)) and not _ignored(path, False, gitignores, dockerignores):
-            walk.add(path, kind)
+            if is_dockerfile_name(entry.name) and len(walk.dockerfiles) + len(walk.runtime) == found_before:
+                walk.problems.append(
+                    DiscoveryProblem(
+                        str(path), "a directory named like a Dockerfile, with nothing to check in it"
+                    )
+                )
+        elif (kind := _kind_found(path)) and not _ignored(path, False, gitignores, dockerignores):
+            if is_file:
+                walk.add(path, kind)
+            else:
+                walk.problems.append(DiscoveryProblem(str(path), f"{_special_kind(path)}: not checked"))
+
+
+def _special_kind(path: Path) -> str:
+    """What a path named like a file dockwise checks is, when it is no regular file: said instead of
+    skipping it without a word (reading a FIFO would block until something writes to it)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a broken symbolic link" if path.is_symlink() else "cannot be read"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file"
+    return "not a regular file"
 
 
 def _pruned(directory: Path, gitignores: _Ignores, dockerignores: _DockerIgnores) -> bool:

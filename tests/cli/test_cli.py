@@ -204,3 +204,44 @@ def test_text_is_coloured_only_when_asked_or_on_a_terminal(
     monkeypatch.setenv("NO_COLOR", "1")
     main(["lint", "--select", "DW101", str(dockerfile)])
     assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_a_file_over_the_size_cap_is_one_clear_error_and_the_others_are_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dockwise.lint import MAX_SOURCE_BYTES
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text("FROM a\n" + "RUN true\n" * (MAX_SOURCE_BYTES // 9 + 1))
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "Dockerfile").write_text("FROM b\n")
+    assert main(["lint", "--format", "json", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert "too large" in captured.err
+    assert "over the 1 MiB" in captured.err
+    assert [d["path"].endswith("b/Dockerfile") for d in json.loads(captured.out)["diagnostics"]] == [True]
+
+
+def test_stdin_over_the_size_cap_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    big = b"FROM a\n" + b"RUN true\n" * 200_000
+    done = subprocess.run(
+        [sys.executable, "-m", "dockwise", "lint", "-"],
+        input=big,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert b"too large" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_lint_is_linear_in_the_number_of_runs(tmp_path: Path) -> None:
+    """Each RUN looked for its SHELL by rescanning the stage: 35,000 RUNs (1 MB) took minutes."""
+    import time
+
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text('FROM a\nSHELL ["/bin/bash", "-c"]\n' + "RUN echo x\n" * 20_000)
+    started = time.perf_counter()
+    assert main(["lint", "--exit-zero", "--format", "json", "--select", "DW603", str(dockerfile)]) == 0
+    assert time.perf_counter() - started < 20  # about 3 s now; the rescans alone took over a minute

@@ -153,3 +153,33 @@ def test_corpus_directory_walk_finds_every_file(tmp_path: Path) -> None:
         touch(tmp_path, f"{row['repo']}/{row['path_in_repo']}")
     discovery = discover_dockerfiles([tmp_path])
     assert len(discovery.files) == len(rows)
+
+
+def test_a_fifo_named_like_a_dockerfile_is_reported_not_read(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM a\n")
+    os.mkfifo(tmp_path / "Dockerfile.dev")  # reading it would block until something writes
+    found = discover_dockerfiles([tmp_path])
+    assert [path.name for path in found.files] == ["Dockerfile"]
+    assert [(Path(p.path).name, p.message) for p in found.problems] == [
+        ("Dockerfile.dev", "a named pipe (FIFO), not a regular file: not checked")
+    ]
+
+
+def test_a_broken_link_named_like_a_dockerfile_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").symlink_to(tmp_path / "gone")
+    found = discover_dockerfiles([tmp_path])
+    assert found.files == ()
+    assert [p.message for p in found.problems] == ["a broken symbolic link: not checked"]
+
+
+def test_a_directory_named_dockerfile_is_searched_and_reported_when_empty(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").mkdir()
+    (tmp_path / "docker" / "Dockerfile").mkdir(parents=True)
+    (tmp_path / "docker" / "Dockerfile" / "Dockerfile.api").write_text("FROM a\n")
+    found = discover_dockerfiles([tmp_path])
+    assert [path.relative_to(tmp_path).as_posix() for path in found.files] == [
+        "docker/Dockerfile/Dockerfile.api"
+    ]
+    assert [(Path(p.path).relative_to(tmp_path).as_posix(), p.message) for p in found.problems] == [
+        ("Dockerfile", "a directory named like a Dockerfile, with nothing to check in it")
+    ]
