@@ -154,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dockwise: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
     except Exception:
         if arguments.debug:
             raise
@@ -162,6 +164,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def _closed_pipe() -> int:
+    """`dockwise check . | head`: the reader has gone, which is no error of ours. End quietly with the status
+    of a process ended by SIGPIPE (what a shell expects), and point stdout at /dev/null so that the
+    interpreter's last flush at exit does not complain about the closed pipe again."""
+    import os
+    import signal
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout (captured in tests): nothing to flush
+        pass
+    return 128 + int(getattr(signal, "SIGPIPE", 13))
 
 
 def _run(arguments: argparse.Namespace) -> int:

@@ -245,3 +245,25 @@ def test_lint_is_linear_in_the_number_of_runs(tmp_path: Path) -> None:
     started = time.perf_counter()
     assert main(["lint", "--exit-zero", "--format", "json", "--select", "DW603", str(dockerfile)]) == 0
     assert time.perf_counter() - started < 20  # about 3 s now; the rescans alone took over a minute
+
+
+def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(tmp_path: Path) -> None:
+    """`dockwise check . | head` printed "internal error" (an unhandled BrokenPipeError)."""
+    for index in range(300):
+        folder = tmp_path / f"p{index}"
+        folder.mkdir()
+        (folder / "Dockerfile").write_text("FROM node:latest\nADD . /app\nRUN npm install\nCMD node app.js\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dockwise", "check", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    assert process.stdout.read(10)
+    process.stdout.close()  # what `head` does once it has its lines
+    status = process.wait(timeout=120)
+    errors = process.stderr.read().decode()
+    assert "internal error" not in errors
+    assert "Traceback" not in errors
+    assert status == 141
