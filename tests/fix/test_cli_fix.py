@@ -99,3 +99,20 @@ def test_lint_fix_fixes_then_reports_what_remains(tmp_path: Path, capsys: pytest
 def test_standard_input_cannot_be_fixed(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fix", "-"]) == 2
     assert "give paths" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("opener", ['"oops', "'oops", "$(echo", "`x"])
+def test_no_text_is_appended_to_a_run_left_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], opener: str
+) -> None:
+    """DW203's `&& rm -rf /var/lib/apt/lists/*` landed inside an unclosed quote or substitution: the rule
+    fired again on every round and `fix` gave up with "did not settle", losing the other fixes too."""
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(f"FROM debian:12\nRUN apt-get update && apt-get install -y curl {opener}\n")
+    assert main(["fix", "--isolated", "--unsafe-fixes", str(dockerfile)]) == 0
+    err = capsys.readouterr().err
+    assert "did not settle" not in err
+    assert dockerfile.read_text() == (
+        f"FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends -y curl {opener}\n"
+    )
+    assert "1 finding remain" in err  # DW203 is still reported, with no fix offered

@@ -192,13 +192,18 @@ class _ParsedPipeline(Record):
 
 
 class _ParsedScript(Record):
-    __slots__ = ("commands", "pipelines")
+    __slots__ = ("commands", "has_error", "pipelines")
     commands: tuple[_ParsedCommand, ...]
     pipelines: tuple[_ParsedPipeline, ...]
+    has_error: bool
+    """tree-sitter recovered from a syntax error (an unclosed quote or `$(`, a dangling operator)."""
 
-    def __init__(self, commands: tuple[_ParsedCommand, ...], pipelines: tuple[_ParsedPipeline, ...]) -> None:
+    def __init__(
+        self, commands: tuple[_ParsedCommand, ...], pipelines: tuple[_ParsedPipeline, ...], has_error: bool
+    ) -> None:
         object.__setattr__(self, "commands", commands)
         object.__setattr__(self, "pipelines", pipelines)
+        object.__setattr__(self, "has_error", has_error)
 
 
 class _Script(Record):
@@ -266,6 +271,12 @@ def script_commands(script: str, offset: int = 0) -> tuple[ShellCommand, ...]:
 def command_spans(script: str) -> list[tuple[int, int]]:
     """Where each simple command of `script` starts and ends (character offsets), in source order."""
     return [(command.start, command.end) for command in _parse(script).commands]
+
+
+def parses_cleanly(script: str) -> bool:
+    """Whether `script` is well-formed shell: no unclosed quote, substitution or dangling operator. Text
+    appended to a script that is not would land inside whatever is left open."""
+    return not _parse(script).has_error
 
 
 def runs_one_command(script: str) -> bool:
@@ -364,7 +375,7 @@ def _parse(script: str, options: frozenset[str] = frozenset()) -> _ParsedScript:
     # tree-sitter counts bytes; rules and ranges count characters.
     walker = _Walker(data, _byte_to_char(script, data), options)
     walker.walk(tree.root_node)
-    return _ParsedScript(tuple(walker.commands), tuple(walker.pipelines))
+    return _ParsedScript(tuple(walker.commands), tuple(walker.pipelines), bool(tree.root_node.has_error))
 
 
 def _byte_to_char(script: str, data: bytes) -> Any:

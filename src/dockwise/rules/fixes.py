@@ -62,6 +62,10 @@ def append_to_run(
     commands = context.run_commands(instruction)
     if not commands:
         return None
+    from dockwise.dockerfile.shell import parses_cleanly
+
+    if not parses_cleanly(instruction.arguments[0]):
+        return None  # an unclosed quote or `$(` would swallow what is appended, and the fix never settles
     end = instruction.arguments_range.end
     text = context.dockerfile.text
     tail = text[commands[-1].range.end : end]
