@@ -98,7 +98,8 @@ def legacy_key_value(context: DockerfileContext, instruction: Instruction) -> Fi
         return None
     text = context.dockerfile.text
     arguments = text[instruction.arguments_range.start : instruction.arguments_range.end]
-    match = re.fullmatch(r"([^\s=]+)([ \t]+)(.*\S)\s*", arguments, re.DOTALL)
+    # A key with a quote or an escape in it (`ENV "A b`) cannot be rewritten without re-quoting it.
+    match = re.fullmatch(r"([^\s=\"'\\`]+)([ \t]+)(.*\S)\s*", arguments, re.DOTALL)
     if match is None or "\n" in arguments:
         return None
     key, value = match.group(1), match.group(3)
