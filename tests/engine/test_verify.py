@@ -79,21 +79,6 @@ def test_an_app_that_handles_sigterm_passes_everything(
     assert leftovers(engine.client) == []
 
 
-def test_a_shell_form_cmd_ignores_sigterm_and_init_confirms_it(
-    engine: Engine, base_images: BaseImages, tmp_path: Path
-) -> None:
-    folder = _project(tmp_path, "ignores", f"FROM {base_images.busybox}\nUSER 10001\nCMD sleep 1000\n")
-    report = _verify(folder)
-    status, summary = _probes(report)["sigterm"]
-    sigterm = next(p for p in report.probes if p.name == "sigterm")
-    assert status == FAIL
-    assert sigterm.values["stop_seconds"] >= GRACE - 0.1, "it took the whole grace period"
-    assert sigterm.values["exit_code"] == 137
-    assert sigterm.values["init_stop_seconds"] < GRACE - 0.5
-    assert "confirmed: with --init it stops" in summary
-    assert report.failed
-
-
 def test_a_failing_health_check(engine: Engine, base_images: BaseImages, tmp_path: Path) -> None:
     folder = _project(
         tmp_path,

@@ -4,14 +4,27 @@ the file the rebuild probe changes, and the reports."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
 from dockwise.engine.build import BuildResult, parse_steps
+from dockwise.engine.observe import Observation
 from dockwise.runspec.compose import load_compose
 from dockwise.verify.profile import MEASURES, NOBODY, Profile, container_options, for_image, from_runspec
 from dockwise.verify.report import render_json, render_junit, render_text
-from dockwise.verify.run import FAIL, PASS, WARN, Probe, VerifyReport, _copied_source
+from dockwise.verify.run import (
+    FAIL,
+    PASS,
+    SKIP,
+    WARN,
+    Probe,
+    VerifyReport,
+    _bisect,
+    _copied_source,
+    _sigterm,
+    _user,
+)
 
 PLAIN_LOG = """\
 #1 [internal] load build definition from Dockerfile
@@ -139,10 +152,134 @@ def test_reports_give_a_verdict_per_probe() -> None:
 
 
 def test_ports_of_a_container_that_exited_are_not_blamed_on_the_engine() -> None:
-    from dockwise.engine.observe import Observation
-    from dockwise.verify.run import SKIP, _ports
+    from dockwise.verify.run import _ports
 
     assert _ports(Observation(exit_code=0), {}) == Probe("ports", SKIP, "it was not running to look at")
     still_running = _ports(Observation(), {})
     assert still_running.summary == "the container's sockets could not be read (engine on another host?)"
     assert _ports(Observation(listening={8080}), {"ExposedPorts": {"8080/tcp": {}}}).status == PASS
+
+
+def _never_run(profile: Profile, stop: bool) -> Observation:
+    raise AssertionError(f"no further run was needed, yet one was started with {profile}")
+
+
+def test_a_handler_that_exits_cleanly_just_inside_the_grace_period_is_not_killed() -> None:
+    """docker reports exit 0 for a stop that finishes 0.1 s before the grace period ends: a clean stop,
+    not SIGKILL (it used to count as killed from 0.25 s before the end)."""
+    profile = Profile(stop_grace_period=2.0)
+    slow = Observation(profile=profile, stop_seconds=1.9, stop_exit_code=0)
+    probe = _sigterm(slow, profile, _never_run, lambda _: None)
+    assert (probe.status, probe.summary) == (PASS, "stops on SIGTERM in 1.9 s (exit 0)")
+    killed = Observation(profile=profile, stop_seconds=2.1, stop_exit_code=137)
+    confirmed = _sigterm(
+        killed,
+        profile,
+        lambda variant, stop: Observation(profile=variant, stop_seconds=0.2, stop_exit_code=143),
+        lambda _: None,
+    )
+    assert confirmed.status == FAIL
+    assert (confirmed.values["exit_code"], confirmed.values["init_exit_code"]) == (137, 143)
+    assert "confirmed: with --init it stops in 0.2 s" in confirmed.summary
+
+
+def test_the_stop_of_a_run_that_failed_but_ran_is_still_measured() -> None:
+    """An unhealthy container is running until stopped; `docker stop` on it is as telling as on any."""
+    profile = Profile(stop_grace_period=2.0)
+    unhealthy = Observation(profile=profile, health="unhealthy", stop_seconds=0.3, stop_exit_code=0)
+    assert _sigterm(unhealthy, profile, _never_run, lambda _: None).status == PASS
+    exited = Observation(profile=profile, exit_code=1)
+    assert _sigterm(exited, profile, _never_run, lambda _: None).status == SKIP
+
+
+def test_the_user_verdict_names_the_run_its_uids_come_from() -> None:
+    hardened = Profile()
+    without_read_only = Observation(
+        profile=hardened.without("read-only"), processes=[(65534, 65534, "sh"), (65534, 65534, "sleep")]
+    )
+    probe = _user(without_read_only, hardened, "")
+    assert (probe.status, probe.summary) == (
+        FAIL,
+        "the image runs as root (no USER); it worked in the run without read-only as 65534:65534: "
+        "add `USER 65534:65534`",
+    )
+    assert (probe.values["uids"], probe.values["run"]) == ([65534], "the run without read-only")
+
+    bare = hardened
+    for measure in hardened.measures:
+        bare = bare.without(measure)
+    drops = Observation(profile=bare, processes=[(65534, 65534, "sh")])
+    probe = _user(drops, hardened, "")
+    assert probe.status == WARN
+    assert probe.summary.startswith(
+        "the image runs as root (no USER) and drops to UID 65534 GID 65534 itself: every process of the "
+        "run with no hardening ran as UID 65534 GID 65534 (docker top)"
+    )
+    stays_root = Observation(profile=bare, processes=[(0, 0, "nginx"), (101, 101, "nginx")])
+    assert _user(stays_root, hardened, "root").summary == (
+        "the image runs as root (USER root); the run with no hardening ran nginx as root"
+    )
+
+    own_user = for_image("10001", hardened)
+    as_root = Observation(profile=own_user.without("non-root"), processes=[(0, 0, "app")])
+    assert _user(as_root, own_user, "10001").summary == (
+        "it does not work as USER 10001: only the run without non-root, as root, did"
+    )
+    assert _user(Observation(profile=own_user, exit_code=0), own_user, "10001").status == SKIP
+    passing = _user(Observation(profile=own_user, processes=[(10001, 10001, "app")]), own_user, "10001")
+    assert (passing.status, passing.summary) == (PASS, "runs as UID 10001 GID 10001 (USER 10001)")
+
+
+def test_a_compose_service_running_as_root_is_not_told_to_add_user_root() -> None:
+    as_root = Profile(user="root", measures=("network",))
+    observation = Observation(profile=as_root, processes=[(0, 0, "app")])
+    probe = _user(observation, as_root, "")
+    assert probe.status == FAIL
+    assert "USER root`" not in probe.summary
+    assert probe.summary == "the image runs as root (no USER); the hardened run ran app as root"
+
+
+def _fake_runs(
+    works: Callable[[Profile], bool],
+) -> tuple[list[Profile], Callable[[Profile, bool], Observation]]:
+    """The bisection's run function over a rule saying which profiles work: engine behaviour is in the
+    engine tests; here only which runs the bisection asks for, in which order."""
+    asked: list[Profile] = []
+
+    def run(profile: Profile, stop: bool) -> Observation:
+        asked.append(profile)
+        return Observation(profile=profile, exit_code=0 if works(profile) else 1)
+
+    return asked, run
+
+
+def test_an_image_broken_without_any_hardening_needs_one_more_run_not_one_per_measure() -> None:
+    asked, run = _fake_runs(lambda profile: False)
+    assert _bisect(run, Profile(), lambda _: None) == ([], None)
+    assert [profile.measures for profile in asked] == [()]
+
+
+def test_the_bisection_finds_the_measure_and_the_combination() -> None:
+    asked, run = _fake_runs(lambda profile: not profile.read_only)
+    culprits, working = _bisect(run, Profile(), lambda _: None)
+    assert culprits == ["read-only"]
+    assert working is not None
+    assert working.profile.measures == tuple(m for m in MEASURES if m != "read-only")
+    assert len(asked) == 1 + len(MEASURES)
+
+    asked, run = _fake_runs(lambda profile: profile.user == "0:0" and not profile.cap_drop)
+    culprits, working = _bisect(run, Profile(), lambda _: None)
+    assert culprits == ["the combination"]
+    assert working is not None
+    assert working.profile.measures == ()
+
+
+def test_engine_timestamps_keep_their_nanoseconds() -> None:
+    from dockwise.engine.observe import _timestamp_ns
+
+    assert _timestamp_ns("2026-12-07T00:34:28.179904564Z") == 1796603668_179904564
+    assert _timestamp_ns("2026-12-07T00:34:28Z") == 1796603668_000000000
+    assert _timestamp_ns("2026-12-07T00:34:28.5Z") == 1796603668_500000000
+    assert _timestamp_ns("") is None
+    assert _timestamp_ns(None) is None
+    assert _timestamp_ns("yesterday Z") is None

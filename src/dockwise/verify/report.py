@@ -36,6 +36,7 @@ def render_json(report: VerifyReport) -> str:
         "image_size": report.image_size,
         "layers": report.layers,
         "seconds": round(report.seconds, 2),
+        "run_id": report.run_id,
         "build": None
         if build is None
         else {

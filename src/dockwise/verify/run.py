@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dockwise.engine.build import BuildResult, build_image
-from dockwise.engine.observe import Observation, observe
+from dockwise.engine.observe import Observation, observe, stop_timeout
 from dockwise.engine.session import EngineError, EngineSession, connect
 from dockwise.verify.profile import ADVICE, Profile, container_options, for_image, from_runspec
 
@@ -74,6 +74,8 @@ class VerifyReport:
     layers: int | None = None
     probes: list[Probe] = field(default_factory=list)
     seconds: float = 0.0
+    run_id: str = ""
+    """The value of the `dockwise.verify` label on everything the run created (all of it removed)."""
 
     @property
     def failed(self) -> bool:
@@ -88,6 +90,7 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
     report = VerifyReport(subject)
     profile = options.profile
     with EngineSession(client) as session:
+        report.run_id = session.run_id
         if options.compose is not None:
             profile, options = _compose_service(options, profile)
         if options.context is not None:
@@ -129,12 +132,12 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
         if not main.works:
             culprits, working = _bisect(run, profile, say)
             report.probes += _hardening(culprits, profile, main, working)
-        report.probes.append(_user(working, main, str(config.get("User") or "")))
         measured = working if working is not None else main
+        report.probes.append(_user(measured, profile, str(config.get("User") or "")))
         report.probes.append(_health(measured, profile, has_check, options.startup_timeout))
         report.probes.append(_memory(main, measured, profile))
-        report.probes.append(_ports(working, config))
-        report.probes.append(_sigterm(working, profile, run, say))
+        report.probes.append(_ports(measured, config))
+        report.probes.append(_sigterm(measured, profile, run, say))
         if report.build is not None and options.cache_probe and options.context is not None:
             say("changing one copied source file and rebuilding")
             report.probes.append(_rebuild(options, report.build, session))
@@ -159,8 +162,19 @@ def _subject(options: VerifyOptions) -> str:
 def _bisect(
     run: Callable[[Profile, bool], Observation], profile: Profile, say: Callable[[str], None]
 ) -> tuple[list[str], Observation | None]:
-    """Each measure left out alone; the ones whose absence makes it work are the culprits. When no single
-    one does, everything is left out once to tell a broken image from a combination."""
+    """Everything left out first: an image that does not work even then is broken whatever the hardening,
+    and the runs without one measure each are spared (each can wait out the whole startup timeout).
+    Otherwise each measure is left out alone; the ones whose absence makes it work are the culprits, and
+    when no single one does, it is the combination."""
+    unhardened: Observation | None = None
+    if len(profile.measures) > 1:
+        bare = profile
+        for measure in profile.measures:
+            bare = bare.without(measure)
+        say("re-running with no hardening at all")
+        unhardened = run(bare, True)
+        if not unhardened.works:
+            return [], None
     culprits = []
     working: Observation | None = None
     for measure in profile.measures:
@@ -169,15 +183,8 @@ def _bisect(
         if attempt.works:
             culprits.append(measure)
             working = working or attempt
-    if working is None:
-        bare = profile
-        for measure in profile.measures:
-            bare = bare.without(measure)
-        say("re-running with no hardening at all")
-        attempt = run(bare, True)
-        if attempt.works:
-            working = attempt
-            culprits = ["the combination"]
+    if working is None and unhardened is not None:
+        return ["the combination"], unhardened
     return culprits, working
 
 
@@ -221,35 +228,75 @@ def _hardening(
     return probes
 
 
-def _user(working: Observation | None, main: Observation, image_user: str) -> Probe:
-    """The image's own user: root (or no USER) fails even when the hardened run used another one."""
-    observation = working if working is not None and working.processes else main
+def _user(observation: Observation, profile: Profile, image_user: str) -> Probe:
+    """Whom the processes run as, from `docker top` of the run that worked (the hardened one, or the one
+    the bisection found; the hardened run when none did), and the verdict names that run. An image whose
+    own user is root fails, unless its entrypoint drops every process to another user itself (gosu,
+    su-exec, setpriv): then the processes are not root, but the start is, and --user cannot be used."""
+    run = _run_name(observation, profile)
     uids = sorted({uid for uid, _, _ in observation.processes})
     gids = sorted({gid for _, gid, _ in observation.processes})
-    values: dict[str, Any] = {"image_user": image_user or "root", "uids": uids, "gids": gids}
-    if image_user.split(":", 1)[0] in ("", "root", "0"):
-        configured = f"USER {image_user}" if image_user else "no USER"
-        if main.works and main.profile.user not in (None, "0:0"):
-            advice = f"it ran hardened as {main.profile.user}: add `USER {main.profile.user}`"
-        else:
-            advice = "and did not run as another user"
-        return Probe("non-root", FAIL, f"the image runs as root ({configured}); {advice}", values)
-    if not observation.processes:
-        return Probe("non-root", SKIP, "no process was running to look at", values)
-    if 0 in uids:
-        root = [command for uid, _, command in observation.processes if uid == 0]
-        return Probe("non-root", FAIL, f"runs as root ({', '.join(root[:3])})", values)
+    values: dict[str, Any] = {"image_user": image_user or "root", "uids": uids, "gids": gids, "run": run}
     ids = f"UID {','.join(map(str, uids))} GID {','.join(map(str, gids))}"
-    return Probe("non-root", PASS, f"runs as {ids} (USER {image_user})", values)
+    root = [command for uid, _, command in observation.processes if uid == 0]
+    forced = observation.profile.user if observation.profile is not None else None
+    if _is_root(image_user):
+        configured = f"the image runs as root ({f'USER {image_user}' if image_user else 'no USER'})"
+        if observation.works and forced is not None and not _is_root(forced):
+            worked = "ran hardened" if run == _HARDENED else f"worked in {run}"
+            advice = f"it {worked} as {forced}: add `USER {forced}`"
+            return Probe("non-root", FAIL, f"{configured}; {advice}", values)
+        if observation.works and observation.processes and not root:
+            return Probe(
+                "non-root",
+                WARN,
+                f"{configured} and drops to {ids} itself: every process of {run} ran as {ids} "
+                "(docker top); as it needs root to start, it cannot run with --user: chown at build time "
+                "and set USER instead",
+                values,
+            )
+        if root:
+            return Probe("non-root", FAIL, f"{configured}; {run} ran {', '.join(root[:3])} as root", values)
+        if not observation.works:
+            return Probe("non-root", FAIL, f"{configured}; no run worked to show another user", values)
+        return Probe("non-root", FAIL, f"{configured}; no process was running in {run} to look at", values)
+    if not observation.processes:
+        return Probe("non-root", SKIP, f"no process was running in {run} to look at", values)
+    if root and forced is not None and _is_root(forced):
+        return Probe(
+            "non-root", FAIL, f"it does not work as USER {image_user}: only {run}, as root, did", values
+        )
+    if root:
+        return Probe("non-root", FAIL, f"runs as root in {run} ({', '.join(root[:3])})", values)
+    where = "" if run == _HARDENED else f", in {run}"
+    return Probe("non-root", PASS, f"runs as {ids} (USER {image_user}{where})", values)
+
+
+_HARDENED = "the hardened run"
+
+
+def _is_root(user: str) -> bool:
+    """A USER (or --user) that means root: none, `root` or UID 0, with or without a group."""
+    return user.split(":", 1)[0] in ("", "root", "0")
+
+
+def _run_name(observation: Observation, profile: Profile) -> str:
+    """Which run a measurement comes from: the hardened one, or the one with some measures left out."""
+    applied = observation.profile.measures if observation.profile is not None else profile.measures
+    left_out = [measure for measure in profile.measures if measure not in applied]
+    if not left_out:
+        return _HARDENED
+    if len(left_out) == len(profile.measures) > 1:
+        return "the run with no hardening"
+    return f"the run without {', '.join(left_out)}"
 
 
 def _health(observation: Observation, profile: Profile, has_check: bool, timeout: float) -> Probe:
     """From the hardened run, or the run that worked when hardening broke it (the message says which)."""
     if not has_check:
         return Probe("health", WARN, "no health check")
-    applied = observation.profile.measures if observation.profile is not None else profile.measures
-    left_out = [measure for measure in profile.measures if measure not in applied]
-    note = f" (measured without {', '.join(left_out)})" if left_out else ""
+    run = _run_name(observation, profile)
+    note = "" if run == _HARDENED else f" (in {run})"
     if observation.health == "healthy":
         seconds = observation.healthy_after
         return Probe("health", PASS, f"healthy after {seconds:.1f} s{note}", {"seconds": seconds})
@@ -281,13 +328,13 @@ def _memory(main: Observation, measured: Observation, profile: Profile) -> Probe
     )
 
 
-def _ports(observation: Observation | None, config: dict[str, Any]) -> Probe:
+def _ports(observation: Observation, config: dict[str, Any]) -> Probe:
     exposed = {
         int(str(port).split("/", 1)[0])
         for port in (config.get("ExposedPorts") or {})
         if str(port).endswith("/tcp")
     }
-    if observation is None or observation.exit_code is not None or observation.error is not None:
+    if observation.exit_code is not None or observation.error is not None:
         return Probe("ports", SKIP, "it was not running to look at")
     if observation.listening is None:
         return Probe("ports", SKIP, "the container's sockets could not be read (engine on another host?)")
@@ -315,37 +362,42 @@ def _ports_text(ports: Any) -> str:
 
 
 def _sigterm(
-    working: Observation | None,
+    observation: Observation,
     profile: Profile,
     run: Callable[[Profile, bool], Observation],
     say: Callable[[str], None],
 ) -> Probe:
-    if working is None or working.stop_seconds is None:
+    """How `docker stop` ends the run that worked (or the hardened one, when none did, as long as it was
+    still running): killed means what docker reports, exit 137 once the grace period is over."""
+    if observation.stop_seconds is None:
         return Probe("sigterm", SKIP, "it was not running when stopped")
-    grace = working.profile.stop_grace_period
+    grace = observation.profile.stop_grace_period
+    stopped = _run_name(observation, profile)
+    note = "" if stopped == _HARDENED else f" (in {stopped})"
     values: dict[str, Any] = {
-        "stop_seconds": round(working.stop_seconds, 2),
-        "exit_code": working.stop_exit_code,
+        "stop_seconds": round(observation.stop_seconds, 2),
+        "exit_code": observation.stop_exit_code,
         "grace_seconds": grace,
+        "run": stopped,
     }
-    killed = working.stop_exit_code == 137 or working.stop_seconds >= grace - 0.25
-    if not killed:
+    if not _killed(observation, grace):
         return Probe(
             "sigterm",
             PASS,
-            f"stops on SIGTERM in {working.stop_seconds:.1f} s (exit {working.stop_exit_code})",
+            f"stops on SIGTERM in {observation.stop_seconds:.1f} s (exit {observation.stop_exit_code}){note}",
             values,
         )
     summary = (
-        f"ignores SIGTERM: killed after the {grace:.0f} s grace period (exit {working.stop_exit_code}); "
-        "PID 1 does not pass the signal on or has no handler"
+        f"ignores SIGTERM: killed after the {grace:.0f} s grace period (exit {observation.stop_exit_code})"
+        f"{note}; PID 1 does not pass the signal on or has no handler"
     )
-    if not working.profile.init:
+    if not observation.profile.init:
         say("re-running with --init to confirm the PID 1 diagnosis")
-        with_init = run(replace(working.profile, init=True), True)
+        with_init = run(replace(observation.profile, init=True), True)
         if with_init.stop_seconds is not None:
             values["init_stop_seconds"] = round(with_init.stop_seconds, 2)
-            if with_init.stop_exit_code != 137 and with_init.stop_seconds < grace - 0.25:
+            values["init_exit_code"] = with_init.stop_exit_code
+            if not _killed(with_init, grace):
                 summary += (
                     f"; confirmed: with --init it stops in {with_init.stop_seconds:.1f} s — use the exec "
                     "form, exec in the entrypoint script, or `init: true`"
@@ -353,6 +405,14 @@ def _sigterm(
             else:
                 summary += "; --init does not help: the program itself ignores SIGTERM"
     return Probe("sigterm", FAIL, summary, values)
+
+
+def _killed(observation: Observation, grace: float) -> bool:
+    """SIGKILLed at the end of the grace period, as `docker stop` does to what outlives it: exit 137
+    (128 + SIGKILL) after the grace period. A slow handler that exits cleanly just inside the period is
+    a clean stop, as docker reports it, however close to the end it finishes."""
+    assert observation.stop_seconds is not None
+    return observation.stop_exit_code == 137 and observation.stop_seconds >= stop_timeout(grace) - 0.05
 
 
 def _rebuild(options: VerifyOptions, cold: BuildResult, session: EngineSession) -> Probe:
