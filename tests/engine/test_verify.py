@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.engine.session import leftovers
+from dockwise.engine.session import EngineSession, leftovers
 from dockwise.verify.profile import Profile
 from dockwise.verify.run import FAIL, PASS, WARN, VerifyOptions, VerifyReport, verify
 from tests.engine.conftest import BaseImages, Engine
@@ -76,7 +76,7 @@ def test_an_app_that_handles_sigterm_passes_everything(
     assert rebuild.values["changed"] == "app.sh"
     assert rebuild.values["reran"] == ["2/2 COPY app.sh /app/app.sh"]
     assert not report.failed
-    assert leftovers(engine.client) == []
+    assert leftovers(engine.client, report.run_id) == []
 
 
 def test_a_failing_health_check(engine: Engine, base_images: BaseImages, tmp_path: Path) -> None:
@@ -157,11 +157,30 @@ def test_cli_json_and_exit_status(
     assert document["failed"] is True
     assert {p["name"]: p["status"] for p in document["probes"]}["sigterm"] == "fail"
     assert document["build"]["steps"][0]["instruction"].startswith("FROM")
-    assert leftovers(engine.client) == []
+    assert leftovers(engine.client, document["run_id"]) == []
+
+
+@pytest.fixture
+def run_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The run id of every engine session this test opens (other verify runs may share the engine, so a
+    test checks its own labels only)."""
+    opened: list[str] = []
+    enter = EngineSession.__enter__
+
+    def recording(session: EngineSession) -> EngineSession:
+        opened.append(session.run_id)
+        return enter(session)
+
+    monkeypatch.setattr(EngineSession, "__enter__", recording)
+    return opened
 
 
 def test_check_verify_runs_every_dockerfile_and_service(
-    engine: Engine, base_images: BaseImages, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    engine: Engine,
+    base_images: BaseImages,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    run_ids: list[str],
 ) -> None:
     from dockwise.cli import main
 
@@ -187,4 +206,5 @@ def test_check_verify_runs_every_dockerfile_and_service(
         in compose_part
     )
     assert "WARN  health             no health check" in compose_part
-    assert leftovers(engine.client) == []
+    assert len(run_ids) == 2
+    assert [leftovers(engine.client, run_id) for run_id in run_ids] == [[], []]

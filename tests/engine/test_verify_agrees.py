@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -19,7 +21,7 @@ from dockwise.engine.session import leftovers
 from dockwise.verify.profile import Profile
 from dockwise.verify.run import FAIL, PASS, WARN, Probe, VerifyOptions, VerifyReport, verify
 from tests.engine.conftest import BaseImages, Engine
-from tests.engine.plain_docker import PlainDocker, docker_cli
+from tests.engine.plain_docker import PlainDocker, Stopped, docker_cli
 
 pytestmark = pytest.mark.engine
 
@@ -29,6 +31,7 @@ LOOP = "while true; do sleep 1 & wait $!; done\n"
 HANDLES_TERM = "trap 'exit 0' TERM\n" + LOOP
 
 Build = Callable[[str, dict[str, str]], str]
+Checked = TypeVar("Checked")
 
 
 @pytest.fixture
@@ -63,8 +66,12 @@ def build(engine: Engine, tmp_path: Path) -> Iterator[Build]:
             engine.remove_image(tag)
 
 
-def _verify(engine: Engine, image: str, grace: int = GRACE) -> tuple[VerifyReport, list[str]]:
-    """verify on `image` (no build), with its progress messages; nothing it created is left."""
+def _verify(
+    engine: Engine, image: str, by_hand: Callable[[], Checked], grace: int = GRACE
+) -> tuple[VerifyReport, list[str], Checked]:
+    """verify on `image` (no build), with its progress messages, and `by_hand` (the docker CLI checks) at
+    the same time in a thread: the test takes the longer of the two, not their sum. Nothing verify
+    created is left."""
     messages: list[str] = []
     options = VerifyOptions(
         image=image,
@@ -72,10 +79,13 @@ def _verify(engine: Engine, image: str, grace: int = GRACE) -> tuple[VerifyRepor
         startup_timeout=20,
         progress=messages.append,
     )
-    report = verify(options, engine.client)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(by_hand)
+        report = verify(options, engine.client)
+        result = checked.result(timeout=120)
     assert report.run_id
     assert leftovers(engine.client, report.run_id) == []
-    return report, messages
+    return report, messages, result
 
 
 def _probe(report: VerifyReport, name: str) -> Probe:
@@ -89,6 +99,16 @@ def _wait_for_loop(docker: PlainDocker, container: str) -> None:
         time.sleep(0.1)
 
 
+def _stop_without_and_with_init(docker: PlainDocker, image: str) -> tuple[Stopped, Stopped]:
+    """`docker run -d` and `docker stop -t GRACE`, then the same with `--init`."""
+    container = docker.run(image)
+    _wait_for_loop(docker, container)
+    stopped = docker.stop(container, GRACE)
+    with_init = docker.run(image, "--init")
+    _wait_for_loop(docker, with_init)
+    return stopped, docker.stop(with_init, GRACE)
+
+
 def test_a_health_check_that_times_out_is_unhealthy_in_both(
     engine: Engine, base_images: BaseImages, build: Build, docker: PlainDocker
 ) -> None:
@@ -98,12 +118,13 @@ def test_a_health_check_that_times_out_is_unhealthy_in_both(
         'CMD ["/bin/sh", "/app.sh"]\n',
         {"app.sh": HANDLES_TERM},
     )
-    report, messages = _verify(engine, image)
 
-    container = docker.run(image)
-    status = docker.health(container, timeout=20)
-    uids = docker.top_uids(container)
-    stopped = docker.stop(container, GRACE)
+    def by_hand() -> tuple[str, list[int], Stopped]:
+        container = docker.run(image)
+        status = docker.health(container, timeout=20)
+        return status, docker.top_uids(container), docker.stop(container, GRACE)
+
+    report, messages, (status, uids, stopped) = _verify(engine, image, by_hand)
 
     assert status == "unhealthy"
     assert (_probe(report, "health").status, _probe(report, "health").summary) == (
@@ -132,12 +153,13 @@ def test_a_health_check_that_passes_after_a_delay(
         'CMD ["/bin/sh", "/app.sh"]\n',
         {"app.sh": f"(sleep {ready_after}; touch /tmp/ready) &\n" + HANDLES_TERM},
     )
-    report, _ = _verify(engine, image)
 
-    container = docker.run(image)
-    status = docker.health(container, timeout=20)
-    docker_seconds = docker.time_to_healthy(container)
-    uids = docker.top_uids(container)
+    def by_hand() -> tuple[str, float, list[int]]:
+        container = docker.run(image)
+        status = docker.health(container, timeout=20)
+        return status, docker.time_to_healthy(container), docker.top_uids(container)
+
+    report, _, (status, docker_seconds, uids) = _verify(engine, image, by_hand)
 
     assert status == "healthy"
     health = _probe(report, "health")
@@ -157,11 +179,13 @@ def test_a_slow_sigterm_handler_within_the_grace_period_stops_cleanly(
         f'FROM {base_images.busybox}\nCOPY app.sh /app.sh\nUSER 10001\nCMD ["/bin/sh", "/app.sh"]\n',
         {"app.sh": "trap 'sleep 2; exit 0' TERM\n" + LOOP},
     )
-    report, _ = _verify(engine, image, grace)
 
-    container = docker.run(image)
-    _wait_for_loop(docker, container)
-    stopped = docker.stop(container, grace)
+    def by_hand() -> Stopped:
+        container = docker.run(image)
+        _wait_for_loop(docker, container)
+        return docker.stop(container, grace)
+
+    report, _, stopped = _verify(engine, image, by_hand, grace)
 
     sigterm = _probe(report, "sigterm")
     assert stopped.exit_code == 0
@@ -177,14 +201,9 @@ def test_a_sigterm_handler_slower_than_the_grace_period_is_killed_in_both(
         f'FROM {base_images.busybox}\nCOPY app.sh /app.sh\nUSER 10001\nCMD ["/bin/sh", "/app.sh"]\n',
         {"app.sh": "trap 'sleep 5; exit 0' TERM\n" + LOOP},
     )
-    report, _ = _verify(engine, image)
-
-    container = docker.run(image)
-    _wait_for_loop(docker, container)
-    stopped = docker.stop(container, GRACE)
-    with_init = docker.run(image, "--init")
-    _wait_for_loop(docker, with_init)
-    init_stopped = docker.stop(with_init, GRACE)
+    report, _, (stopped, init_stopped) = _verify(
+        engine, image, lambda: _stop_without_and_with_init(docker, image)
+    )
 
     sigterm = _probe(report, "sigterm")
     assert stopped.exit_code == init_stopped.exit_code == 137
@@ -199,14 +218,9 @@ def test_pid_1_that_ignores_sigterm_is_killed_and_init_fixes_it_in_both(
     engine: Engine, base_images: BaseImages, build: Build, docker: PlainDocker
 ) -> None:
     image = build(f"FROM {base_images.busybox}\nUSER 10001\nCMD sleep 1000\n", {})
-    report, _ = _verify(engine, image)
-
-    container = docker.run(image)
-    _wait_for_loop(docker, container)
-    stopped = docker.stop(container, GRACE)
-    with_init = docker.run(image, "--init")
-    _wait_for_loop(docker, with_init)
-    init_stopped = docker.stop(with_init, GRACE)
+    report, _, (stopped, init_stopped) = _verify(
+        engine, image, lambda: _stop_without_and_with_init(docker, image)
+    )
 
     sigterm = _probe(report, "sigterm")
     assert stopped.exit_code == 137
@@ -240,21 +254,21 @@ def test_an_entrypoint_that_drops_root_like_gosu_reports_the_uid_docker_top_show
         'ENTRYPOINT ["/bin/sh", "/entrypoint.sh"]\n',
         {"entrypoint.sh": DROPS[drop], "app.sh": HANDLES_TERM},
     )
-    report, _ = _verify(engine, image)
 
-    container = docker.run(image)
-    _wait_for_loop(docker, container)
-    uids = docker.top_uids(container)
-    exec_uid = docker.exec_uid(container)
-    stopped = docker.stop(container, GRACE)
+    def by_hand() -> tuple[list[int], int, Stopped]:
+        container = docker.run(image)
+        _wait_for_loop(docker, container)
+        return docker.top_uids(container), docker.exec_uid(container), docker.stop(container, GRACE)
+
+    report, _, (uids, exec_uid, stopped) = _verify(engine, image, by_hand)
 
     assert uids == [65534]
     assert exec_uid == 0
     user = _probe(report, "non-root")
+    assert "did not run as another user" not in user.summary
+    assert user.status == WARN
     assert user.values["uids"] == uids
     assert user.values["run"] == "the run with no hardening"
-    assert user.status == WARN
-    assert "did not run as another user" not in user.summary
     assert user.summary.startswith(
         "the image runs as root (no USER) and drops to UID 65534 GID 65534 itself: every process of the "
         "run with no hardening ran as UID 65534"

@@ -373,7 +373,7 @@ def _sigterm(
         return Probe("sigterm", SKIP, "it was not running when stopped")
     grace = observation.profile.stop_grace_period
     stopped = _run_name(observation, profile)
-    note = "" if stopped == _HARDENED else f" (in {stopped})"
+    note = "" if stopped == _HARDENED else f", in {stopped}"
     values: dict[str, Any] = {
         "stop_seconds": round(observation.stop_seconds, 2),
         "exit_code": observation.stop_exit_code,
