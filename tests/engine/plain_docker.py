@@ -70,10 +70,12 @@ class PlainDocker:
         return document
 
     def health(self, container: str, timeout: float) -> str:
-        """`docker inspect --format '{{.State.Health.Status}}'`, polled until it is no longer `starting`."""
+        """`docker inspect --format '{{.State.Health.Status}}'`, polled until it is no longer `starting`;
+        `none` for a container without a health check."""
         deadline = time.monotonic() + timeout
+        status_format = "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}"
         while True:
-            status = self.cli("inspect", "--format", "{{.State.Health.Status}}", container)
+            status = self.cli("inspect", "--format", status_format, container)
             if status != "starting" or time.monotonic() > deadline:
                 return status
             time.sleep(0.1)

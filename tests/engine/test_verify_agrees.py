@@ -143,6 +143,48 @@ def test_a_health_check_that_times_out_is_unhealthy_in_both(
     assert _probe(report, "ports").summary == "listens on no port and EXPOSEs none", "it was running"
 
 
+def test_a_compose_health_check_replaces_the_images_as_docker_run_health_flags_do(
+    engine: Engine, base_images: BaseImages, build: Build, docker: PlainDocker, tmp_path: Path
+) -> None:
+    """A Compose service's `healthcheck:` is what `docker compose up` runs, over the image's HEALTHCHECK;
+    by hand that is `docker run --health-cmd ...` or `--no-healthcheck`. verify used to run the image's."""
+    image = build(
+        f"FROM {base_images.busybox}\nCOPY app.sh /app.sh\nUSER 10001\n"
+        'HEALTHCHECK --interval=100ms --timeout=1s --retries=1 CMD ["false"]\nCMD ["/bin/sh", "/app.sh"]\n',
+        {"app.sh": HANDLES_TERM},
+    )
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(
+        f"services:\n"
+        f"  disabled:\n    image: {image}\n    stop_grace_period: 2s\n    healthcheck:\n      disable: true\n"
+        f"  passing:\n    image: {image}\n    stop_grace_period: 2s\n"
+        f"    healthcheck:\n      test: [CMD, 'true']\n      interval: 100ms\n"
+    )
+
+    def by_hand() -> tuple[str, str, str]:
+        statuses = []
+        for flags in ((), ("--no-healthcheck",), ("--health-cmd", "true", "--health-interval", "100ms")):
+            container = docker.run(image, *flags)
+            statuses.append(docker.health(container, timeout=20))
+        return statuses[0], statuses[1], statuses[2]
+
+    report, _, (image_check, disabled, passing) = _verify(engine, image, by_hand)
+    assert image_check == _probe(report, "health").summary.split(":", 1)[0] == "unhealthy"
+    runs = {}
+    for service in ("disabled", "passing"):
+        options = VerifyOptions(compose=compose, service=service, startup_timeout=20, cache_probe=False)
+        runs[service] = verify(options, engine.client)
+        assert leftovers(engine.client, runs[service].run_id) == []
+
+    assert disabled == "none"
+    assert _probe(runs["disabled"], "health").summary == "no health check"
+    assert passing == "healthy"
+    health = _probe(runs["passing"], "health")
+    assert health.status == PASS
+    assert health.summary.startswith("healthy after")
+    assert not runs["passing"].failed
+
+
 def test_a_health_check_that_passes_after_a_delay(
     engine: Engine, base_images: BaseImages, build: Build, docker: PlainDocker
 ) -> None:

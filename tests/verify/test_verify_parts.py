@@ -283,3 +283,37 @@ def test_engine_timestamps_keep_their_nanoseconds() -> None:
     assert _timestamp_ns("") is None
     assert _timestamp_ns(None) is None
     assert _timestamp_ns("yesterday Z") is None
+
+
+def test_a_compose_health_check_goes_to_the_engine_over_the_images(tmp_path: Path) -> None:
+    from dockwise.verify.profile import has_health_check
+
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(
+        "services:\n"
+        "  own:\n    image: app\n    healthcheck:\n      test: curl -f http://localhost/\n"
+        "      interval: 100ms\n      retries: 2\n"
+        "  tuned:\n    image: app\n    healthcheck:\n      timeout: 3s\n"
+        "  off:\n    image: app\n    healthcheck:\n      disable: true\n"
+        "  plain:\n    image: app\n"
+    )
+    services = load_compose([compose]).services
+    profiles = {name: from_runspec(spec, Profile()) for name, spec in services.items()}
+    assert container_options(profiles["own"], None)["healthcheck"] == {
+        "test": ["CMD-SHELL", "curl -f http://localhost/"],
+        "interval": 100_000_000,
+        "retries": 2,
+    }
+    assert container_options(profiles["tuned"], None)["healthcheck"] == {"timeout": 3_000_000_000}
+    assert container_options(profiles["off"], None)["healthcheck"] == {"test": ["NONE"]}
+    assert "healthcheck" not in container_options(profiles["plain"], None)
+    image_check = ["CMD", "false"]
+    assert [has_health_check(image_check, profiles[name]) for name in ("own", "tuned", "off", "plain")] == [
+        True,
+        True,
+        False,
+        True,
+    ]
+    assert has_health_check(None, profiles["own"]) is True
+    assert has_health_check(None, profiles["tuned"]) is False, "nothing to run: no test anywhere"
+    assert has_health_check(["NONE"], profiles["plain"]) is False

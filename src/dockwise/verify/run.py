@@ -20,7 +20,14 @@ from typing import Any
 from dockwise.engine.build import BuildResult, build_image
 from dockwise.engine.observe import Observation, observe, stop_timeout
 from dockwise.engine.session import EngineError, EngineSession, connect
-from dockwise.verify.profile import ADVICE, Profile, container_options, for_image, from_runspec
+from dockwise.verify.profile import (
+    ADVICE,
+    Profile,
+    container_options,
+    for_image,
+    from_runspec,
+    has_health_check,
+)
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 _INSTALLS = (
@@ -114,8 +121,7 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
         report.layers = len((details.get("RootFS") or {}).get("Layers") or [])
         if options.compose is None:
             profile = for_image(str(config.get("User") or ""), profile)
-        test = (config.get("Healthcheck") or {}).get("Test") or []
-        has_check = bool(test) and test[:1] != ["NONE"]
+        has_check = has_health_check((config.get("Healthcheck") or {}).get("Test"), profile)
         network = session.network()
 
         def run(variant: Profile, stop: bool = True) -> Observation:
