@@ -119,12 +119,13 @@ def test_a_health_check_that_times_out_is_unhealthy_in_both(
         {"app.sh": HANDLES_TERM},
     )
 
-    def by_hand() -> tuple[str, list[int], Stopped]:
+    def by_hand() -> tuple[str, list[int], int, Stopped]:
         container = docker.run(image)
         status = docker.health(container, timeout=20)
-        return status, docker.top_uids(container), docker.stop(container, GRACE)
+        uids, exec_uid = docker.top_uids(container), docker.exec_uid(container)
+        return status, uids, exec_uid, docker.stop(container, GRACE)
 
-    report, messages, (status, uids, stopped) = _verify(engine, image, by_hand)
+    report, messages, (status, uids, exec_uid, stopped) = _verify(engine, image, by_hand)
 
     assert status == "unhealthy"
     assert (_probe(report, "health").status, _probe(report, "health").summary) == (
@@ -139,7 +140,7 @@ def test_a_health_check_that_times_out_is_unhealthy_in_both(
     sigterm = _probe(report, "sigterm")
     assert stopped.exit_code == 0
     assert (sigterm.status, sigterm.values["exit_code"]) == (PASS, stopped.exit_code)
-    assert _probe(report, "non-root").values["uids"] == uids == [10001]
+    assert _probe(report, "non-root").values["uids"] == uids == [exec_uid] == [10001]
     assert _probe(report, "ports").summary == "listens on no port and EXPOSEs none", "it was running"
 
 
