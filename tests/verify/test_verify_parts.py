@@ -160,6 +160,10 @@ def test_ports_of_a_container_that_exited_are_not_blamed_on_the_engine() -> None
     assert _ports(Observation(listening={8080}), {"ExposedPorts": {"8080/tcp": {}}}).status == PASS
 
 
+def _quiet(message: str) -> None:
+    """verify's progress callback, with nowhere to report to."""
+
+
 def _never_run(profile: Profile, stop: bool) -> Observation:
     raise AssertionError(f"no further run was needed, yet one was started with {profile}")
 
@@ -317,3 +321,20 @@ def test_a_compose_health_check_goes_to_the_engine_over_the_images(tmp_path: Pat
     assert has_health_check(None, profiles["own"]) is True
     assert has_health_check(None, profiles["tuned"]) is False, "nothing to run: no test anywhere"
     assert has_health_check(["NONE"], profiles["plain"]) is False
+
+
+def test_the_stop_verdict_names_the_signal_docker_stop_sends() -> None:
+    profile = Profile(stop_grace_period=2.0)
+    quick = Observation(profile=profile, stop_seconds=0.1, stop_exit_code=0)
+    assert (
+        _sigterm(quick, profile, _never_run, _quiet, "SIGUSR1").summary
+        == "stops on SIGUSR1 in 0.1 s (exit 0)"
+    )
+    assert _sigterm(quick, profile, _never_run, _quiet, "").summary == "stops on SIGTERM in 0.1 s (exit 0)"
+    assert _sigterm(quick, profile, _never_run, _quiet, "quit").summary.startswith("stops on SIGQUIT")
+    assert _sigterm(quick, profile, _never_run, _quiet, "10").values["signal"] == "signal 10"
+    assert _sigterm(quick, profile, _never_run, _quiet, "15").values["signal"] == "SIGTERM"
+    at_once = Observation(profile=profile, stop_seconds=0.1, stop_exit_code=137)
+    probe = _sigterm(at_once, profile, _never_run, _quiet, "SIGKILL")
+    assert probe.status == WARN
+    assert probe.summary.startswith("its stop signal is SIGKILL: killed at once")

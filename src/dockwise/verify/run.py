@@ -143,7 +143,8 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
         report.probes.append(_health(measured, profile, has_check, options.startup_timeout))
         report.probes.append(_memory(main, measured, profile))
         report.probes.append(_ports(measured, config))
-        report.probes.append(_sigterm(measured, profile, run, say))
+        stop_signal = profile.stop_signal or str(config.get("StopSignal") or "")
+        report.probes.append(_sigterm(measured, profile, run, say, stop_signal))
         if report.build is not None and options.cache_probe and options.context is not None:
             say("changing one copied source file and rebuilding")
             report.probes.append(_rebuild(options, report.build, session))
@@ -372,29 +373,36 @@ def _sigterm(
     profile: Profile,
     run: Callable[[Profile, bool], Observation],
     say: Callable[[str], None],
+    stop_signal: str = "",
 ) -> Probe:
     """How `docker stop` ends the run that worked (or the hardened one, when none did, as long as it was
-    still running): killed means what docker reports, exit 137 once the grace period is over."""
+    still running): killed means what docker reports, exit 137 once the grace period is over. The
+    signal is the image's STOPSIGNAL (or the service's stop_signal), SIGTERM when it names none."""
     if observation.stop_seconds is None:
         return Probe("sigterm", SKIP, "it was not running when stopped")
     grace = observation.profile.stop_grace_period
     stopped = _run_name(observation, profile)
     note = "" if stopped == _HARDENED else f", in {stopped}"
+    signal = _signal_name(stop_signal)
     values: dict[str, Any] = {
         "stop_seconds": round(observation.stop_seconds, 2),
         "exit_code": observation.stop_exit_code,
         "grace_seconds": grace,
         "run": stopped,
+        "signal": signal,
     }
-    if not _killed(observation, grace):
+    outcome = f"{observation.stop_seconds:.1f} s (exit {observation.stop_exit_code}){note}"
+    if signal == "SIGKILL":
         return Probe(
             "sigterm",
-            PASS,
-            f"stops on SIGTERM in {observation.stop_seconds:.1f} s (exit {observation.stop_exit_code}){note}",
+            WARN,
+            f"its stop signal is SIGKILL: killed at once, no clean shutdown, in {outcome}",
             values,
         )
+    if not _killed(observation, grace):
+        return Probe("sigterm", PASS, f"stops on {signal} in {outcome}", values)
     summary = (
-        f"ignores SIGTERM: killed after the {grace:.0f} s grace period (exit {observation.stop_exit_code})"
+        f"ignores {signal}: killed after the {grace:.0f} s grace period (exit {observation.stop_exit_code})"
         f"{note}; PID 1 does not pass the signal on or has no handler"
     )
     if not observation.profile.init:
@@ -409,8 +417,17 @@ def _sigterm(
                     "form, exec in the entrypoint script, or `init: true`"
                 )
             else:
-                summary += "; --init does not help: the program itself ignores SIGTERM"
+                summary += f"; --init does not help: the program itself ignores {signal}"
     return Probe("sigterm", FAIL, summary, values)
+
+
+def _signal_name(signal: str) -> str:
+    """`SIGUSR1`, `USR1` and `sigusr1` alike as `SIGUSR1`; a number as `signal 10` (the engine's Linux
+    numbering, which the host running dockwise may not share), except 9 and 15, the same everywhere."""
+    text = signal.strip().upper() or "SIGTERM"
+    if text.isdigit():
+        return {"9": "SIGKILL", "15": "SIGTERM"}.get(text, f"signal {text}")
+    return text if text.startswith("SIG") else f"SIG{text}"
 
 
 def _killed(observation: Observation, grace: float) -> bool:
