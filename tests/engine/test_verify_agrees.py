@@ -319,3 +319,34 @@ def test_an_entrypoint_that_drops_root_like_gosu_reports_the_uid_docker_top_show
     assert _probe(report, "hardening").summary.startswith("it runs only with every hardening measure off")
     sigterm = _probe(report, "sigterm")
     assert (sigterm.status, sigterm.values["exit_code"]) == (PASS, stopped.exit_code)
+
+
+def test_an_entrypoint_that_drops_root_only_when_started_as_root(
+    engine: Engine, base_images: BaseImages, build: Build, docker: PlainDocker
+) -> None:
+    """As the official postgres and redis images do: started as root it chowns and drops to 65534, started
+    under --user it runs the app directly. It works hardened (forced to nobody), so verify runs it once
+    more as its own user to see what `docker run` and `docker top` show: UID 65534, not root."""
+    image = build(
+        f"FROM {base_images.busybox}\nRUN mkdir /data\nCOPY entrypoint.sh app.sh /\n"
+        'ENTRYPOINT ["/bin/sh", "/entrypoint.sh"]\n',
+        {
+            "entrypoint.sh": 'if [ "$(id -u)" = 0 ]; then\n  '
+            + DROPS["busybox su"]
+            + "fi\nexec /bin/sh /app.sh\n",
+            "app.sh": HANDLES_TERM,
+        },
+    )
+
+    def by_hand() -> list[int]:
+        container = docker.run(image)
+        _wait_for_loop(docker, container)
+        return docker.top_uids(container)
+
+    report, _, uids = _verify(engine, image, by_hand)
+    assert uids == [65534]
+    assert _probe(report, "starts").status == PASS
+    user = _probe(report, "non-root")
+    assert user.status == WARN
+    assert (user.values["uids"], user.values["run"]) == (uids, "the run with no hardening")
+    assert user.summary.endswith("it ran hardened as 65534:65534: add `USER 65534:65534`")

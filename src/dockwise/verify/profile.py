@@ -68,6 +68,13 @@ class Profile:
         return replace(self, **changes)
 
 
+def unhardened(profile: Profile) -> Profile:
+    """The profile with every measure left out: a plain `docker run` (the image's own user, and so on)."""
+    for measure in profile.measures:
+        profile = profile.without(measure)
+    return profile
+
+
 def for_image(image_user: str, profile: Profile) -> Profile:
     """Keep an image's own non-root user; replace root (or no USER) by nobody."""
     name = image_user.split(":", 1)[0]

@@ -27,6 +27,7 @@ from dockwise.verify.profile import (
     for_image,
     from_runspec,
     has_health_check,
+    unhardened,
 )
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
@@ -139,7 +140,13 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
             culprits, working = _bisect(run, profile, say)
             report.probes += _hardening(culprits, profile, main, working)
         measured = working if working is not None else main
-        report.probes.append(_user(measured, profile, str(config.get("User") or "")))
+        image_user = str(config.get("User") or "")
+        as_image_user: Observation | None = None
+        forced = measured.profile.user
+        if measured.works and _is_root(image_user) and forced is not None and not _is_root(forced):
+            say("re-running as its own user, root, with no hardening: does its entrypoint drop root?")
+            as_image_user = run(unhardened(profile), False)
+        report.probes.append(_user(measured, profile, image_user, as_image_user))
         report.probes.append(_health(measured, profile, has_check, options.startup_timeout))
         report.probes.append(_memory(main, measured, profile))
         report.probes.append(_ports(measured, config))
@@ -173,14 +180,11 @@ def _bisect(
     and the runs without one measure each are spared (each can wait out the whole startup timeout).
     Otherwise each measure is left out alone; the ones whose absence makes it work are the culprits, and
     when no single one does, it is the combination."""
-    unhardened: Observation | None = None
+    plain: Observation | None = None
     if len(profile.measures) > 1:
-        bare = profile
-        for measure in profile.measures:
-            bare = bare.without(measure)
         say("re-running with no hardening at all")
-        unhardened = run(bare, True)
-        if not unhardened.works:
+        plain = run(unhardened(profile), True)
+        if not plain.works:
             return [], None
     culprits = []
     working: Observation | None = None
@@ -190,8 +194,8 @@ def _bisect(
         if attempt.works:
             culprits.append(measure)
             working = working or attempt
-    if working is None and unhardened is not None:
-        return ["the combination"], unhardened
+    if working is None and plain is not None:
+        return ["the combination"], plain
     return culprits, working
 
 
@@ -235,39 +239,56 @@ def _hardening(
     return probes
 
 
-def _user(observation: Observation, profile: Profile, image_user: str) -> Probe:
+def _user(
+    observation: Observation, profile: Profile, image_user: str, as_image_user: Observation | None = None
+) -> Probe:
     """Whom the processes run as, from `docker top` of the run that worked (the hardened one, or the one
-    the bisection found; the hardened run when none did), and the verdict names that run. An image whose
-    own user is root fails, unless its entrypoint drops every process to another user itself (gosu,
-    su-exec, setpriv): then the processes are not root, but the start is, and --user cannot be used."""
-    run = _run_name(observation, profile)
-    uids = sorted({uid for uid, _, _ in observation.processes})
-    gids = sorted({gid for _, gid, _ in observation.processes})
+    the bisection found; the hardened run when none did), and the verdict names that run.
+
+    An image whose own user is root fails, unless its entrypoint drops every process to another user
+    itself (gosu, su-exec, setpriv): then they are not root, as `docker top` of a plain `docker run`
+    shows, but the start is. When the run that worked had another user forced on it, `as_image_user` is
+    a run as the image's own user, root, with no hardening, to see whether it drops root itself."""
+    forced = observation.profile.user if observation.profile is not None else None
+    hardened_as = forced if observation.works and forced is not None and not _is_root(forced) else None
+    seen = as_image_user if as_image_user is not None and as_image_user.works else observation
+    run = _run_name(seen, profile)
+    uids = sorted({uid for uid, _, _ in seen.processes})
+    gids = sorted({gid for _, gid, _ in seen.processes})
     values: dict[str, Any] = {"image_user": image_user or "root", "uids": uids, "gids": gids, "run": run}
     ids = f"UID {','.join(map(str, uids))} GID {','.join(map(str, gids))}"
-    root = [command for uid, _, command in observation.processes if uid == 0]
-    forced = observation.profile.user if observation.profile is not None else None
+    root = list(dict.fromkeys(command for uid, _, command in seen.processes if uid == 0))
     if _is_root(image_user):
         configured = f"the image runs as root ({f'USER {image_user}' if image_user else 'no USER'})"
-        if observation.works and forced is not None and not _is_root(forced):
-            worked = "ran hardened" if run == _HARDENED else f"worked in {run}"
-            advice = f"it {worked} as {forced}: add `USER {forced}`"
-            return Probe("non-root", FAIL, f"{configured}; {advice}", values)
-        if observation.works and observation.processes and not root:
+        advice = ""
+        if hardened_as is not None:
+            where = _run_name(observation, profile)
+            worked = "ran hardened" if where == _HARDENED else f"worked in {where}"
+            advice = f"it {worked} as {hardened_as}: add `USER {hardened_as}`"
+        seen_as_root = seen.profile is None or seen.profile.user is None or _is_root(seen.profile.user)
+        if seen_as_root and seen.works and seen.processes and not root:
+            if not advice:
+                advice = (
+                    "as it needs root to start, it cannot run with --user: chown at build time and set USER"
+                )
             return Probe(
                 "non-root",
                 WARN,
-                f"{configured} and drops to {ids} itself: every process of {run} ran as {ids} "
-                "(docker top); as it needs root to start, it cannot run with --user: chown at build time "
-                "and set USER instead",
+                f"{configured} and drops to {ids} itself: every process of {run} ran as {ids} (docker top); "
+                + advice,
                 values,
             )
+        if advice and root and seen is not observation:
+            evidence = f"{run} ran {', '.join(root[:3])} as root (docker top)"
+            return Probe("non-root", FAIL, f"{configured}: {evidence}; {advice}", values)
+        if advice:
+            return Probe("non-root", FAIL, f"{configured}; {advice}", values)
         if root:
             return Probe("non-root", FAIL, f"{configured}; {run} ran {', '.join(root[:3])} as root", values)
-        if not observation.works:
+        if not seen.works:
             return Probe("non-root", FAIL, f"{configured}; no run worked to show another user", values)
         return Probe("non-root", FAIL, f"{configured}; no process was running in {run} to look at", values)
-    if not observation.processes:
+    if not seen.processes:
         return Probe("non-root", SKIP, f"no process was running in {run} to look at", values)
     if root and forced is not None and _is_root(forced):
         return Probe(
