@@ -11,7 +11,15 @@ from xml.etree import ElementTree
 from dockwise.engine.build import BuildResult, parse_steps
 from dockwise.engine.observe import Observation
 from dockwise.runspec.compose import load_compose
-from dockwise.verify.profile import MEASURES, NOBODY, Profile, container_options, for_image, from_runspec
+from dockwise.verify.profile import (
+    MEASURES,
+    NOBODY,
+    Profile,
+    container_options,
+    for_image,
+    from_runspec,
+    unhardened,
+)
 from dockwise.verify.report import render_json, render_junit, render_text
 from dockwise.verify.run import (
     FAIL,
@@ -209,9 +217,7 @@ def test_the_user_verdict_names_the_run_its_uids_come_from() -> None:
     )
     assert (probe.values["uids"], probe.values["run"]) == ([65534], "the run without read-only")
 
-    bare = hardened
-    for measure in hardened.measures:
-        bare = bare.without(measure)
+    bare = unhardened(hardened)
     drops = Observation(profile=bare, processes=[(65534, 65534, "sh")])
     probe = _user(drops, hardened, "")
     assert probe.status == WARN
@@ -338,3 +344,26 @@ def test_the_stop_verdict_names_the_signal_docker_stop_sends() -> None:
     probe = _sigterm(at_once, profile, _never_run, _quiet, "SIGKILL")
     assert probe.status == WARN
     assert probe.summary.startswith("its stop signal is SIGKILL: killed at once")
+
+
+def test_a_root_image_that_worked_as_nobody_is_judged_by_its_run_as_root() -> None:
+    hardened = Profile()
+    as_nobody = Observation(profile=hardened, processes=[(65534, 65534, "redis-server")])
+    plain = Observation(profile=unhardened(hardened), processes=[(999, 999, "redis-server")])
+    drops = _user(as_nobody, hardened, "", plain)
+    assert drops.status == WARN
+    assert drops.summary == (
+        "the image runs as root (no USER) and drops to UID 999 GID 999 itself: every process of the run "
+        "with no hardening ran as UID 999 GID 999 (docker top); it ran hardened as 65534:65534: "
+        "add `USER 65534:65534`"
+    )
+    assert (drops.values["uids"], drops.values["run"]) == ([999], "the run with no hardening")
+    stays = Observation(profile=plain.profile, processes=[(0, 0, "sh"), (0, 0, "sh"), (0, 0, "sleep")])
+    probe = _user(as_nobody, hardened, "", stays)
+    assert (probe.status, probe.values["uids"]) == (FAIL, [0])
+    assert probe.summary.startswith(
+        "the image runs as root (no USER): the run with no hardening ran sh, sleep as root (docker top); "
+    )
+    failed_as_root = Observation(profile=plain.profile, exit_code=1)
+    probe = _user(as_nobody, hardened, "", failed_as_root)
+    assert (probe.status, probe.values["run"], probe.values["uids"]) == (FAIL, "the hardened run", [65534])
