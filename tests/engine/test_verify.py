@@ -10,7 +10,8 @@ import pytest
 
 from dockwise.engine.session import EngineSession, leftovers
 from dockwise.verify.profile import Profile
-from dockwise.verify.run import FAIL, PASS, WARN, VerifyOptions, VerifyReport, verify
+from dockwise.verify.run import VerifyOptions, VerifyReport, verify
+from dockwise.verify.verdicts import FAIL, PASS, WARN
 from tests.engine.conftest import BaseImages, Engine
 
 pytestmark = pytest.mark.engine

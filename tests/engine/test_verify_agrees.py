@@ -19,7 +19,8 @@ import pytest
 
 from dockwise.engine.session import leftovers
 from dockwise.verify.profile import Profile
-from dockwise.verify.run import FAIL, PASS, WARN, Probe, VerifyOptions, VerifyReport, verify
+from dockwise.verify.run import VerifyOptions, VerifyReport, verify
+from dockwise.verify.verdicts import FAIL, PASS, WARN, Probe
 from tests.engine.conftest import BaseImages, Engine
 from tests.engine.plain_docker import PlainDocker, Stopped, docker_cli
 

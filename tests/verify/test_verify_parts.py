@@ -21,18 +21,8 @@ from dockwise.verify.profile import (
     unhardened,
 )
 from dockwise.verify.report import render_json, render_junit, render_text
-from dockwise.verify.run import (
-    FAIL,
-    PASS,
-    SKIP,
-    WARN,
-    Probe,
-    VerifyReport,
-    _bisect,
-    _copied_source,
-    _sigterm,
-    _user,
-)
+from dockwise.verify.run import VerifyReport, _bisect, _copied_source
+from dockwise.verify.verdicts import FAIL, PASS, SKIP, WARN, Probe, ports, sigterm, user
 
 PLAIN_LOG = """\
 #1 [internal] load build definition from Dockerfile
@@ -160,12 +150,10 @@ def test_reports_give_a_verdict_per_probe() -> None:
 
 
 def test_ports_of_a_container_that_exited_are_not_blamed_on_the_engine() -> None:
-    from dockwise.verify.run import _ports
-
-    assert _ports(Observation(exit_code=0), {}) == Probe("ports", SKIP, "it was not running to look at")
-    still_running = _ports(Observation(), {})
+    assert ports(Observation(exit_code=0), {}) == Probe("ports", SKIP, "it was not running to look at")
+    still_running = ports(Observation(), {})
     assert still_running.summary == "the container's sockets could not be read (engine on another host?)"
-    assert _ports(Observation(listening={8080}), {"ExposedPorts": {"8080/tcp": {}}}).status == PASS
+    assert ports(Observation(listening={8080}), {"ExposedPorts": {"8080/tcp": {}}}).status == PASS
 
 
 def _quiet(message: str) -> None:
@@ -181,10 +169,10 @@ def test_a_handler_that_exits_cleanly_just_inside_the_grace_period_is_not_killed
     not SIGKILL (it used to count as killed from 0.25 s before the end)."""
     profile = Profile(stop_grace_period=2.0)
     slow = Observation(profile=profile, stop_seconds=1.9, stop_exit_code=0)
-    probe = _sigterm(slow, profile, _never_run, lambda _: None)
+    probe = sigterm(slow, profile, _never_run, lambda _: None)
     assert (probe.status, probe.summary) == (PASS, "stops on SIGTERM in 1.9 s (exit 0)")
     killed = Observation(profile=profile, stop_seconds=2.1, stop_exit_code=137)
-    confirmed = _sigterm(
+    confirmed = sigterm(
         killed,
         profile,
         lambda variant, stop: Observation(profile=variant, stop_seconds=0.2, stop_exit_code=143),
@@ -199,9 +187,9 @@ def test_the_stop_of_a_run_that_failed_but_ran_is_still_measured() -> None:
     """An unhealthy container is running until stopped; `docker stop` on it is as telling as on any."""
     profile = Profile(stop_grace_period=2.0)
     unhealthy = Observation(profile=profile, health="unhealthy", stop_seconds=0.3, stop_exit_code=0)
-    assert _sigterm(unhealthy, profile, _never_run, lambda _: None).status == PASS
+    assert sigterm(unhealthy, profile, _never_run, lambda _: None).status == PASS
     exited = Observation(profile=profile, exit_code=1)
-    assert _sigterm(exited, profile, _never_run, lambda _: None).status == SKIP
+    assert sigterm(exited, profile, _never_run, lambda _: None).status == SKIP
 
 
 def test_the_user_verdict_names_the_run_its_uids_come_from() -> None:
@@ -209,7 +197,7 @@ def test_the_user_verdict_names_the_run_its_uids_come_from() -> None:
     without_read_only = Observation(
         profile=hardened.without("read-only"), processes=[(65534, 65534, "sh"), (65534, 65534, "sleep")]
     )
-    probe = _user(without_read_only, hardened, "")
+    probe = user(without_read_only, hardened, "")
     assert (probe.status, probe.summary) == (
         FAIL,
         "the image runs as root (no USER); it worked in the run without read-only as 65534:65534: "
@@ -219,31 +207,31 @@ def test_the_user_verdict_names_the_run_its_uids_come_from() -> None:
 
     bare = unhardened(hardened)
     drops = Observation(profile=bare, processes=[(65534, 65534, "sh")])
-    probe = _user(drops, hardened, "")
+    probe = user(drops, hardened, "")
     assert probe.status == WARN
     assert probe.summary.startswith(
         "the image runs as root (no USER) and drops to UID 65534 GID 65534 itself: every process of the "
         "run with no hardening ran as UID 65534 GID 65534 (docker top)"
     )
     stays_root = Observation(profile=bare, processes=[(0, 0, "nginx"), (101, 101, "nginx")])
-    assert _user(stays_root, hardened, "root").summary == (
+    assert user(stays_root, hardened, "root").summary == (
         "the image runs as root (USER root); the run with no hardening ran nginx as root"
     )
 
     own_user = for_image("10001", hardened)
     as_root = Observation(profile=own_user.without("non-root"), processes=[(0, 0, "app")])
-    assert _user(as_root, own_user, "10001").summary == (
+    assert user(as_root, own_user, "10001").summary == (
         "it does not work as USER 10001: only the run without non-root, as root, did"
     )
-    assert _user(Observation(profile=own_user, exit_code=0), own_user, "10001").status == SKIP
-    passing = _user(Observation(profile=own_user, processes=[(10001, 10001, "app")]), own_user, "10001")
+    assert user(Observation(profile=own_user, exit_code=0), own_user, "10001").status == SKIP
+    passing = user(Observation(profile=own_user, processes=[(10001, 10001, "app")]), own_user, "10001")
     assert (passing.status, passing.summary) == (PASS, "runs as UID 10001 GID 10001 (USER 10001)")
 
 
 def test_a_compose_service_running_as_root_is_not_told_to_add_user_root() -> None:
     as_root = Profile(user="root", measures=("network",))
     observation = Observation(profile=as_root, processes=[(0, 0, "app")])
-    probe = _user(observation, as_root, "")
+    probe = user(observation, as_root, "")
     assert probe.status == FAIL
     assert "USER root`" not in probe.summary
     assert probe.summary == "the image runs as root (no USER); the hardened run ran app as root"
@@ -333,15 +321,14 @@ def test_the_stop_verdict_names_the_signal_docker_stop_sends() -> None:
     profile = Profile(stop_grace_period=2.0)
     quick = Observation(profile=profile, stop_seconds=0.1, stop_exit_code=0)
     assert (
-        _sigterm(quick, profile, _never_run, _quiet, "SIGUSR1").summary
-        == "stops on SIGUSR1 in 0.1 s (exit 0)"
+        sigterm(quick, profile, _never_run, _quiet, "SIGUSR1").summary == "stops on SIGUSR1 in 0.1 s (exit 0)"
     )
-    assert _sigterm(quick, profile, _never_run, _quiet, "").summary == "stops on SIGTERM in 0.1 s (exit 0)"
-    assert _sigterm(quick, profile, _never_run, _quiet, "quit").summary.startswith("stops on SIGQUIT")
-    assert _sigterm(quick, profile, _never_run, _quiet, "10").values["signal"] == "signal 10"
-    assert _sigterm(quick, profile, _never_run, _quiet, "15").values["signal"] == "SIGTERM"
+    assert sigterm(quick, profile, _never_run, _quiet, "").summary == "stops on SIGTERM in 0.1 s (exit 0)"
+    assert sigterm(quick, profile, _never_run, _quiet, "quit").summary.startswith("stops on SIGQUIT")
+    assert sigterm(quick, profile, _never_run, _quiet, "10").values["signal"] == "signal 10"
+    assert sigterm(quick, profile, _never_run, _quiet, "15").values["signal"] == "SIGTERM"
     at_once = Observation(profile=profile, stop_seconds=0.1, stop_exit_code=137)
-    probe = _sigterm(at_once, profile, _never_run, _quiet, "SIGKILL")
+    probe = sigterm(at_once, profile, _never_run, _quiet, "SIGKILL")
     assert probe.status == WARN
     assert probe.summary.startswith("its stop signal is SIGKILL: killed at once")
 
@@ -350,7 +337,7 @@ def test_a_root_image_that_worked_as_nobody_is_judged_by_its_run_as_root() -> No
     hardened = Profile()
     as_nobody = Observation(profile=hardened, processes=[(65534, 65534, "redis-server")])
     plain = Observation(profile=unhardened(hardened), processes=[(999, 999, "redis-server")])
-    drops = _user(as_nobody, hardened, "", plain)
+    drops = user(as_nobody, hardened, "", plain)
     assert drops.status == WARN
     assert drops.summary == (
         "the image runs as root (no USER) and drops to UID 999 GID 999 itself: every process of the run "
@@ -359,11 +346,11 @@ def test_a_root_image_that_worked_as_nobody_is_judged_by_its_run_as_root() -> No
     )
     assert (drops.values["uids"], drops.values["run"]) == ([999], "the run with no hardening")
     stays = Observation(profile=plain.profile, processes=[(0, 0, "sh"), (0, 0, "sh"), (0, 0, "sleep")])
-    probe = _user(as_nobody, hardened, "", stays)
+    probe = user(as_nobody, hardened, "", stays)
     assert (probe.status, probe.values["uids"]) == (FAIL, [0])
     assert probe.summary.startswith(
         "the image runs as root (no USER): the run with no hardening ran sh, sleep as root (docker top); "
     )
     failed_as_root = Observation(profile=plain.profile, exit_code=1)
-    probe = _user(as_nobody, hardened, "", failed_as_root)
+    probe = user(as_nobody, hardened, "", failed_as_root)
     assert (probe.status, probe.values["run"], probe.values["uids"]) == (FAIL, "the hardened run", [65534])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
-from dockwise.verify.run import FAIL, SKIP, WARN, VerifyReport
+from dockwise.verify.run import VerifyReport
+from dockwise.verify.verdicts import FAIL, SKIP, WARN
 
 _MARKS = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
 
