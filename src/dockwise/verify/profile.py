@@ -42,6 +42,9 @@ class Profile:
     environment: dict[str, str] = field(default_factory=dict)
     command: tuple[str, ...] | str | None = None
     entrypoint: tuple[str, ...] | str | None = None
+    healthcheck: Any = None
+    """A Compose service's own `healthcheck:` (a runspec HealthCheck) over the image's; None keeps the
+    image's HEALTHCHECK."""
     measures: tuple[str, ...] = MEASURES
     """The measures this profile applies (a Compose service may apply fewer)."""
 
@@ -63,6 +66,13 @@ class Profile:
         elif measure == "network":
             changes["isolated_network"] = False
         return replace(self, **changes)
+
+
+def unhardened(profile: Profile) -> Profile:
+    """The profile with every measure left out: a plain `docker run` (the image's own user, and so on)."""
+    for measure in profile.measures:
+        profile = profile.without(measure)
+    return profile
 
 
 def for_image(image_user: str, profile: Profile) -> Profile:
@@ -110,6 +120,7 @@ def from_runspec(spec: Any, defaults: Profile) -> Profile:
         environment={k: v for k, v in spec.environment.items() if v is not None},
         command=spec.command,
         entrypoint=spec.entrypoint,
+        healthcheck=spec.healthcheck,
         measures=tuple(measures),
     )
 
@@ -140,4 +151,27 @@ def container_options(profile: Profile, network: str | None) -> dict[str, Any]:
         options["command"] = profile.command
     if profile.entrypoint is not None:
         options["entrypoint"] = profile.entrypoint
+    if profile.healthcheck is not None:
+        options["healthcheck"] = _healthcheck(profile.healthcheck)
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def has_health_check(image_test: list[str] | None, profile: Profile) -> bool:
+    """Whether the container runs a health check: the Compose service's when it sets one (or disables
+    it), else the image's HEALTHCHECK."""
+    check = profile.healthcheck
+    if check is not None and (check.disabled or check.test):
+        return not check.disabled
+    return bool(image_test) and list(image_test or ())[:1] != ["NONE"]
+
+
+def _healthcheck(check: Any) -> dict[str, Any]:
+    """docker-py's `healthcheck` for a Compose `healthcheck:` (durations in nanoseconds). What it leaves
+    unset the engine takes from the image's HEALTHCHECK, as for `docker compose up`."""
+    if check.disabled:
+        return {"test": ["NONE"]}
+    options: dict[str, Any] = {"test": list(check.test) or None, "retries": check.retries}
+    for name in ("interval", "timeout", "start_period"):
+        seconds = getattr(check, name)
+        options[name] = None if seconds is None else int(seconds * 1_000_000_000)
     return {name: value for name, value in options.items() if value is not None}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
-from dockwise.verify.run import FAIL, SKIP, WARN, VerifyReport
+from dockwise.verify.run import VerifyReport
+from dockwise.verify.verdicts import FAIL, SKIP, WARN
 
 _MARKS = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
 
@@ -36,6 +37,7 @@ def render_json(report: VerifyReport) -> str:
         "image_size": report.image_size,
         "layers": report.layers,
         "seconds": round(report.seconds, 2),
+        "run_id": report.run_id,
         "build": None
         if build is None
         else {

@@ -20,9 +20,17 @@ from typing import Any
 from dockwise.engine.build import BuildResult, build_image
 from dockwise.engine.observe import Observation, observe
 from dockwise.engine.session import EngineError, EngineSession, connect
-from dockwise.verify.profile import ADVICE, Profile, container_options, for_image, from_runspec
+from dockwise.verify import verdicts
+from dockwise.verify.profile import (
+    Profile,
+    container_options,
+    for_image,
+    from_runspec,
+    has_health_check,
+    unhardened,
+)
+from dockwise.verify.verdicts import FAIL, PASS, SKIP, Probe
 
-PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 _INSTALLS = (
     "npm ci",
     "npm install",
@@ -40,14 +48,6 @@ _INSTALLS = (
     "apt-get install",
     "apk add",
 )
-
-
-@dataclass
-class Probe:
-    name: str
-    status: str
-    summary: str
-    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +74,8 @@ class VerifyReport:
     layers: int | None = None
     probes: list[Probe] = field(default_factory=list)
     seconds: float = 0.0
+    run_id: str = ""
+    """The value of the `dockwise.verify` label on everything the run created (all of it removed)."""
 
     @property
     def failed(self) -> bool:
@@ -88,6 +90,7 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
     report = VerifyReport(subject)
     profile = options.profile
     with EngineSession(client) as session:
+        report.run_id = session.run_id
         if options.compose is not None:
             profile, options = _compose_service(options, profile)
         if options.context is not None:
@@ -111,8 +114,7 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
         report.layers = len((details.get("RootFS") or {}).get("Layers") or [])
         if options.compose is None:
             profile = for_image(str(config.get("User") or ""), profile)
-        test = (config.get("Healthcheck") or {}).get("Test") or []
-        has_check = bool(test) and test[:1] != ["NONE"]
+        has_check = has_health_check((config.get("Healthcheck") or {}).get("Test"), profile)
         network = session.network()
 
         def run(variant: Profile, stop: bool = True) -> Observation:
@@ -124,17 +126,25 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
 
         say("running it hardened")
         main = run(profile)
-        report.probes += _starts(main, profile)
+        report.probes += verdicts.starts(main, profile)
         working: Observation | None = main
         if not main.works:
             culprits, working = _bisect(run, profile, say)
-            report.probes += _hardening(culprits, profile, main, working)
-        report.probes.append(_user(working, main, str(config.get("User") or "")))
+            report.probes += verdicts.hardening(culprits, profile, main, working)
         measured = working if working is not None else main
-        report.probes.append(_health(measured, profile, has_check, options.startup_timeout))
-        report.probes.append(_memory(main, measured, profile))
-        report.probes.append(_ports(working, config))
-        report.probes.append(_sigterm(working, profile, run, say))
+        image_user = str(config.get("User") or "")
+        as_image_user: Observation | None = None
+        forced = measured.profile.user
+        ran_as_another_user = forced is not None and not verdicts.is_root(forced)
+        if measured.works and verdicts.is_root(image_user) and ran_as_another_user:
+            say("re-running as its own user, root, with no hardening: does its entrypoint drop root?")
+            as_image_user = run(unhardened(profile), False)
+        report.probes.append(verdicts.user(measured, profile, image_user, as_image_user))
+        report.probes.append(verdicts.health(measured, profile, has_check, options.startup_timeout))
+        report.probes.append(verdicts.memory(main, measured, profile))
+        report.probes.append(verdicts.ports(measured, config))
+        stop_signal = profile.stop_signal or str(config.get("StopSignal") or "")
+        report.probes.append(verdicts.sigterm(measured, profile, run, say, stop_signal))
         if report.build is not None and options.cache_probe and options.context is not None:
             say("changing one copied source file and rebuilding")
             report.probes.append(_rebuild(options, report.build, session))
@@ -159,8 +169,16 @@ def _subject(options: VerifyOptions) -> str:
 def _bisect(
     run: Callable[[Profile, bool], Observation], profile: Profile, say: Callable[[str], None]
 ) -> tuple[list[str], Observation | None]:
-    """Each measure left out alone; the ones whose absence makes it work are the culprits. When no single
-    one does, everything is left out once to tell a broken image from a combination."""
+    """Everything left out first: an image that does not work even then is broken whatever the hardening,
+    and the runs without one measure each are spared (each can wait out the whole startup timeout).
+    Otherwise each measure is left out alone; the ones whose absence makes it work are the culprits, and
+    when no single one does, it is the combination."""
+    plain: Observation | None = None
+    if len(profile.measures) > 1:
+        say("re-running with no hardening at all")
+        plain = run(unhardened(profile), True)
+        if not plain.works:
+            return [], None
     culprits = []
     working: Observation | None = None
     for measure in profile.measures:
@@ -169,190 +187,9 @@ def _bisect(
         if attempt.works:
             culprits.append(measure)
             working = working or attempt
-    if working is None:
-        bare = profile
-        for measure in profile.measures:
-            bare = bare.without(measure)
-        say("re-running with no hardening at all")
-        attempt = run(bare, True)
-        if attempt.works:
-            working = attempt
-            culprits = ["the combination"]
+    if working is None and plain is not None:
+        return ["the combination"], plain
     return culprits, working
-
-
-def _starts(main: Observation, profile: Profile) -> list[Probe]:
-    if main.works:
-        outcome = "exited 0" if main.exit_code == 0 else "stays up"
-        return [Probe("starts", PASS, f"runs hardened ({', '.join(profile.measures)}) and {outcome}")]
-    return [Probe("starts", FAIL, f"does not run hardened: {_failure(main)}", {"logs": main.logs})]
-
-
-def _failure(observation: Observation) -> str:
-    if observation.error:
-        return observation.error
-    if observation.oom_killed:
-        return "killed for exceeding its memory limit"
-    if observation.health == "unhealthy":
-        return "its health check failed"
-    last = observation.logs.strip().splitlines()[-1:] or [""]
-    return f"exited {observation.exit_code}" + (f" ({last[0][:160]})" if last[0] else "")
-
-
-def _hardening(
-    culprits: list[str], profile: Profile, main: Observation, working: Observation | None
-) -> list[Probe]:
-    if working is None:
-        return [Probe("hardening", FAIL, "it does not run even without any hardening", {"logs": main.logs})]
-    if culprits == ["the combination"]:
-        return [
-            Probe(
-                "hardening", FAIL, "it runs only with every hardening measure off (no single one is enough)"
-            )
-        ]
-    probes = []
-    for measure in culprits:
-        values: dict[str, Any] = {"measure": measure}
-        summary = f"breaks under {measure}; {ADVICE[measure]}"
-        if measure == "read-only" and working.written:
-            values["written"] = working.written
-            summary += ": " + ", ".join(working.written[:8])
-        probes.append(Probe(measure, FAIL, summary, values))
-    return probes
-
-
-def _user(working: Observation | None, main: Observation, image_user: str) -> Probe:
-    """The image's own user: root (or no USER) fails even when the hardened run used another one."""
-    observation = working if working is not None and working.processes else main
-    uids = sorted({uid for uid, _, _ in observation.processes})
-    gids = sorted({gid for _, gid, _ in observation.processes})
-    values: dict[str, Any] = {"image_user": image_user or "root", "uids": uids, "gids": gids}
-    if image_user.split(":", 1)[0] in ("", "root", "0"):
-        configured = f"USER {image_user}" if image_user else "no USER"
-        if main.works and main.profile.user not in (None, "0:0"):
-            advice = f"it ran hardened as {main.profile.user}: add `USER {main.profile.user}`"
-        else:
-            advice = "and did not run as another user"
-        return Probe("non-root", FAIL, f"the image runs as root ({configured}); {advice}", values)
-    if not observation.processes:
-        return Probe("non-root", SKIP, "no process was running to look at", values)
-    if 0 in uids:
-        root = [command for uid, _, command in observation.processes if uid == 0]
-        return Probe("non-root", FAIL, f"runs as root ({', '.join(root[:3])})", values)
-    ids = f"UID {','.join(map(str, uids))} GID {','.join(map(str, gids))}"
-    return Probe("non-root", PASS, f"runs as {ids} (USER {image_user})", values)
-
-
-def _health(observation: Observation, profile: Profile, has_check: bool, timeout: float) -> Probe:
-    """From the hardened run, or the run that worked when hardening broke it (the message says which)."""
-    if not has_check:
-        return Probe("health", WARN, "no health check")
-    applied = observation.profile.measures if observation.profile is not None else profile.measures
-    left_out = [measure for measure in profile.measures if measure not in applied]
-    note = f" (measured without {', '.join(left_out)})" if left_out else ""
-    if observation.health == "healthy":
-        seconds = observation.healthy_after
-        return Probe("health", PASS, f"healthy after {seconds:.1f} s{note}", {"seconds": seconds})
-    if observation.health == "unhealthy":
-        return Probe("health", FAIL, f"unhealthy: its health check fails{note}", {"logs": observation.logs})
-    return Probe(
-        "health", FAIL, f"not healthy after {timeout:.0f} s ({observation.health or 'no status'}){note}"
-    )
-
-
-def _memory(main: Observation, measured: Observation, profile: Profile) -> Probe:
-    """OOM kills and restarts under the hardened limits; peak memory and CPU from a run that ran."""
-    values = {
-        "peak_bytes": measured.peak_memory,
-        "cpu_percent": measured.cpu_percent,
-        "limit_bytes": profile.memory,
-    }
-    if main.oom_killed:
-        return Probe(
-            "limits", FAIL, f"killed for exceeding its memory limit ({_mib(profile.memory)})", values
-        )
-    if main.restarts:
-        return Probe("limits", FAIL, f"restarted {main.restarts} times", values)
-    if measured.peak_memory is None:
-        return Probe("limits", SKIP, "no statistics (it was not running)", values)
-    cpu = f", CPU {measured.cpu_percent:.1f}%" if measured.cpu_percent is not None else ""
-    return Probe(
-        "limits", PASS, f"peak memory {_mib(measured.peak_memory)} of {_mib(profile.memory)}{cpu}", values
-    )
-
-
-def _ports(observation: Observation | None, config: dict[str, Any]) -> Probe:
-    exposed = {
-        int(str(port).split("/", 1)[0])
-        for port in (config.get("ExposedPorts") or {})
-        if str(port).endswith("/tcp")
-    }
-    if observation is None or observation.exit_code is not None or observation.error is not None:
-        return Probe("ports", SKIP, "it was not running to look at")
-    if observation.listening is None:
-        return Probe("ports", SKIP, "the container's sockets could not be read (engine on another host?)")
-    listening = {port for port in observation.listening if port > 0}
-    loopback = sorted(-port for port in observation.listening if port < 0)
-    values = {"listening": sorted(listening), "loopback_only": loopback, "exposed": sorted(exposed)}
-    unexposed, silent = sorted(listening - exposed), sorted(exposed - listening)
-    parts = []
-    if unexposed:
-        parts.append(f"listens on {_ports_text(unexposed)} without EXPOSE")
-    if silent:
-        parts.append(f"EXPOSEs {_ports_text(silent)} but nothing listens there")
-    hidden = [port for port in loopback if port in exposed]
-    if hidden:
-        parts.append(f"listens on {_ports_text(hidden)} on loopback only: unreachable from outside")
-    if parts:
-        return Probe("ports", WARN, "; ".join(parts), values)
-    if not listening:
-        return Probe("ports", PASS, "listens on no port and EXPOSEs none", values)
-    return Probe("ports", PASS, f"listens on {_ports_text(listening)}, as EXPOSE says", values)
-
-
-def _ports_text(ports: Any) -> str:
-    return ", ".join(str(port) for port in sorted(ports)) or "nothing"
-
-
-def _sigterm(
-    working: Observation | None,
-    profile: Profile,
-    run: Callable[[Profile, bool], Observation],
-    say: Callable[[str], None],
-) -> Probe:
-    if working is None or working.stop_seconds is None:
-        return Probe("sigterm", SKIP, "it was not running when stopped")
-    grace = working.profile.stop_grace_period
-    values: dict[str, Any] = {
-        "stop_seconds": round(working.stop_seconds, 2),
-        "exit_code": working.stop_exit_code,
-        "grace_seconds": grace,
-    }
-    killed = working.stop_exit_code == 137 or working.stop_seconds >= grace - 0.25
-    if not killed:
-        return Probe(
-            "sigterm",
-            PASS,
-            f"stops on SIGTERM in {working.stop_seconds:.1f} s (exit {working.stop_exit_code})",
-            values,
-        )
-    summary = (
-        f"ignores SIGTERM: killed after the {grace:.0f} s grace period (exit {working.stop_exit_code}); "
-        "PID 1 does not pass the signal on or has no handler"
-    )
-    if not working.profile.init:
-        say("re-running with --init to confirm the PID 1 diagnosis")
-        with_init = run(replace(working.profile, init=True), True)
-        if with_init.stop_seconds is not None:
-            values["init_stop_seconds"] = round(with_init.stop_seconds, 2)
-            if with_init.stop_exit_code != 137 and with_init.stop_seconds < grace - 0.25:
-                summary += (
-                    f"; confirmed: with --init it stops in {with_init.stop_seconds:.1f} s — use the exec "
-                    "form, exec in the entrypoint script, or `init: true`"
-                )
-            else:
-                summary += "; --init does not help: the program itself ignores SIGTERM"
-    return Probe("sigterm", FAIL, summary, values)
 
 
 def _rebuild(options: VerifyOptions, cold: BuildResult, session: EngineSession) -> Probe:
@@ -478,7 +315,3 @@ def _compose_build(compose: Path, service: str | None) -> tuple[Path, Path | Non
     context = compose.parent / str(build.get("context", "."))
     dockerfile = context / str(build["dockerfile"]) if build.get("dockerfile") else None
     return context, dockerfile, build.get("target")
-
-
-def _mib(count: int | None) -> str:
-    return "no limit" if count is None else f"{count / 1024 / 1024:.0f} MiB"
