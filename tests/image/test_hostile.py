@@ -177,8 +177,8 @@ def _oci_mismatch(tmp: Path) -> Path:
 
 
 def _oci_loop(tmp: Path) -> Path:
-    """An index whose only entry names a blob that is the same index again (its digest is never checked:
-    documents are only looked up by it)."""
+    """An index whose only entry names a blob that is the same index again: no document can hold its own
+    digest, so the blob does not match the digest it is named by."""
     key = "sha256:" + "ab" * 32
     loop = json.dumps({"schemaVersion": 2, "manifests": [{"digest": key}]}).encode()
     root = tmp / "loop"
@@ -186,6 +186,18 @@ def _oci_loop(tmp: Path) -> Path:
     (root / "index.json").write_bytes(loop)
     (root / "blobs" / "sha256" / ("ab" * 32)).write_bytes(loop)
     return root
+
+
+def _oci_deep(tmp: Path) -> Path:
+    """Real indexes, each naming the next by its true digest, five levels deep."""
+    layout = OciLayout()
+    descriptor = layout.image([layer_tar([("a", b"1")])])
+    for _ in range(5):
+        descriptor = {
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            **layout.blob(layout.index([descriptor])),
+        }
+    return layout.write_directory(tmp / "deep", layout.index([descriptor]))
 
 
 def _oci_traversal_digest(tmp: Path) -> Path:
@@ -271,16 +283,23 @@ CASES = [
         check=lambda image: _files(image) == {"etc/passwd": ("file", 4)},
     ),
     Case(
-        "symlink escape",
+        "symlink escape, written through (reported as DW810)",
         _layers(_symlink_layer("evil", "../../../../etc/shadow", "evil/x")),
         check=lambda image: (
-            image.index.files["evil"].kind == "symlink" and image.index.files["evil/x"].size == 3
+            image.index.files["evil"].kind == "symlink"
+            and image.index.files["evil/x"].size == 3
+            and [(r.symlink, r.path) for r in image.index.through] == [("evil", "evil/x")]
         ),
     ),
     Case(
-        "hardlink escape",
+        "hardlink to an absolute path that is not in the image",
         _layers(_link_layer("link", "/etc/shadow", tarfile.LNKTYPE)),
-        check=lambda image: image.index.files["link"].kind == "hardlink",
+        "no such file in this layer or the ones below",
+    ),
+    Case(
+        "hardlink escape",
+        _layers(_link_layer("link", "../../etc/shadow", tarfile.LNKTYPE)),
+        "points outside the image root",
     ),
     Case(
         "tar bomb claiming a terabyte",
@@ -376,7 +395,7 @@ CASES = [
     Case(
         "manifest naming a layer outside the archive",
         _archive(_manifest([{"Config": "config.json", "Layers": ["../outside.tar"]}], _CONFIG)),
-        "not in the archive",
+        "points outside the archive",
     ),
     Case("no manifest", _archive({"config.json": _CONFIG}), "manifest.json is missing"),
     Case(
@@ -412,7 +431,8 @@ CASES = [
     ),
     Case("manifest.json as a symlink to /etc/passwd", _symlinked_manifest, "manifest.json is missing"),
     Case("OCI blob that does not match its digest", _oci_mismatch, "does not match its digest"),
-    Case("OCI index that refers to itself", _oci_loop, "nest deeper"),
+    Case("OCI index that refers to itself", _oci_loop, "does not match its digest"),
+    Case("OCI indexes nested five deep", _oci_deep, "nest deeper"),
     Case("OCI digest with a path in it", _oci_traversal_digest, "not a content digest"),
     Case("OCI blob that is a symlink out of the layout", _oci_symlinked_blob, "missing from the layout"),
     Case("empty file", lambda tmp: _write(tmp / "empty.tar", b""), "no files in it"),

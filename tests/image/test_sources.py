@@ -4,6 +4,7 @@ indexes), compressed archives, and the layer cache (hits skip the read; only com
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def test_a_forged_digest_is_refused_and_not_cached(tmp_path: Path) -> None:
     layout, index = _layout()
     members = layout.members(index)
     gzip_key = next(k for k, v in members.items() if v[:2] == b"\x1f\x8b")
-    members[gzip_key] = gzip.compress(layer_tar([("etc/os-release", b"ID=forged\n")]))
+    members[gzip_key] = _gzip_of_size(layer_tar([("etc/os-release", b"ID=forged\n")]), len(members[gzip_key]))
     root = tmp_path / "layout"
     for name, data in members.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -123,6 +124,18 @@ def test_a_forged_digest_is_refused_and_not_cached(tmp_path: Path) -> None:
     with pytest.raises(ImageError, match="does not match its digest"):
         open_image(str(root), ReadOptions(cache=cache))
     assert cache.scan("sha256:" + gzip_key.rsplit("/", 1)[1]) is None
+
+
+def _gzip_of_size(data: bytes, size: int) -> bytes:
+    """`data` gzipped to exactly `size` bytes (the size a descriptor gives), by the length of the file name
+    in the gzip header."""
+    bare = len(gzip.compress(data, mtime=0))
+    assert size - bare >= 2, "the forged layer must be smaller"
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="n" * (size - bare - 1), mode="wb", fileobj=buffer, mtime=0) as packed:
+        packed.write(data)
+    assert len(buffer.getvalue()) == size
+    return buffer.getvalue()
 
 
 def test_an_unreadable_cache_entry_is_a_miss(tmp_path: Path) -> None:

@@ -1,5 +1,10 @@
 """Images read from the engine behind DOCKER_HOST: `docker save` streamed through docker-py, never written
-to disk; an image whose config and layers are all in the layer cache is not streamed at all."""
+to disk; an image whose config and layers are all in the layer cache is not streamed at all.
+
+The engine vouches for its images: the daemon computed every diff_id itself when it pulled, loaded or
+built the layer, so the cache answers for the diff_ids `inspect` gives (`RootFS.Layers`) without a read,
+in the fast path and inside the stream alike (image/cache.py describes the trust model). Layers that are
+read are checked like any archive's."""
 
 from __future__ import annotations
 
@@ -28,7 +33,8 @@ def read_engine_image(reference: str, options: ReadOptions | None = None) -> Ima
             return cached
         chunks = client.api.get_image(reference)
         total = int(details.get("Size") or 0) or None
-        image = read_image_stream(chunk_stream(chunks), reference, options, total)
+        vouched = frozenset(str(diff_id) for diff_id in (details.get("RootFS") or {}).get("Layers") or [])
+        image = read_image_stream(chunk_stream(chunks), reference, options, total, vouched)
         image.layout = "engine"
         return image
     except docker.errors.ImageNotFound:

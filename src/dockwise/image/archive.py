@@ -4,7 +4,22 @@ engine reader (`dockwise.engine.images`).
 
 An uncompressed archive file is read by seeking: its member index first, then the manifest and config,
 then each layer once. A compressed archive or a stream is read in one sequential pass. Layers are walked
-once each and never extracted (`layers.scan_layer`); blobs named by digest are checked against it.
+once each and never extracted (`layers.scan_layer`).
+
+An archive or layout is whatever its sender made it, so it is checked as `docker load` and the OCI image
+spec check one, and refused (ImageError, one line) when it fails:
+
+* manifest.json's `Config` and `Layers` name members inside the archive (not `../x`, not `/x`), and those
+  members exist; an OCI index or manifest names blobs by well-formed sha256 digests, and each blob exists;
+* every blob named by a digest (OCI descriptors, `blobs/sha256/<hex>` members) hashes to it, and has the
+  size its descriptor gives, documents (indexes, manifests, config) and layers alike;
+* the manifest lists as many layers as the config's `rootfs.diff_ids`, and each layer's uncompressed tar
+  stream hashes to its diff_id, with or without the cache (`docker load`: "invalid diffID for layer");
+* each compressed layer is read to its end: gzip CRC and length, zstd checksums, no truncation, nothing
+  after the last gzip member or zstd frame (`streams.py` says why, and what Docker and containerd do);
+* hardlinks stay inside the root and name an existing file (`layers.py`).
+
+The layer cache answers only for what this run verified or the engine vouches for (`cache.py`).
 """
 
 from __future__ import annotations
@@ -14,22 +29,26 @@ import json
 import os
 import platform
 import posixpath
+import re
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from dockwise.image.cache import LayerCache
 from dockwise.image.layers import LayerError, LayerIndex, LayerScan, scan_layer
 from dockwise.image.streams import (
     Chunks,
+    CodecError,
     Counting,
     Prefixed,
     Slice,
     compression_of,
     decompressing,
+    drain,
     is_codec_error,
+    sha256_of,
 )
 from dockwise.image.tarwalk import Readable, TarError, walk_tar
 
@@ -38,6 +57,7 @@ MAX_INDEX_DEPTH = 4
 """Image indexes may nest (an index of indexes); deeper than this is refused as a loop or an attack."""
 
 _ATTESTATION = "attestation-manifest"
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 class ImageError(ValueError):
@@ -60,8 +80,6 @@ class ReadOptions:
     """`os/arch[/variant]` to pick from a multi-platform index; default: this machine's."""
     secrets: bool = True
     """Read small text files for secrets (off: headers only)."""
-    digests: bool = True
-    """Hash every blob while reading it: blobs named by digest are checked, and the cache can keep them."""
 
 
 @dataclass(frozen=True)
@@ -165,42 +183,57 @@ def read_image_file(path: Path, options: ReadOptions) -> Image:
         return assemble(_TarBlobs(path, handle, members, options), name, options, "docker-archive")
 
 
-def read_image_stream(stream: Readable, name: str, options: ReadOptions, total: int | None = None) -> Image:
+def read_image_stream(
+    stream: Readable,
+    name: str,
+    options: ReadOptions,
+    total: int | None = None,
+    vouched: Collection[str] = (),
+) -> Image:
     """Read an archive in one sequential pass (an engine's `docker save` stream, a compressed file).
 
-    Members come in any order: JSON documents are kept, every other blob is scanned as a layer (unless
-    the cache already holds the digest it is named by), and the image is assembled at the end.
+    Members come in any order, and what each one is becomes known only from the manifest, often last: JSON
+    documents are kept, every other blob is scanned as a layer, and the image is assembled at the end. A
+    member named by a digest whose scan the cache holds is only hashed (assemble() answers from the cache
+    when the hash matches, and refuses the archive when it does not); in an engine's stream, a member named
+    by a digest the engine vouches for (`vouched`: its diff_ids) is skipped outright.
     """
     if options.progress is not None:
         options.progress.start(total)
         stream = Counting(stream, options.progress.advance)
+    cache = options.cache
     blobs = _StreamBlobs()
     try:
         for entry, member in walk_tar(stream):
             if entry.type not in tarfile.REGULAR_TYPES:
                 continue
             key = _member_name(entry.name)
+            blobs.forget(key)  # a later member of the same name replaces it, as extraction would
+            blobs.sizes[key] = entry.size
             claimed = _digest_of(key)
-            if claimed and options.cache is not None and options.cache.scan(claimed) is not None:
-                continue  # assemble() takes it from the cache
+            cached = cache.scan(claimed) if claimed and cache is not None else None
+            if cached is not None and claimed in vouched:
+                blobs.skipped.add(key)
+                continue
+            if cached is not None and cached.digest == claimed:
+                blobs.hashes[key] = sha256_of(member)
+                continue
             first = member.read(1)
             if first in (b"{", b"[") and entry.size <= MAX_JSON_BYTES:
-                raw = first + member.read()
-                blobs.documents[key] = raw
+                blobs.documents[key] = first + member.read()
                 continue
             try:
-                blobs.scans[key] = scan_layer(
-                    Prefixed(first, member), secrets=options.secrets, digest=options.digests
-                )
+                blobs.scans[key] = scan_layer(Prefixed(first, member), secrets=options.secrets)
             except LayerError as error:
                 blobs.errors[key] = str(error)  # reported if the manifest lists it
+        drain(stream)  # a compressed archive is read to its end too (CRC, trailing data)
     except TarError as error:
         raise ImageError(f"{name}: not an image archive: {error}") from None
     except Exception as error:
-        if isinstance(error, (OSError, EOFError)) or is_codec_error(error):
+        if isinstance(error, (OSError, EOFError, CodecError)) or is_codec_error(error):
             raise ImageError(f"{name}: cannot read: {error}") from None
         raise
-    return assemble(blobs, name, options, "docker-archive")
+    return assemble(blobs, name, options, "docker-archive", vouched)
 
 
 def read_oci_layout(path: Path, options: ReadOptions) -> Image:
@@ -221,51 +254,73 @@ class Blobs(Protocol):
 
     random_access: bool
     """Layers can be read in any order, by several processes at once."""
+    missing: str
+    """How a member that is not there is told ("not in the archive", "missing from the layout")."""
 
     def document(self, key: str) -> bytes | None: ...
 
     def scan(self, key: str, name: str) -> LayerScan: ...
 
-    def size(self, key: str) -> int: ...
+    def digest(self, key: str) -> str:
+        """`sha256:<hex>` of the blob as stored, without unpacking it."""
+        ...
+
+    def size(self, key: str) -> int | None:
+        """The blob's length; None when there is no such blob."""
+        ...
 
 
-def assemble(blobs: Blobs, name: str, options: ReadOptions, layout: str) -> Image:
-    """Manifest → config → layers, from a docker manifest.json or an OCI index.json."""
+class _Ref(NamedTuple):
+    """A blob as a manifest or index names it: member name, and what is claimed about it."""
+
+    key: str
+    digest: str
+    """The sha256 it must have ("" when nothing claims one: legacy `<id>/layer.tar` names)."""
+    size: int | None = None
+    """The length an OCI descriptor gives."""
+
+
+def assemble(
+    blobs: Blobs, name: str, options: ReadOptions, layout: str, vouched: Collection[str] = ()
+) -> Image:
+    """Manifest → config → layers, from a docker manifest.json or an OCI index.json, every claim checked.
+
+    `vouched`: diff_ids the engine itself stands for (an image streamed from the daemon), which the cache
+    may answer for unread; every other layer is verified (cache.py).
+    """
     manifest = _json(blobs, "manifest.json", name)
     if isinstance(manifest, list) and manifest and isinstance(manifest[0], dict):
         entry = manifest[0]
-        config_key = _member_name(str(entry.get("Config", "")))
-        layer_keys = [_member_name(str(layer)) for layer in _list(entry.get("Layers"), "Layers", name)]
+        config_key = _archive_member(entry.get("Config"), "the image config", name)
+        config_ref = _Ref(config_key, _digest_of(config_key))
+        refs = []
+        for number, value in enumerate(_list(entry.get("Layers"), "Layers", name)):
+            key = _archive_member(value, f"layer {number + 1}", name)
+            refs.append(_Ref(key, _digest_of(key)))
         tags = [str(tag) for tag in entry.get("RepoTags") or []]
     elif manifest is None and blobs.document("index.json") is not None:
-        config_key, layer_keys, tags = _resolve_oci(blobs, name, options)
+        config_ref, refs, tags = _resolve_oci(blobs, name, options)
         layout = "oci-layout" if layout == "oci-layout" else "oci-archive"
     else:
         raise ImageError(f"{name}: manifest.json is missing or does not describe an image")
-    raw_config = blobs.document(config_key)
-    if raw_config is None:
-        raise ImageError(f"{name}: the image config {config_key} is missing")
-    config = _parse(raw_config, config_key, name)
+    raw_config = _document(blobs, config_ref, "the image config", name)
+    config = _parse(raw_config, config_ref.key, name)
     if not isinstance(config, dict):
         raise ImageError(f"{name}: the image config is not a JSON object")
-    expected = _digest_of(config_key)
-    if expected and not _digest_matches(raw_config, expected):
-        raise ImageError(f"{name}: the image config does not match its digest {expected}")
-    if options.cache is not None:
-        options.cache.store_config(raw_config)
-    diff_ids = [str(d) for d in _list((config.get("rootfs") or {}).get("diff_ids"), "diff_ids", name)]
-    history = _history(config, len(layer_keys))
+    diff_ids = _diff_ids(config, len(refs), name)
+    history = _history(config, len(refs))
     index = LayerIndex()
     layers = []
-    scans = _layer_scans(blobs, layer_keys, diff_ids, name, options)
-    for number, (key, scan) in enumerate(zip(layer_keys, scans, strict=True)):
+    scans = _layer_scans(blobs, refs, diff_ids, name, options, vouched)
+    for number, (ref, scan) in enumerate(zip(refs, scans, strict=True)):
         try:
             index.add_layer(scan.entries)
         except LayerError as error:
-            raise ImageError(f"{name}: layer {number + 1} ({key}): {error}") from None
+            raise ImageError(f"{name}: layer {number + 1} ({ref.key}): {error}") from None
         created = next((step.created_by for step in history if step.layer == number), "")
-        digest = diff_ids[number] if number < len(diff_ids) else (_digest_of(key) or key)
-        layers.append(Layer(digest, created))
+        layers.append(Layer(diff_ids[number], created))
+    if options.cache is not None:
+        options.cache.store_config(raw_config)
     return Image(config, layers, index, tags, scans, history, layout)
 
 
@@ -285,52 +340,139 @@ def assemble_from_cache(raw_config: bytes, scans: list[LayerScan], tags: list[st
 
 
 def _layer_scans(
-    blobs: Blobs, keys: list[str], diff_ids: list[str], name: str, options: ReadOptions
+    blobs: Blobs,
+    refs: list[_Ref],
+    diff_ids: list[str],
+    name: str,
+    options: ReadOptions,
+    vouched: Collection[str],
 ) -> list[LayerScan]:
-    """Each layer's scan: from the cache, else read, on every CPU when the blobs allow random access
-    (one worker per layer: a gzip stream cannot be inflated in parallel, but layers can)."""
+    """Each layer's scan, checked: every blob exists and has its descriptor's size; a scan from the cache
+    answers when the engine vouches for the diff_id or when the blob hashes to the scan's blob digest (a
+    hash costs a read, not a walk); every other layer is read in full, and its blob digest and diff_id
+    compared with the claims. Reads and hashes run on every CPU when the blobs allow random access (one
+    worker per layer: a gzip stream cannot be inflated in parallel, but layers can)."""
     cache = options.cache
     found: dict[int, LayerScan] = {}
-    if cache is not None:
-        for number, key in enumerate(keys):
-            diff_id = diff_ids[number] if number < len(diff_ids) else ""
-            for candidate in (_digest_of(key), diff_id):
-                cached = cache.scan(candidate) if candidate else None
-                if cached is not None:
-                    found[number] = cached
-                    break
-    missing = [number for number in range(len(keys)) if number not in found]
+    candidates: dict[int, LayerScan] = {}
+    for number, ref in enumerate(refs):
+        size = blobs.size(ref.key)
+        if size is None:
+            raise ImageError(
+                f"{name}: layer {number + 1} ({ref.key}) is listed in the manifest but {blobs.missing}"
+            )
+        if ref.size is not None and size != ref.size:
+            raise ImageError(
+                f"{name}: layer {number + 1} ({ref.key}) is {size} bytes, its descriptor says {ref.size}"
+            )
+        if cache is None:
+            continue
+        diff_id = diff_ids[number]
+        hit = cache.scan(diff_id) if diff_id in vouched else None
+        if hit is not None and hit.diff_id == diff_id:
+            found[number] = hit  # the engine's own layer
+            continue
+        hit = cache.scan(ref.digest or diff_id)
+        if hit is not None and (not ref.digest or hit.digest == ref.digest):
+            candidates[number] = hit
     try:
-        if blobs.random_access and len(missing) > 1:
-            from dockwise.parallel import map_files
-
-            # largest first, so that one big layer does not finish alone at the end
-            order = sorted(missing, key=lambda number: -blobs.size(keys[number]))
-            read = map_files(lambda number: blobs.scan(keys[number], name), order, min_per_worker=1)
-            for number, scan in zip(order, read, strict=True):
-                if options.progress is not None:
-                    options.progress.advance(blobs.size(keys[number]))
-                found[number] = scan
-        else:
-            for number in missing:
-                found[number] = blobs.scan(keys[number], name)
-                if options.progress is not None and blobs.random_access:
-                    options.progress.advance(blobs.size(keys[number]))
+        if candidates:
+            numbers = list(candidates)
+            hashes = _each_layer(blobs, refs, numbers, lambda number: blobs.digest(refs[number].key), options)
+            for number, computed in zip(numbers, hashes, strict=True):
+                hit = candidates[number]
+                if computed == hit.digest:  # the very bytes the entry was made from
+                    _check_diff_id(hit.diff_id, diff_ids[number], number, refs[number], name)
+                    found[number] = hit
+                elif refs[number].digest:
+                    _check_digest(computed, refs[number], f"layer {number + 1}", name)
+        missing = [number for number in range(len(refs)) if number not in found]
+        scans = _each_layer(blobs, refs, missing, lambda number: blobs.scan(refs[number].key, name), options)
     except LayerError as error:
         raise ImageError(f"{name}: {error}") from None
-    for number in missing:
-        scan, claimed = found[number], _digest_of(keys[number])
-        if claimed and scan.digest and scan.digest != claimed:
-            raise ImageError(
-                f"{name}: layer {keys[number]} does not match its digest (corrupt or forged): {scan.digest}"
-            )
+    for number, scan in zip(missing, scans, strict=True):
+        ref = refs[number]
+        _check_digest(scan.digest, ref, f"layer {number + 1}", name)
+        _check_diff_id(scan.diff_id, diff_ids[number], number, ref, name)
+        found[number] = scan
         if cache is not None:
             cache.store_scan(scan)
-    return [found[number] for number in range(len(keys))]
+    return [found[number] for number in range(len(refs))]
 
 
-def _resolve_oci(blobs: Blobs, name: str, options: ReadOptions) -> tuple[str, list[str], list[str]]:
-    """index.json → (nested indexes) → the image manifest for the platform → config and layer keys."""
+def _each_layer(
+    blobs: Blobs, refs: list[_Ref], numbers: list[int], task: Callable[[int], Any], options: ReadOptions
+) -> list[Any]:
+    """`[task(number) for number in numbers]`, on every CPU when the blobs allow it."""
+    results: dict[int, Any] = {}
+    progress = options.progress if blobs.random_access else None  # a stream counts its own bytes
+    if blobs.random_access and len(numbers) > 1:
+        from dockwise.parallel import map_files
+
+        # largest first, so that one big layer does not finish alone at the end
+        order = sorted(numbers, key=lambda number: -(blobs.size(refs[number].key) or 0))
+        for number, result in zip(order, map_files(task, order, min_per_worker=1), strict=True):
+            results[number] = result
+            if progress is not None:
+                progress.advance(blobs.size(refs[number].key) or 0)
+    else:
+        for number in numbers:
+            results[number] = task(number)
+            if progress is not None:
+                progress.advance(blobs.size(refs[number].key) or 0)
+    return [results[number] for number in numbers]
+
+
+def _check_digest(computed: str, ref: _Ref, what: str, name: str) -> None:
+    if ref.digest and computed != ref.digest:
+        raise ImageError(
+            f"{name}: {what} ({ref.key}) does not match its digest (corrupt or forged): "
+            f"it hashes to {computed}"
+        )
+
+
+def _check_diff_id(computed: str, expected: str, number: int, ref: _Ref, name: str) -> None:
+    if computed != expected:
+        raise ImageError(
+            f"{name}: layer {number + 1} ({ref.key}) does not match the config's diff_id {expected} "
+            f"(corrupt or forged): its tar stream hashes to {computed}"
+        )
+
+
+def _document(blobs: Blobs, ref: _Ref, what: str, name: str) -> bytes:
+    """A JSON document a manifest or index names, checked against its descriptor's size and digest."""
+    raw = blobs.document(ref.key)
+    if raw is None:
+        raise ImageError(f"{name}: {what} {ref.key} is missing")
+    if ref.size is not None and len(raw) != ref.size:
+        raise ImageError(f"{name}: {what} {ref.key} is {len(raw)} bytes, its descriptor says {ref.size}")
+    if ref.digest and not _digest_matches(raw, ref.digest):
+        raise ImageError(
+            f"{name}: {what} {ref.key} does not match its digest {ref.digest} (corrupt or forged)"
+        )
+    return raw
+
+
+def _diff_ids(config: dict[str, Any], layers: int, name: str) -> list[str]:
+    """The config's `rootfs.diff_ids`: one sha256 per layer the manifest lists, as `docker load` wants."""
+    rootfs = config.get("rootfs")
+    values = _list(rootfs.get("diff_ids") if isinstance(rootfs, dict) else None, "rootfs.diff_ids", name)
+    if len(values) != layers:
+        raise ImageError(
+            f"{name}: the manifest lists {layers} layer{'s' * (layers != 1)} but the config's "
+            f"rootfs.diff_ids has {len(values)}"
+        )
+    for number, value in enumerate(values):
+        if not isinstance(value, str) or not _SHA256.fullmatch(value):
+            raise ImageError(
+                f"{name}: diff_id {number + 1} in the config is not a sha256 digest: {str(value)[:80]!r}"
+            )
+    return values
+
+
+def _resolve_oci(blobs: Blobs, name: str, options: ReadOptions) -> tuple[_Ref, list[_Ref], list[str]]:
+    """index.json → (nested indexes) → the image manifest for the platform → config and layer blobs, every
+    document checked against its descriptor on the way."""
     document = _json(blobs, "index.json", name)
     tags: list[str] = []
     for _ in range(MAX_INDEX_DEPTH):
@@ -341,20 +483,32 @@ def _resolve_oci(blobs: Blobs, name: str, options: ReadOptions) -> tuple[str, li
             if not isinstance(config, dict) or "digest" not in config:
                 raise ImageError(f"{name}: the OCI manifest has no config")
             layers = [
-                _blob_key(str(layer.get("digest", "")), name)
-                for layer in _list(document.get("layers"), "layers", name)
-                if isinstance(layer, dict)
+                _descriptor(layer, f"layer {number + 1}", name)
+                for number, layer in enumerate(_list(document.get("layers"), "layers", name))
             ]
-            return _blob_key(str(config["digest"]), name), layers, tags
-        descriptor = _pick_manifest(_list(document["manifests"], "manifests", name), name, options)
-        annotations = descriptor.get("annotations") or {}
+            return _descriptor(config, "the image config", name), layers, tags
+        chosen = _pick_manifest(_list(document["manifests"], "manifests", name), name, options)
+        annotations = chosen.get("annotations") or {}
         for key in ("io.containerd.image.name", "org.opencontainers.image.ref.name"):
             if isinstance(annotations, dict) and annotations.get(key) and str(annotations[key]) not in tags:
                 tags.append(str(annotations[key]))
-        document = _json(blobs, _blob_key(str(descriptor.get("digest", "")), name), name)
-        if document is None:
-            raise ImageError(f"{name}: blob {descriptor.get('digest')} named by the index is missing")
+        ref = _descriptor(chosen, "the manifest", name)
+        document = _parse(_document(blobs, ref, "the manifest", name), ref.key, name)
     raise ImageError(f"{name}: image indexes nest deeper than {MAX_INDEX_DEPTH} levels")
+
+
+def _descriptor(value: Any, what: str, name: str) -> _Ref:
+    """An OCI descriptor's blob: a well-formed sha256 digest (the only algorithm images use), and a size."""
+    if not isinstance(value, dict):
+        raise ImageError(f"{name}: the descriptor of {what} is not a JSON object")
+    digest = str(value.get("digest", ""))
+    key = _blob_key(digest, name)
+    if not _SHA256.fullmatch(digest):
+        raise ImageError(f"{name}: {what} has digest {digest[:90]!r}: only sha256 digests are supported")
+    size = value.get("size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise ImageError(f"{name}: the descriptor of {what} has a size that is not a byte count: {size!r}")
+    return _Ref(key, digest, size)
 
 
 def _pick_manifest(manifests: list[Any], name: str, options: ReadOptions) -> dict[str, Any]:
@@ -464,6 +618,17 @@ def _member_name(name: str) -> str:
     return cleaned
 
 
+def _archive_member(value: Any, what: str, name: str) -> str:
+    """A member name from manifest.json, refused when it is not a name or points outside the archive
+    (`../x`, `/x`: Docker resolves them inside its extraction directory, where no image member can be)."""
+    if not isinstance(value, str) or not value:
+        raise ImageError(f"{name}: manifest.json gives {what} no member name")
+    key = _member_name(value)
+    if key.startswith("\0"):
+        raise ImageError(f"{name}: {what} ({value!r}) points outside the archive")
+    return key
+
+
 def _instruction(created_by: str) -> str:
     for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
         if created_by.startswith(prefix):
@@ -479,6 +644,7 @@ class _TarBlobs:
     handle, so that forked workers do not share (and fight over) one file offset."""
 
     random_access = True
+    missing = "not in the archive"
 
     def __init__(
         self, path: Path, handle: IO[bytes], members: dict[str, tuple[int, int]], options: ReadOptions
@@ -488,8 +654,9 @@ class _TarBlobs:
         self._members = members
         self._options = options
 
-    def size(self, key: str) -> int:
-        return self._members.get(key, (0, 0))[1]
+    def size(self, key: str) -> int | None:
+        found = self._members.get(key)
+        return None if found is None else found[1]
 
     def document(self, key: str) -> bytes | None:
         found = self._members.get(key)
@@ -501,19 +668,18 @@ class _TarBlobs:
         self._handle.seek(offset)
         return self._handle.read(size)
 
+    def digest(self, key: str) -> str:
+        offset, size = self._members[key]
+        with self._path.open("rb") as handle:
+            handle.seek(offset)
+            return sha256_of(Slice(handle, offset, size))
+
     def scan(self, key: str, name: str) -> LayerScan:
-        found = self._members.get(key)
-        if found is None:
-            raise ImageError(f"{name}: layer {key} is listed in the manifest but not in the archive")
-        offset, size = found
-        options = self._options
-        # a blob named by its digest is hashed to check it, one the cache will keep to key it; the others
-        # (legacy `<id>/layer.tar` names, uncompressed) are walked by seeking past their contents
-        digest = options.digests and (bool(_digest_of(key)) or options.cache is not None)
+        offset, size = self._members[key]
         with self._path.open("rb") as handle:
             handle.seek(offset)
             try:
-                return scan_layer(Slice(handle, offset, size), size, secrets=options.secrets, digest=digest)
+                return scan_layer(Slice(handle, offset, size), secrets=self._options.secrets)
             except LayerError as error:
                 raise LayerError(f"layer {key}: {error}") from None
 
@@ -522,6 +688,7 @@ class _DirBlobs:
     """Files of an OCI layout directory; names outside `blobs/` and `index.json` are never opened."""
 
     random_access = True
+    missing = "missing from the layout"
 
     def __init__(self, root: Path, name: str, options: ReadOptions) -> None:
         self._root = root
@@ -536,9 +703,9 @@ class _DirBlobs:
             return None  # a symlinked blob could point anywhere on the machine
         return path
 
-    def size(self, key: str) -> int:
+    def size(self, key: str) -> int | None:
         path = self._path(key)
-        return path.stat().st_size if path is not None else 0
+        return path.stat().st_size if path is not None else None
 
     def document(self, key: str) -> bytes | None:
         path = self._path(key)
@@ -549,41 +716,67 @@ class _DirBlobs:
             raise ImageError(f"{self._name}: {key} is {size} bytes, too large for image metadata")
         return path.read_bytes()
 
-    def scan(self, key: str, name: str) -> LayerScan:
+    def _open(self, key: str, name: str) -> IO[bytes]:
         path = self._path(key)
         if path is None:
-            raise ImageError(f"{name}: blob {key} is named by the manifest but missing from the layout")
-        with path.open("rb") as handle:
+            raise ImageError(f"{name}: blob {key} is named by the manifest but {self.missing}")
+        return path.open("rb")
+
+    def digest(self, key: str) -> str:
+        with self._open(key, self._name) as handle:
+            return sha256_of(handle)
+
+    def scan(self, key: str, name: str) -> LayerScan:
+        with self._open(key, name) as handle:
             try:
-                return scan_layer(handle, secrets=self._options.secrets, digest=self._options.digests)
+                return scan_layer(handle, secrets=self._options.secrets)
             except LayerError as error:
                 raise LayerError(f"layer {key}: {error}") from None
 
 
 class _StreamBlobs:
-    """What a sequential pass kept: raw documents, layer scans, and layers that could not be read."""
+    """What a sequential pass kept: raw documents, layer scans, layers that could not be read, the digests
+    of members only hashed, and the members skipped."""
 
     random_access = False
+    missing = "not in the archive"
 
     def __init__(self) -> None:
         self.documents: dict[str, bytes] = {}
         self.scans: dict[str, LayerScan] = {}
         self.errors: dict[str, str] = {}
+        self.hashes: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        self.skipped: set[str] = set()
+
+    def forget(self, key: str) -> None:
+        for kept in (self.documents, self.scans, self.errors, self.hashes, self.sizes):
+            kept.pop(key, None)
+        self.skipped.discard(key)
 
     def document(self, key: str) -> bytes | None:
         return self.documents.get(key)
 
+    def size(self, key: str) -> int | None:
+        return self.sizes.get(key)
+
+    def digest(self, key: str) -> str:
+        if key in self.hashes:
+            return self.hashes[key]
+        return self.scan(key, "").digest
+
     def scan(self, key: str, name: str) -> LayerScan:
         if key in self.errors:
             raise LayerError(f"layer {key}: {self.errors[key]}")
+        if key not in self.scans and key in self.documents:  # a small layer whose first name starts with {
+            try:
+                self.scans[key] = scan_layer(io.BytesIO(self.documents[key]))
+            except LayerError as error:
+                raise LayerError(f"layer {key}: {error}") from None
         if key in self.scans:
             return self.scans[key]
-        if key in self.documents:  # a small layer whose first file name starts with { or [
-            return scan_layer(io.BytesIO(self.documents[key]))
-        raise ImageError(f"{name}: layer {key} is listed in the manifest but not in the archive")
-
-    def size(self, key: str) -> int:
-        return 0
+        # only hashed or skipped during the pass: assemble() answers those from the cache or refuses them
+        raise ImageError(f"{name}: layer {key} was not kept from the stream")
 
 
 def chunk_stream(chunks: Iterator[bytes]) -> Readable:

@@ -360,3 +360,48 @@ class SecretInLayerFile(ImageRule):
                 where = _where(context, hit.path, number)
                 message = f"/{hit.path} line {hit.line} holds {title} ({hit.preview}), {where}"
                 yield context.diagnostic(self, message, number, "/" + hit.path)
+
+
+class WriteThroughSymlink(ImageRule):
+    """A layer writes entries through a symlink: `a/b` when `a` is a symlink in the layers below, or
+    earlier in the same layer.
+
+    Builders do not make such layers (they record the paths files really have); a layer made or changed
+    by hand does. It is reported, not refused, because engines load it, each in its own way. Hardlinks
+    that leave the root or name no file are another matter: `docker load` refuses those, and so does
+    dockwise.
+
+    ## Why is this bad?
+    What a container gets differs by engine, and from what a walk of the layers shows. Docker's overlay2
+    driver unpacks a layer into an empty directory, so `a` becomes a real directory that hides the
+    symlink and everything the image had under its target at that path; containerd unpacks onto the
+    layers below and follows the symlink, so `x/passwd` written through `x → /etc` replaces
+    `/etc/passwd`. A scan that lists `/x/passwd` has been misled about what runs.
+
+    ## Example
+    ```dockerfile
+    # layer 2 (made by hand): x -> /etc
+    # layer 3 (made by hand): x/passwd, x/cron.d/job
+    ```
+
+    ## Use instead
+    ```dockerfile
+    # write the file at the path it must have
+    COPY passwd /etc/passwd
+    ```
+    """
+
+    code = "DW810"
+    name = "write-through-symlink"
+    category = Category.RUNTIME_HARDENING
+    severity = Severity.WARNING
+
+    def check(self, context: ImageContext) -> Iterator[Diagnostic]:
+        for record in context.image.index.through:
+            more = record.count - 1
+            others = f", and {more} more entr{'y' if more == 1 else 'ies'}" if more else ""
+            message = (
+                f"/{record.path} is written through the symlink /{record.symlink} (→ {record.target}) "
+                f"in layer {record.layer + 1}{others}: the engine puts it elsewhere or replaces the symlink"
+            )
+            yield context.diagnostic(self, message, record.layer, "/" + record.path)
