@@ -16,6 +16,7 @@ from typing import Any
 
 from dockwise.diagnostics import TextRange
 from dockwise.dockerfile.shell import ShellCommand, ShellWord, script_commands
+from dockwise.errors import DockwiseError
 from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.units import UnitError, parse_duration, parse_size
 
@@ -32,7 +33,7 @@ _BOOLEAN = frozenset(
 )  # fmt: skip
 
 
-class DockerRunError(ValueError):
+class DockerRunError(DockwiseError, ValueError):
     """A command line that the Docker CLI would refuse (a flag without its value, no image)."""
 
 
