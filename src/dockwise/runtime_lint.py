@@ -16,6 +16,8 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, TextRange
 from dockwise.lint import FileResult, read_or_error
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
+from dockwise.runspec.model import RunSpec
+from dockwise.runspec.yaml_limits import YamlLimitError
 from dockwise.suppress import Selector, is_selected
 
 
@@ -29,6 +31,14 @@ def runtime_rules(
         for rule in load_family("runtime")
         if issubclass(rule, RunSpecRule) and is_selected(rule, select, ignore, enable)
     ]
+
+
+MAX_SCRIPT_BYTES = 1024 * 1024
+"""The largest script, Makefile or CI file read for `docker run` lines: the shell parser keeps about 150
+bytes per byte of script, so 1 MB stays under 200 MB where a Compose file may be 5 MB (its YAML is
+bounded by `runspec.yaml_limits`)."""
+MAX_RUN_COMMANDS = 10_000
+"""`docker run` commands checked in one file; each keeps its findings (a few kilobytes)."""
 
 
 def is_script(path: Path) -> bool:
@@ -67,12 +77,19 @@ def lint_runtime_group(
 
     texts: dict[str, str] = {}
     for path in group:
+        too_large = _too_large(path, len(group) == 1 and _is_script_like(path))
+        if too_large is not None:
+            return [FileResult(str(path), None, error=too_large)]
         text, unreadable = read_or_error(path)
         if text is None:
             return [FileResult(str(path), None, error=unreadable)]
         texts[str(path)] = text
     first = str(group[0])
-    embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
+    try:
+        embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
+    except YamlLimitError as error:
+        message = f"{error.message} at line {error.line}, column {error.column}"
+        return _results(group, texts, [_invalid(first, _where(texts[first], message), message)], settings)
     if embedded is not None:
         found = lint_script_text(embedded, first, rules, target, settings.min_stop_grace_period)
         return _results(group, texts, found, settings)
@@ -91,6 +108,7 @@ def lint_runtime_group(
         diagnostics.append(_invalid(problem.path, problem.range, message))
     services = {spec.name: spec for spec in specs}
     for spec in specs:
+        diagnostics.extend(_invalid_values(spec))
         context = RunSpecContext(
             spec,
             services,
@@ -116,16 +134,29 @@ def lint_script_text(
     from dockwise.dockerfile.shell import script_commands
     from dockwise.runspec.docker_run import DockerRunError, is_docker_run, runspec_of
 
+    if len(script) > MAX_SCRIPT_BYTES:
+        return [_invalid(path, TextRange(0, 0), f"too large to read its docker run lines ({_limit_text()})")]
+    try:
+        commands = script_commands(script)
+    except RecursionError:
+        # tree-sitter nests a node per `$(`, `(` or `{` and the walker recurses once a level.
+        return [_invalid(path, TextRange(0, 0), "shell nested too deeply to read its docker run lines")]
     diagnostics: list[Diagnostic] = []
-    specs = []
-    for command in script_commands(script):
+    runs = 0
+    for command in commands:
         if not is_docker_run(command):
             continue
+        runs += 1
+        if runs > MAX_RUN_COMMANDS:
+            message = f"more than {MAX_RUN_COMMANDS} docker run commands: the rest are not checked"
+            diagnostics.append(_invalid(path, command.range, message))
+            break
         try:
-            specs.append(runspec_of(command, path))
+            spec = runspec_of(command, path)
         except DockerRunError as error:
             diagnostics.append(_invalid(path, command.range, f"docker run: {error}"))
-    for spec in specs:
+            continue
+        diagnostics.extend(_invalid_values(spec))
         context = RunSpecContext(
             spec, {spec.name: spec}, (), target, script, min_stop_grace_period=min_stop_grace_period
         )
@@ -154,6 +185,33 @@ def _results(
     return results
 
 
+def _is_script_like(path: Path) -> bool:
+    """A file read for its `docker run` lines rather than as a Compose file."""
+    from dockwise.runspec.embedded import is_ci_file, is_makefile
+
+    return is_script(path) or is_makefile(path.name) or is_ci_file(path)
+
+
+def _too_large(path: Path, script: bool) -> str | None:
+    """Why a file is not read at all: over the size limit of a Compose file or a script (checked before
+    reading, so that a huge file never reaches memory)."""
+    from dockwise.runspec.compose import MAX_FILE_BYTES
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # read_or_error says why
+    limit = MAX_SCRIPT_BYTES if script else MAX_FILE_BYTES
+    if size <= limit:
+        return None
+    kind = "a file of docker run lines" if script else "a Compose file"
+    return f"{size} bytes is too large for {kind} (the limit is {limit})"
+
+
+def _limit_text() -> str:
+    return f"more than {MAX_SCRIPT_BYTES} characters"
+
+
 def _embedded_scripts(path: Path, text: str) -> str | None:
     """The shell a file runs, as a same-length shadow of its text (None for a Compose file)."""
     from dockwise.runspec.embedded import ci_shadow, is_ci_file, is_makefile, makefile_shadow
@@ -178,6 +236,15 @@ def _where(text: str, message: str) -> TextRange:
     line = min(int(found.group(1)), len(lines)) - 1
     start = sum(len(each) for each in lines[:line]) + int(found.group(2)) - 1
     return TextRange(start, start + len(lines[line].rstrip("\r\n")) - int(found.group(2)) + 1)
+
+
+def _invalid_values(spec: RunSpec) -> list[Diagnostic]:
+    """DW700 at every value the loader could not read (the spec's other settings are still checked)."""
+    prefix = "docker run: " if spec.origin == "docker run" else ""
+    return [
+        _invalid(spec.file_of(bad.field), bad.range or spec.location(bad.field), prefix + bad.message)
+        for bad in spec.invalid
+    ]
 
 
 def _invalid(path: str, where: TextRange, message: str) -> Diagnostic:

@@ -10,7 +10,7 @@ too large to be a Compose file. Schema validation and the runtime rules build on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,11 @@ from typing import Any
 from dockwise.diagnostics import TextRange
 from dockwise.errors import DockwiseError
 from dockwise.runspec import shellwords
-from dockwise.runspec.docker_run import parse_mount, parse_port, parse_volume
+from dockwise.runspec.docker_run import DockerRunError, parse_mount, parse_port, parse_volume
 from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
-from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.schema import SchemaProblem, schema_problems
-from dockwise.runspec.units import UnitError, parse_duration, parse_size
+from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """The largest Compose (or `.env`) file read; `yaml_limits` bounds what a smaller file may expand to."""
@@ -423,10 +423,11 @@ def _as_mapping(value: Any) -> dict[str, Any]:
 def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_file: str) -> RunSpec:
     prefix = ("services", name)
     file, span = positions.by_path.get(prefix, (default_file, TextRange(0, 0)))
-    deploy = service.get("deploy") if isinstance(service.get("deploy"), dict) else {}
-    limits = ((deploy.get("resources") or {}).get("limits") or {}) if isinstance(deploy, dict) else {}
+    deploy = _dict(service.get("deploy"))
+    limits = _dict(_dict(deploy.get("resources")).get("limits"))
     where: dict[str, TextRange] = {}
     files: dict[str, str] = {}
+    invalid: list[InvalidValue] = []
 
     def mark(field_name: str, *keys: str) -> None:
         found = positions.by_path.get((*prefix, *keys))
@@ -436,28 +437,45 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
                 files[field_name] = found[0]
 
     values: dict[str, Any] = {}
-    try:
-        if "mem_limit" in service or "memory" in limits:
-            values["memory"] = parse_size(limits.get("memory", service.get("mem_limit", "")))
-            mark("memory", "deploy", "resources", "limits", "memory")
-            mark("memory", "mem_limit")
-        if "memswap_limit" in service:
-            swap = service["memswap_limit"]
-            values["memory_swap"] = -1 if str(swap) == "-1" else parse_size(swap)
-            mark("memory_swap", "memswap_limit")
-        if "cpus" in service or "cpus" in limits:
-            values["cpus"] = float(limits.get("cpus", service.get("cpus", 0)))
-            mark("cpus", "deploy", "resources", "limits", "cpus")
-            mark("cpus", "cpus")
-        if "pids_limit" in service or "pids" in limits:
-            values["pids_limit"] = int(limits.get("pids", service.get("pids_limit", 0)))
-            mark("pids_limit", "deploy", "resources", "limits", "pids")
-            mark("pids_limit", "pids_limit")
-        if "stop_grace_period" in service:
-            values["stop_grace_period"] = parse_duration(service["stop_grace_period"])
-            mark("stop_grace_period", "stop_grace_period")
-    except (UnitError, ValueError, TypeError) as error:
-        raise ComposeError(f"{file}: service {name!r}: {error}") from None
+
+    def read(field_name: str, convert: Callable[[Any], object], raw: Any, *keys: tuple[str, ...]) -> None:
+        """One value with a unit: a bad one is an InvalidValue (the field stays unknown), an empty one
+        (`${MEM}` unset) is unknown."""
+        for key in keys:
+            mark(field_name, *key)
+        if _unset(raw):
+            return
+        try:
+            values[field_name] = convert(raw)
+        except UnitError as error:
+            invalid.append(InvalidValue(field_name, f"service {name!r}: {error}"))
+
+    if "mem_limit" in service or "memory" in limits:
+        memory = limits["memory"] if "memory" in limits else service.get("mem_limit")
+        read("memory", parse_size, memory, ("deploy", "resources", "limits", "memory"), ("mem_limit",))
+    if "memswap_limit" in service:
+        swap = service["memswap_limit"]
+        read("memory_swap", lambda raw: -1 if str(raw) == "-1" else parse_size(raw), swap, ("memswap_limit",))
+    if "cpus" in service or "cpus" in limits:
+        cpus = limits["cpus"] if "cpus" in limits else service.get("cpus")
+        read(
+            "cpus",
+            lambda raw: parse_number(raw, "number of CPUs"),
+            cpus,
+            ("deploy", "resources", "limits", "cpus"),
+            ("cpus",),
+        )
+    if "pids_limit" in service or "pids" in limits:
+        pids = limits["pids"] if "pids" in limits else service.get("pids_limit")
+        read(
+            "pids_limit",
+            lambda raw: parse_integer(raw, "pids limit"),
+            pids,
+            ("deploy", "resources", "limits", "pids"),
+            ("pids_limit",),
+        )
+    if "stop_grace_period" in service:
+        read("stop_grace_period", parse_duration, service["stop_grace_period"], ("stop_grace_period",))
     simple = {
         "image": "image", "user": "user", "stop_signal": "stop_signal", "network_mode": "network_mode",
         "pid": "pid", "ipc": "ipc", "uts": "uts", "userns_mode": "userns", "restart": "restart",
@@ -495,7 +513,15 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
         values["networks"] = tuple(str(n) for n in names)
         mark("networks", "networks")
     if "ports" in service:
-        values["ports"] = tuple(_port(item) for item in service["ports"] or [] if not _unset(item))
+        ports = []
+        for item in service["ports"] or []:
+            if _unset(item):
+                continue
+            try:
+                ports.append(_port(item))
+            except (DockerRunError, UnitError) as error:
+                invalid.append(InvalidValue("ports", f"service {name!r}: {error}"))
+        values["ports"] = tuple(ports)
         mark("ports", "ports")
     if "volumes" in service:
         values["volumes"] = tuple(_volume(item) for item in service["volumes"] or [])
@@ -517,21 +543,34 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
     if isinstance(logging, dict):
         if logging.get("driver"):
             values["logging_driver"] = str(logging["driver"])
-        values["logging_options"] = {str(k): str(v) for k, v in (logging.get("options") or {}).items()}
+        values["logging_options"] = {str(k): str(v) for k, v in _dict(logging.get("options")).items()}
         mark("logging_driver", "logging")
         mark("logging_options", "logging")
     if "healthcheck" in service:
-        values["healthcheck"] = _healthcheck(service["healthcheck"] or {})
+        values["healthcheck"] = _healthcheck(_dict(service["healthcheck"]), name, invalid)
         mark("healthcheck", "healthcheck")
     keys = {str(key): positions.by_path.get((*prefix, str(key)), (file, span)) for key in service}
     return RunSpec(
-        origin="compose", path=file, name=name, span=span, where=where, files=files, keys=keys, **values
+        origin="compose",
+        path=file,
+        name=name,
+        span=span,
+        where=where,
+        files=files,
+        keys=keys,
+        invalid=tuple(invalid),
+        **values,
     )
 
 
 def _unset(value: Any) -> bool:
     """None, or a string that interpolation left without content (`"${PORT}:"` with PORT unset)."""
     return value is None or (isinstance(value, str) and not value.split("/", 1)[0].strip(" :"))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else empty (the schema problem says what is wrong with it)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _mapping(value: Any, what: str) -> dict[str, Any]:
@@ -576,23 +615,29 @@ def _ulimit(value: Any) -> str:
     return str(value)
 
 
-def _healthcheck(value: dict[str, Any]) -> HealthCheck:
+def _healthcheck(value: dict[str, Any], service: str, invalid: list[InvalidValue]) -> HealthCheck:
     test = value.get("test")
     if isinstance(test, str):
         test = ["CMD-SHELL", test]
-    tests = tuple(str(t) for t in test or ())
+    tests = tuple(str(t) for t in test) if isinstance(test, list) else ()
     disabled = _boolean(value.get("disable", False)) or tests[:1] == ("NONE",)
 
-    def seconds(key: str) -> float | None:
-        return parse_duration(value[key]) if value.get(key) is not None else None
+    def number(key: str, convert: Callable[[Any], float | int]) -> Any:
+        if _unset(value.get(key)):
+            return None
+        try:
+            return convert(value[key])
+        except UnitError as error:
+            invalid.append(InvalidValue("healthcheck", f"service {service!r}: healthcheck {key}: {error}"))
+            return None
 
     return HealthCheck(
         test=tests,
         disabled=disabled,
-        interval=seconds("interval"),
-        timeout=seconds("timeout"),
-        retries=None if _unset(value.get("retries")) else int(value["retries"]),
-        start_period=seconds("start_period"),
+        interval=number("interval", parse_duration),
+        timeout=number("timeout", parse_duration),
+        retries=number("retries", lambda raw: parse_integer(raw, "number of retries")),
+        start_period=number("start_period", parse_duration),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dockwise.errors import DockwiseError
+from dockwise.runspec.units import shown
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMMENT = re.compile(r"\s#")
@@ -65,7 +66,7 @@ def _expand(
                 out.append(env.get(match.group(0), ""))
                 position = match.end()
     if stop is not None:
-        raise InterpolationError(f"missing '}}' in {_shown(text)}")
+        raise InterpolationError(f"missing '}}' in {shown(text)}")
     return "".join(out), position
 
 
@@ -74,10 +75,10 @@ def _braced(
 ) -> tuple[str, int]:
     """`NAME[op word]}` after `${`; returns the value and the position after `}`."""
     if depth > MAX_NESTING:
-        raise InterpolationError(f"variables nested more than {MAX_NESTING} levels deep in {_shown(text)}")
+        raise InterpolationError(f"variables nested more than {MAX_NESTING} levels deep in {shown(text)}")
     match = _NAME.match(text, position)
     if match is None:
-        raise InterpolationError(f"invalid interpolation format in {_shown(text)}")
+        raise InterpolationError(f"invalid interpolation format in {shown(text)}")
     name = match.group(0)
     position = match.end()
     operator = ""
@@ -90,7 +91,7 @@ def _braced(
     if operator:
         word, position = _expand(text, position, env, "}", missing, depth)
     elif not text.startswith("}", position):
-        raise InterpolationError(f"invalid interpolation format in {_shown(text)}")
+        raise InterpolationError(f"invalid interpolation format in {shown(text)}")
     position += 1  # the closing brace
     value = env.get(name)
     empty = value is None or (operator.startswith(":") and value == "")
@@ -106,12 +107,6 @@ def _braced(
     if operator in (":+", "+"):
         return ("" if empty else word), position
     return value or "", position
-
-
-def _shown(text: str) -> str:
-    """The value for a message, cut short: a 1 MB value must not become a 1 MB line."""
-    shown = repr(text)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def read_env_file(path: Path) -> dict[str, str]:
