@@ -33,10 +33,12 @@ def runtime_rules(
     ]
 
 
-MAX_SCRIPT_BYTES = 1024 * 1024
-"""The largest script, Makefile or CI file read for `docker run` lines: the shell parser keeps about 150
-bytes per byte of script, so 1 MB stays under 200 MB where a Compose file may be 5 MB (its YAML is
-bounded by `runspec.yaml_limits`)."""
+MAX_SCRIPT_CHARACTERS = 64 * 1024
+"""The most script (characters other than spaces) read for `docker run` lines: the same 64 KB that
+BuildKit allows a Dockerfile line, and so a RUN script. The shell parser (tree-sitter and the command
+walker) takes up to 3 KB a character for the worst shapes (`a|a|a|...`: 128 K reached 210 MB, 64 K stays
+near 100 MB). Spaces are not counted, as the shadow of a Makefile or CI file is mostly spaces. A script
+that names no container engine is not parsed at all."""
 MAX_RUN_COMMANDS = 10_000
 """`docker run` commands checked in one file; each keeps its findings (a few kilobytes)."""
 
@@ -77,8 +79,11 @@ def lint_runtime_group(
 
     texts: dict[str, str] = {}
     for path in group:
-        too_large = _too_large(path, len(group) == 1 and _is_script_like(path))
+        script = len(group) == 1 and _is_script_like(path)
+        too_large = _too_large(path, script)
         if too_large is not None:
+            if script and not _names_a_container_engine(path):
+                return [FileResult(str(path), None)]  # a big script that runs no container: nothing to read
             return [FileResult(str(path), None, error=too_large)]
         text, unreadable = read_or_error(path)
         if text is None:
@@ -134,8 +139,13 @@ def lint_script_text(
     from dockwise.dockerfile.shell import script_commands
     from dockwise.runspec.docker_run import DockerRunError, is_docker_run, runspec_of
 
-    if len(script) > MAX_SCRIPT_BYTES:
-        return [_invalid(path, TextRange(0, 0), f"too large to read its docker run lines ({_limit_text()})")]
+    if "docker" not in script and "podman" not in script:
+        return []  # no command can be a `docker run` (the shell parser is the costly part)
+    if len(script) - script.count(" ") > MAX_SCRIPT_CHARACTERS:
+        message = (
+            f"more than {MAX_SCRIPT_CHARACTERS} characters of shell: too large to read its docker run lines"
+        )
+        return [_invalid(path, TextRange(0, 0), message)]
     try:
         commands = script_commands(script)
     except RecursionError:
@@ -193,23 +203,34 @@ def _is_script_like(path: Path) -> bool:
 
 
 def _too_large(path: Path, script: bool) -> str | None:
-    """Why a file is not read at all: over the size limit of a Compose file or a script (checked before
-    reading, so that a huge file never reaches memory)."""
+    """Why a file is not read at all: over the size limit of a Compose file, which scripts share (checked
+    before reading, so that a huge file never reaches memory)."""
     from dockwise.runspec.compose import MAX_FILE_BYTES
 
     try:
         size = path.stat().st_size
     except OSError:
         return None  # read_or_error says why
-    limit = MAX_SCRIPT_BYTES if script else MAX_FILE_BYTES
-    if size <= limit:
+    if size <= MAX_FILE_BYTES:
         return None
     kind = "a file of docker run lines" if script else "a Compose file"
-    return f"{size} bytes is too large for {kind} (the limit is {limit})"
+    return f"{size} bytes is too large for {kind} (the limit is {MAX_FILE_BYTES})"
 
 
-def _limit_text() -> str:
-    return f"more than {MAX_SCRIPT_BYTES} characters"
+def _names_a_container_engine(path: Path) -> bool:
+    """Whether `docker` or `podman` appears in the file, read in chunks (it may be a 1 GB installer)."""
+    words = (b"docker", b"podman")
+    tail = b""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                window = tail + chunk
+                if any(word in window for word in words):
+                    return True
+                tail = window[-5:]
+    except OSError:
+        return True  # then the file is refused with the reason
+    return False
 
 
 def _embedded_scripts(path: Path, text: str) -> str | None:

@@ -60,7 +60,7 @@ class InvalidValue:
     """Where the value is written, when more precise than the field's location."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunSpec:
     """How one container is run."""
 
