@@ -23,6 +23,7 @@ from dockwise.runspec.interpolation import InterpolationError, interpolate, read
 from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.schema import SchemaProblem, schema_problems
 from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
+from dockwise.runspec.yaml_limits import MAX_EXPANDED_NODES
 
 MAX_FILE_BYTES = 1024 * 1024
 """The largest Compose (or `.env`) file read: 40 times the largest of the 874 corpus files (26 KB), and
@@ -291,6 +292,17 @@ class _Files:
         self.missing = missing
         self.positions = positions
         self.documents: dict[Path, dict[str, Any]] = {}
+        self.budget = MAX_EXPANDED_NODES
+        """Values the services built by `extends` may add up to: each is a copy of its base plus its own
+        keys, so 1,000 services extending one with a long list would be an alias bomb by other means."""
+
+    def spend(self, service: Any, shown: Path, name: str) -> None:
+        self.budget -= _count_values(service, self.budget)
+        if self.budget < 0:
+            raise ComposeError(
+                f"{shown}: service {name!r}: the services `extends` builds add up to more than "
+                f"{MAX_EXPANDED_NODES} values (an extends bomb?)"
+            )
 
     def services(self, path: Path) -> dict[str, Any]:
         document = self.documents.get(path)
@@ -347,8 +359,23 @@ def _extended(
     result = resolved[current]
     for key, own in reversed(chain):
         result = _merge(result, own)
+        files.spend(result, shown, name)
         resolved[key] = result
     return resolved[(file, name)]
+
+
+def _count_values(value: Any, limit: int) -> int:
+    """How many values (mappings, lists, scalars) `value` holds, counting stopped once past `limit`."""
+    count = 0
+    pending = [value]
+    while pending and count <= limit:
+        item = pending.pop()
+        count += 1
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return count
 
 
 def _extends_target(extends: Any, file: Path, name: str, shown: Path) -> tuple[Path, str]:
