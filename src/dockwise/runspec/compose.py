@@ -4,8 +4,10 @@ Follows the Compose Specification: files merged in order (`-f a.yml -f b.yml`; m
 lists Compose merges are joined, others are replaced; `!reset` removes a value and `!override` replaces
 it), `extends` (same file or another), `${VAR}` interpolation from the environment and `.env`, anchors
 and merge keys (`<<: *defaults`), `x-` extensions ignored. Bad input is a `ComposeError` naming the file
-and line: YAML errors, duplicate keys, alias bombs (a node budget while anchors are expanded) and files
-too large to be a Compose file. Schema validation and the runtime rules build on this.
+and line: YAML errors, duplicate keys, files too large, alias bombs, recursive aliases and nesting too deep
+(`yaml_limits`, before the tree is built), `extends` cycles and bombs. A value Docker would refuse
+(`mem_limit: lots`) is an `InvalidValue` of its service, which is still read. Schema validation and the
+runtime rules build on this.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dockwise.runspec.interpolation import InterpolationError, interpolate, read
 from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.schema import SchemaProblem, schema_problems
 from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
-from dockwise.runspec.yaml_limits import MAX_EXPANDED_NODES
+from dockwise.runspec.yaml_limits import MAX_EXPANDED_NODES, YamlLimitError, check_limits
 
 MAX_FILE_BYTES = 1024 * 1024
 """The largest Compose (or `.env`) file read: 40 times the largest of the 874 corpus files (26 KB), and
@@ -120,7 +122,7 @@ def _environment(folder: Path) -> dict[str, str]:
     dotenv = folder / ".env"
     if dotenv.is_file():
         try:
-            _check_size(dotenv)
+            _check_size(dotenv, "an .env file")
             env.update(read_env_file(dotenv))
         except (OSError, UnicodeDecodeError) as error:
             raise ComposeError(f"{dotenv}: cannot read: {error}") from None
@@ -128,12 +130,10 @@ def _environment(folder: Path) -> dict[str, str]:
     return env
 
 
-def _check_size(path: Path) -> None:
+def _check_size(path: Path, kind: str = "a Compose file") -> None:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ComposeError(
-            f"{path}: {size} bytes is too large for a Compose file (the limit is {MAX_FILE_BYTES})"
-        )
+        raise ComposeError(f"{path}: {size} bytes is too large for {kind} (the limit is {MAX_FILE_BYTES})")
 
 
 def _load_file(
@@ -144,8 +144,6 @@ def _load_file(
     every node), and turn the node tree into plain values, interpolated, with the position of every key.
     `extends` is left for `_resolve_extends`."""
     import yaml
-
-    from dockwise.runspec.yaml_limits import YamlLimitError, check_limits
 
     try:
         _check_size(path)
