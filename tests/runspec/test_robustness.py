@@ -106,6 +106,17 @@ def test_the_default_network_rule_is_linear_in_the_number_of_services() -> None:
     assert "all 20000 services share the default network" in found[0].message
 
 
+def test_keys_on_one_long_line_get_their_own_range(tmp_path: Path) -> None:
+    """A flow mapping on one line: each key's range ends with its value, found from the line table (the
+    end of the line was searched from every key, and every finding's range spanned the whole line)."""
+    text = "services: {" + ", ".join(f"s{i}: {{image: x}}" for i in range(20_000)) + "}\n"
+    started = time.perf_counter()
+    services = load_compose([write(tmp_path, "compose.yaml", text)], environment={}, validate=False).services
+    assert time.perf_counter() - started < 10
+    span = services["s1"].span
+    assert text[span.start : span.end] == "s1: {image: x}"
+
+
 @pytest.mark.parametrize(
     ("call", "argument"),
     [

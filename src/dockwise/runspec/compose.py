@@ -260,18 +260,24 @@ class _NodeWalker:
             seen.add(name)
             if not path and name.startswith("x-"):
                 continue
-            self._record((*path, name), key_node)
+            self._record((*path, name), key_node, value_node)
             result[name] = self.value(value_node, (*path, name))
         return {**merged, **result}
 
-    def _record(self, path: tuple[str, ...], key_node: Any) -> None:
-        """Keep where the key was written (the key to the end of its line)."""
+    def _record(self, path: tuple[str, ...], key_node: Any, value_node: Any) -> None:
+        """Keep where the key was written: the key to the end of its line, or of its value when that
+        ends first (`{a: 1, b: 2}` on one line). Offsets come from the line table: searching for the
+        line's end from every key was quadratic in a long line."""
         mark = key_node.start_mark
         if mark.line >= len(self.lines):
             return
         start = self.lines[mark.line] + mark.column
-        end = self.text.find("\n", start)
-        self.positions.by_path[path] = (self.file, TextRange(start, end if end >= 0 else len(self.text)))
+        following = mark.line + 1
+        end = self.lines[following] - 1 if following < len(self.lines) else len(self.text)
+        value_end = value_node.end_mark
+        if value_end.line == mark.line:
+            end = min(end, self.lines[mark.line] + value_end.column)
+        self.positions.by_path[path] = (self.file, TextRange(start, max(start, end)))
         if path[-1] == "extends":  # for the message of a cycle; not kept for every key (memory)
             self.positions.lines[path] = (mark.line + 1, mark.column + 1)
 
