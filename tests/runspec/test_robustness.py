@@ -128,6 +128,26 @@ def test_units_do_not_backtrack(call: object, argument: str) -> None:
     assert elapsed(call, argument) < 2
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000 + ":", "a" * 100_000 + "!", "[a]" * 50_000 + ":x:", "1:" * 50_000, ":" * 100_000],
+)
+def test_the_port_pattern_does_not_backtrack(text: str) -> None:
+    """Audited with the other patterns of runspec/: its lookahead and optional groups stay linear."""
+    from dockwise.runspec.docker_run import parse_port
+
+    assert elapsed(parse_port, text) < 1
+
+
+def test_the_docker_run_sniffer_does_not_backtrack() -> None:
+    from dockwise.runspec.embedded import mentions_docker_run
+
+    started = time.perf_counter()
+    assert not mentions_docker_run("docker " + " " * 200_000 + "x")
+    assert not mentions_docker_run("docker container " * 20_000)
+    assert time.perf_counter() - started < 1
+
+
 def test_an_env_file_with_a_long_run_of_blanks_is_read_in_linear_time(tmp_path: Path) -> None:
     path = write(tmp_path, ".env", "A=a" + " " * 60_000 + "b # note\nB=c # comment\n")  # was 12 s
     started = time.perf_counter()
