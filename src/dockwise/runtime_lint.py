@@ -39,8 +39,6 @@ BuildKit allows a Dockerfile line, and so a RUN script. The shell parser (tree-s
 walker) takes up to 3 KB a character for the worst shapes (`a|a|a|...`: 128 K reached 210 MB, 64 K stays
 near 100 MB). Spaces are not counted, as the shadow of a Makefile or CI file is mostly spaces. A script
 that names no container engine is not parsed at all."""
-MAX_RUN_COMMANDS = 10_000
-"""`docker run` commands checked in one file; each keeps its findings (a few kilobytes)."""
 
 
 def is_script(path: Path) -> bool:
@@ -152,15 +150,9 @@ def lint_script_text(
         # tree-sitter nests a node per `$(`, `(` or `{` and the walker recurses once a level.
         return [_invalid(path, TextRange(0, 0), "shell nested too deeply to read its docker run lines")]
     diagnostics: list[Diagnostic] = []
-    runs = 0
     for command in commands:
         if not is_docker_run(command):
             continue
-        runs += 1
-        if runs > MAX_RUN_COMMANDS:
-            message = f"more than {MAX_RUN_COMMANDS} docker run commands: the rest are not checked"
-            diagnostics.append(_invalid(path, command.range, message))
-            break
         try:
             spec = runspec_of(command, path)
         except DockerRunError as error:
