@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockwise.errors import DockwiseError
+
 MAX_NODES = 90_000
 """Nodes written in one file. The largest corpus Compose file has 1,331; 90,000 (20,000 services with an
 image each take 80,002) keeps libyaml's tree, the values built from it and their findings (eight for such
@@ -26,7 +28,7 @@ MAX_DEPTH = 100
 values recurse once a level."""
 
 
-class YamlLimitError(ValueError):
+class YamlLimitError(DockwiseError, ValueError):
     """A document over one of the limits, or with a recursive alias; `line` and `column` are 1-based."""
 
     def __init__(self, message: str, event: Any) -> None:
