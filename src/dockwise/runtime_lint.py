@@ -16,6 +16,8 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, TextRange
 from dockwise.lint import FileResult, read_or_error
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
+from dockwise.runspec.model import RunSpec
+from dockwise.runspec.yaml_limits import YamlLimitError
 from dockwise.suppress import Selector, is_selected
 
 
@@ -29,6 +31,14 @@ def runtime_rules(
         for rule in load_family("runtime")
         if issubclass(rule, RunSpecRule) and is_selected(rule, select, ignore, enable)
     ]
+
+
+MAX_SCRIPT_CHARACTERS = 64 * 1024
+"""The most script (characters other than spaces) read for `docker run` lines: the same 64 KB that
+BuildKit allows a Dockerfile line, and so a RUN script. The shell parser (tree-sitter and the command
+walker) takes up to 3 KB a character for the worst shapes (`a|a|a|...`: 128 K reached 210 MB, 64 K stays
+near 100 MB). Spaces are not counted, as the shadow of a Makefile or CI file is mostly spaces. A script
+that names no container engine is not parsed at all."""
 
 
 def is_script(path: Path) -> bool:
@@ -67,12 +77,22 @@ def lint_runtime_group(
 
     texts: dict[str, str] = {}
     for path in group:
+        script = len(group) == 1 and _is_script_like(path)
+        too_large = _too_large(path, script)
+        if too_large is not None:
+            if script and not _names_a_container_engine(path):
+                return [FileResult(str(path), None)]  # a big script that runs no container: nothing to read
+            return [FileResult(str(path), None, error=too_large)]
         text, unreadable = read_or_error(path)
         if text is None:
             return [FileResult(str(path), None, error=unreadable)]
         texts[str(path)] = text
     first = str(group[0])
-    embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
+    try:
+        embedded = _embedded_scripts(group[0], texts[first]) if len(group) == 1 else None
+    except YamlLimitError as error:
+        message = f"{error.message} at line {error.line}, column {error.column}"
+        return _results(group, texts, [_invalid(first, _where(texts[first], message), message)], settings)
     if embedded is not None:
         found = lint_script_text(embedded, first, rules, target, settings.min_stop_grace_period)
         return _results(group, texts, found, settings)
@@ -91,6 +111,7 @@ def lint_runtime_group(
         diagnostics.append(_invalid(problem.path, problem.range, message))
     services = {spec.name: spec for spec in specs}
     for spec in specs:
+        diagnostics.extend(_invalid_values(spec))
         context = RunSpecContext(
             spec,
             services,
@@ -116,16 +137,28 @@ def lint_script_text(
     from dockwise.dockerfile.shell import script_commands
     from dockwise.runspec.docker_run import DockerRunError, is_docker_run, runspec_of
 
+    if "docker" not in script and "podman" not in script:
+        return []  # no command can be a `docker run` (the shell parser is the costly part)
+    if len(script) - script.count(" ") > MAX_SCRIPT_CHARACTERS:
+        message = (
+            f"more than {MAX_SCRIPT_CHARACTERS} characters of shell: too large to read its docker run lines"
+        )
+        return [_invalid(path, TextRange(0, 0), message)]
+    try:
+        commands = script_commands(script)
+    except RecursionError:
+        # tree-sitter nests a node per `$(`, `(` or `{` and the walker recurses once a level.
+        return [_invalid(path, TextRange(0, 0), "shell nested too deeply to read its docker run lines")]
     diagnostics: list[Diagnostic] = []
-    specs = []
-    for command in script_commands(script):
+    for command in commands:
         if not is_docker_run(command):
             continue
         try:
-            specs.append(runspec_of(command, path))
+            spec = runspec_of(command, path)
         except DockerRunError as error:
             diagnostics.append(_invalid(path, command.range, f"docker run: {error}"))
-    for spec in specs:
+            continue
+        diagnostics.extend(_invalid_values(spec))
         context = RunSpecContext(
             spec, {spec.name: spec}, (), target, script, min_stop_grace_period=min_stop_grace_period
         )
@@ -154,6 +187,44 @@ def _results(
     return results
 
 
+def _is_script_like(path: Path) -> bool:
+    """A file read for its `docker run` lines rather than as a Compose file."""
+    from dockwise.runspec.embedded import is_ci_file, is_makefile
+
+    return is_script(path) or is_makefile(path.name) or is_ci_file(path)
+
+
+def _too_large(path: Path, script: bool) -> str | None:
+    """Why a file is not read at all: over the size limit of a Compose file, which scripts share (checked
+    before reading, so that a huge file never reaches memory)."""
+    from dockwise.runspec.compose import MAX_FILE_BYTES
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # read_or_error says why
+    if size <= MAX_FILE_BYTES:
+        return None
+    kind = "a file of docker run lines" if script else "a Compose file"
+    return f"{size} bytes is too large for {kind} (the limit is {MAX_FILE_BYTES})"
+
+
+def _names_a_container_engine(path: Path) -> bool:
+    """Whether `docker` or `podman` appears in the file, read in chunks (it may be a 1 GB installer)."""
+    words = (b"docker", b"podman")
+    tail = b""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                window = tail + chunk
+                if any(word in window for word in words):
+                    return True
+                tail = window[-5:]
+    except OSError:
+        return True  # then the file is refused with the reason
+    return False
+
+
 def _embedded_scripts(path: Path, text: str) -> str | None:
     """The shell a file runs, as a same-length shadow of its text (None for a Compose file)."""
     from dockwise.runspec.embedded import ci_shadow, is_ci_file, is_makefile, makefile_shadow
@@ -178,6 +249,15 @@ def _where(text: str, message: str) -> TextRange:
     line = min(int(found.group(1)), len(lines)) - 1
     start = sum(len(each) for each in lines[:line]) + int(found.group(2)) - 1
     return TextRange(start, start + len(lines[line].rstrip("\r\n")) - int(found.group(2)) + 1)
+
+
+def _invalid_values(spec: RunSpec) -> list[Diagnostic]:
+    """DW700 at every value the loader could not read (the spec's other settings are still checked)."""
+    prefix = "docker run: " if spec.origin == "docker run" else ""
+    return [
+        _invalid(spec.file_of(bad.field), bad.range or spec.location(bad.field), prefix + bad.message)
+        for bad in spec.invalid
+    ]
 
 
 def _invalid(path: str, where: TextRange, message: str) -> Diagnostic:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
+    from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
 
-__all__ = ["HealthCheck", "PortMapping", "RunSpec", "VolumeMount"]
+__all__ = ["HealthCheck", "InvalidValue", "PortMapping", "RunSpec", "VolumeMount"]
 
 
 def __getattr__(name: str) -> object:

@@ -4,28 +4,33 @@ Follows the Compose Specification: files merged in order (`-f a.yml -f b.yml`; m
 lists Compose merges are joined, others are replaced; `!reset` removes a value and `!override` replaces
 it), `extends` (same file or another), `${VAR}` interpolation from the environment and `.env`, anchors
 and merge keys (`<<: *defaults`), `x-` extensions ignored. Bad input is a `ComposeError` naming the file
-and line: YAML errors, duplicate keys, alias bombs (a node budget while anchors are expanded) and files
-too large to be a Compose file. Schema validation and the runtime rules build on this.
+and line: YAML errors, duplicate keys, files too large, alias bombs, recursive aliases and nesting too deep
+(`yaml_limits`, before the tree is built), `extends` cycles and bombs. A value Docker would refuse
+(`mem_limit: lots`) is an `InvalidValue` of its service, which is still read. Schema validation and the
+runtime rules build on this.
 """
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dockwise.diagnostics import TextRange
-from dockwise.runspec.docker_run import parse_mount, parse_port, parse_volume
+from dockwise.errors import DockwiseError
+from dockwise.runspec import shellwords
+from dockwise.runspec.docker_run import DockerRunError, parse_mount, parse_port, parse_volume
 from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
-from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.schema import SchemaProblem, schema_problems
-from dockwise.runspec.units import UnitError, parse_duration, parse_size
+from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
+from dockwise.runspec.yaml_limits import MAX_EXPANDED_NODES, YamlLimitError, check_limits
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_NODES = 1_000_000
-"""More nodes than this after anchors are expanded is an alias bomb, not a Compose file."""
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest Compose (or `.env`) file read: 40 times the largest of the 874 corpus files (26 KB), and
+small enough that any file under it is read in well under 200 MB (a 5 MB `command:` string took 190 MB
+as words); `yaml_limits` bounds what a smaller file may expand to. Scripts share it."""
 #: Service keys whose lists a later file adds to instead of replacing (Compose Specification, "Merge").
 _JOINED_LISTS = frozenset(
     {"ports", "expose", "volumes", "secrets", "configs", "devices", "dns", "dns_search", "tmpfs", "cap_add",
@@ -34,7 +39,7 @@ _JOINED_LISTS = frozenset(
 _MAPPING_LISTS = frozenset({"environment", "labels", "annotations", "sysctls", "extra_hosts", "build_args"})
 
 
-class ComposeError(ValueError):
+class ComposeError(DockwiseError, ValueError):
     """A Compose file that cannot be read: the message names the file and, where known, the line."""
 
 
@@ -43,6 +48,8 @@ class _Positions:
     """Where each key was written: (file, range) by its path of keys."""
 
     by_path: dict[tuple[str, ...], tuple[str, TextRange]] = field(default_factory=dict)
+    lines: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
+    """Line and column (1-based) of each `extends` key, for messages."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ def load_compose(
     problems: list[SchemaProblem] = []
     for path in paths:
         document = _load_file(path, env, positions, missing)
+        _resolve_extends(document, path, _Files(env, missing, positions))
         if validate:
             problems.extend(schema_problems(_strip(document), str(path), positions.by_path))
         merged = _merge(merged, document)
@@ -114,6 +122,7 @@ def _environment(folder: Path) -> dict[str, str]:
     dotenv = folder / ".env"
     if dotenv.is_file():
         try:
+            _check_size(dotenv, "an .env file")
             env.update(read_env_file(dotenv))
         except (OSError, UnicodeDecodeError) as error:
             raise ComposeError(f"{dotenv}: cannot read: {error}") from None
@@ -121,22 +130,31 @@ def _environment(folder: Path) -> dict[str, str]:
     return env
 
 
+def _check_size(path: Path, kind: str = "a Compose file") -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ComposeError(f"{path}: {size} bytes is too large for {kind} (the limit is {MAX_FILE_BYTES})")
+
+
 def _load_file(
     path: Path, env: Mapping[str, str], positions: _Positions, missing: list[str]
 ) -> dict[str, Any]:
-    """One file: read, parse with libyaml (PyYAML's C composer: fast, with line and column of every
-    node), and turn the node tree into plain values, interpolated, with the position of every key."""
+    """One file: read, measure (`yaml_limits`: size, depth, alias bombs and recursive aliases are refused
+    before the tree is built), parse with libyaml (PyYAML's C composer: fast, with line and column of
+    every node), and turn the node tree into plain values, interpolated, with the position of every key.
+    `extends` is left for `_resolve_extends`."""
     import yaml
 
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ComposeError(f"{path}: {size} bytes is too large for a Compose file")
+        _check_size(path)
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ComposeError(f"{path}: cannot read: {error}") from None
     try:
+        check_limits(text)
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except YamlLimitError as error:
+        raise ComposeError(f"{path}: {error.message} at line {error.line}, column {error.column}") from None
     except yaml.MarkedYAMLError as error:
         raise ComposeError(f"{path}: invalid YAML {_mark(error)}: {error.problem}") from None
     except yaml.YAMLError as error:
@@ -146,15 +164,8 @@ def _load_file(
     if not isinstance(root, yaml.MappingNode):
         raise ComposeError(f"{path}: a Compose file is a mapping at the top")
     walker = _NodeWalker(env, positions, str(path), line_starts(text), text, missing)
-    try:
-        plain = walker.value(root, ())
-    except InterpolationError as error:
-        raise ComposeError(f"{path}: {error}") from None
+    plain = walker.value(root, ())
     assert isinstance(plain, dict)
-    services = plain.get("services")
-    if isinstance(services, dict):
-        for name in list(services):
-            services[name] = _extended(name, services, path, env, positions, set(), missing)
     return plain
 
 
@@ -176,8 +187,8 @@ _STR = "tag:yaml.org,2002:str"
 
 class _NodeWalker:
     """PyYAML nodes into plain dicts, lists and scalars: merge keys applied, duplicate keys refused,
-    `!reset`/`!override` kept as markers for the merge, strings interpolated, every key's position kept,
-    and a node budget so that an alias bomb stops early (aliases are the same node, seen again)."""
+    `!reset`/`!override` kept as markers for the merge, strings interpolated, every key's position kept.
+    `yaml_limits` has already bounded the depth and the expanded size, and refused cycles."""
 
     def __init__(
         self,
@@ -196,16 +207,10 @@ class _NodeWalker:
         self.lines = lines
         self.text = text
         self.missing = missing
-        self.budget = MAX_NODES
         self.constructor = yaml.constructor.SafeConstructor()
         self.yaml = yaml
 
     def value(self, node: Any, path: tuple[str, ...]) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise ComposeError(
-                f"{self.file}: more than {MAX_NODES} values once anchors are expanded (an alias bomb?)"
-            )
         if node.tag == "!reset":
             return _Reset()
         if node.tag == "!override":
@@ -219,11 +224,21 @@ class _NodeWalker:
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, path) for item in node.value]
         if node.tag in (_STR, "!reset", "!override") or node.tag.startswith("!"):
-            return interpolate(node.value, self.env, self.missing)
+            return self._interpolated(node)
         try:
             return self.constructor.construct_object(node)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, OverflowError):
+            # A scalar its resolved type cannot read (a timestamp like 2024-99-99): keep the text.
             return node.value
+
+    def _interpolated(self, node: Any) -> str:
+        try:
+            return interpolate(node.value, self.env, self.missing)
+        except InterpolationError as error:
+            mark = node.start_mark
+            raise ComposeError(
+                f"{self.file}: {error} at line {mark.line + 1}, column {mark.column + 1}"
+            ) from None
 
     def _mapping(self, node: Any, path: tuple[str, ...]) -> dict[str, Any]:
         yaml = self.yaml
@@ -238,57 +253,161 @@ class _NodeWalker:
                     if isinstance(extra, dict):
                         merged.update(extra)
                 continue
-            name = str(key_node.value)
+            name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else _key_text(key_node)
             if name in seen:
                 line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 raise ComposeError(f"{self.file}: duplicate key {name!r} at line {line}, column {column}")
             seen.add(name)
             if not path and name.startswith("x-"):
                 continue
-            self._record((*path, name), key_node)
+            self._record((*path, name), key_node, value_node)
             result[name] = self.value(value_node, (*path, name))
         return {**merged, **result}
 
-    def _record(self, path: tuple[str, ...], key_node: Any) -> None:
-        """Keep where the key was written (the key to the end of its line)."""
+    def _record(self, path: tuple[str, ...], key_node: Any, value_node: Any) -> None:
+        """Keep where the key was written: the key to the end of its line, or of its value when that
+        ends first (`{a: 1, b: 2}` on one line). Offsets come from the line table: searching for the
+        line's end from every key was quadratic in a long line."""
         mark = key_node.start_mark
         if mark.line >= len(self.lines):
             return
         start = self.lines[mark.line] + mark.column
-        end = self.text.find("\n", start)
-        self.positions.by_path[path] = (self.file, TextRange(start, end if end >= 0 else len(self.text)))
+        following = mark.line + 1
+        end = self.lines[following] - 1 if following < len(self.lines) else len(self.text)
+        value_end = value_node.end_mark
+        if value_end.line == mark.line:
+            end = min(end, self.lines[mark.line] + value_end.column)
+        self.positions.by_path[path] = (self.file, TextRange(start, max(start, end)))
+        if path[-1] == "extends":  # for the message of a cycle; not kept for every key (memory)
+            self.positions.lines[path] = (mark.line + 1, mark.column + 1)
+
+
+def _key_text(node: Any) -> str:
+    """A mapping or sequence used as a key (`? [a, b]`): its text, which no Compose key matches."""
+    return f"<{type(node).__name__} at line {node.start_mark.line + 1}>"
+
+
+class _Files:
+    """The files `extends` reads, each loaded once (a file that extends itself, or a cycle of files,
+    would otherwise load forever)."""
+
+    def __init__(self, env: Mapping[str, str], missing: list[str], positions: _Positions) -> None:
+        self.env = env
+        self.missing = missing
+        self.positions = positions
+        self.documents: dict[Path, dict[str, Any]] = {}
+        self.budget = MAX_EXPANDED_NODES
+        """Values the services built by `extends` may add up to: each is a copy of its base plus its own
+        keys, so 1,000 services extending one with a long list would be an alias bomb by other means."""
+
+    def spend(self, service: Any, shown: Path, name: str) -> None:
+        self.budget -= _count_values(service, self.budget)
+        if self.budget < 0:
+            raise ComposeError(
+                f"{shown}: service {name!r}: the services `extends` builds add up to more than "
+                f"{MAX_EXPANDED_NODES} values (an extends bomb?)"
+            )
+
+    def services(self, path: Path) -> dict[str, Any]:
+        document = self.documents.get(path)
+        if document is None:
+            document = _load_file(path, self.env, _Positions(), self.missing)
+            self.documents[path] = document
+        services = document.get("services")
+        return services if isinstance(services, dict) else {}
+
+
+def _resolve_extends(document: dict[str, Any], path: Path, files: _Files) -> None:
+    """Replace every service of `document` that `extends` another by the merge of the two."""
+    services = document.get("services")
+    if not isinstance(services, dict):
+        return
+    here = path.resolve()
+    files.documents[here] = document
+    resolved: dict[tuple[Path, str], Any] = {}
+    for name in list(services):
+        services[name] = _extended(here, str(name), path, files, resolved)
 
 
 def _extended(
-    name: str,
-    services: dict[str, Any],
-    path: Path,
-    env: Mapping[str, str],
-    positions: _Positions,
-    seen: set[str],
-    missing: list[str],
+    file: Path, name: str, shown: Path, files: _Files, resolved: dict[tuple[Path, str], Any]
 ) -> Any:
-    service = services[name]
-    if not isinstance(service, dict) or "extends" not in service:
-        return service
-    extends = service["extends"]
+    """The service `name` of `file` with its chain of `extends` merged in, base first. The chain is
+    followed in a loop, not by recursion, so a long chain cannot exhaust the stack; a service met twice
+    on it is a cycle, reported with the whole chain."""
+    chain: list[tuple[tuple[Path, str], dict[str, Any]]] = []
+    on_chain: list[tuple[Path, str]] = []
+    current = (file, name)
+    while current not in resolved:
+        if current in on_chain:
+            raise ComposeError(
+                f"{shown}: service {name!r} extends itself: {_chain_text(on_chain, current, file)}"
+                + _where_written(files.positions, file, shown, name)
+            )
+        on_chain.append(current)
+        current_file, current_name = current
+        service = files.services(current_file).get(current_name)
+        if not isinstance(service, dict) or "extends" not in service:
+            resolved[current] = service
+            break
+        base_file, base_name = _extends_target(service["extends"], current_file, current_name, shown)
+        if base_file != current_file and not base_file.is_file():
+            written = service["extends"].get("file")
+            raise ComposeError(f"{shown}: service {current_name!r} extends {written}, which does not exist")
+        if base_name not in files.services(base_file):
+            raise ComposeError(
+                f"{shown}: service {current_name!r} extends {base_name!r}, which does not exist"
+            )
+        chain.append((current, {key: value for key, value in service.items() if key != "extends"}))
+        current = (base_file, base_name)
+    result = resolved[current]
+    for key, own in reversed(chain):
+        result = _merge(result, own)
+        files.spend(result, shown, name)
+        resolved[key] = result
+    return resolved[(file, name)]
+
+
+def _count_values(value: Any, limit: int) -> int:
+    """How many values (mappings, lists, scalars) `value` holds, counting stopped once past `limit`."""
+    count = 0
+    pending = [value]
+    while pending and count <= limit:
+        item = pending.pop()
+        count += 1
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return count
+
+
+def _extends_target(extends: Any, file: Path, name: str, shown: Path) -> tuple[Path, str]:
+    """The (file, service) an `extends` names: `extends: web` or `extends: {file: x.yaml, service: web}`."""
     if isinstance(extends, str):
         extends = {"service": extends}
-    base_name = str(extends.get("service", ""))
-    if (str(extends.get("file", "")), base_name) in {("", s) for s in seen} or name in seen:
-        raise ComposeError(f"{path}: service {name!r} extends itself through {base_name!r}")
-    if "file" in extends:
-        other = (path.parent / str(extends["file"])).resolve()
-        if not other.is_file():
-            raise ComposeError(f"{path}: service {name!r} extends {extends['file']}, which does not exist")
-        base_services = _load_file(other, env, _Positions(), missing).get("services") or {}
-    else:
-        base_services = services
-    if base_name not in base_services:
-        raise ComposeError(f"{path}: service {name!r} extends {base_name!r}, which does not exist")
-    base = _extended(base_name, base_services, path, env, positions, {*seen, name}, missing)
-    own = {key: value for key, value in service.items() if key != "extends"}
-    return _merge(base, own)
+    if not isinstance(extends, dict) or not isinstance(extends.get("service"), str) or not extends["service"]:
+        raise ComposeError(f"{shown}: service {name!r}: `extends` needs a service name")
+    other = extends.get("file")
+    if other is None:
+        return file, extends["service"]
+    if not isinstance(other, str):
+        raise ComposeError(f"{shown}: service {name!r}: `extends.file` must be a path")
+    return (file.parent / other).resolve(), extends["service"]
+
+
+def _chain_text(chain: list[tuple[Path, str]], again: tuple[Path, str], file: Path) -> str:
+    """`web -> other.yaml:api -> web`: services of the first file by name, others with their file."""
+    steps = [*chain[chain.index(again) :], again]
+    return " -> ".join(step if path == file else f"{path.name}:{step}" for path, step in steps)
+
+
+def _where_written(positions: _Positions, file: Path, shown: Path, name: str) -> str:
+    """`at line N, column M` of the service's `extends` key when it is in the file being loaded."""
+    if file != shown.resolve():
+        return ""
+    found = positions.lines.get(("services", name, "extends"))
+    return f" at line {found[0]}, column {found[1]}" if found else ""
 
 
 def _merge(base: Any, override: Any, key: str = "") -> Any:
@@ -338,10 +457,11 @@ def _as_mapping(value: Any) -> dict[str, Any]:
 def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_file: str) -> RunSpec:
     prefix = ("services", name)
     file, span = positions.by_path.get(prefix, (default_file, TextRange(0, 0)))
-    deploy = service.get("deploy") if isinstance(service.get("deploy"), dict) else {}
-    limits = ((deploy.get("resources") or {}).get("limits") or {}) if isinstance(deploy, dict) else {}
+    deploy = _dict(service.get("deploy"))
+    limits = _dict(_dict(deploy.get("resources")).get("limits"))
     where: dict[str, TextRange] = {}
     files: dict[str, str] = {}
+    invalid: list[InvalidValue] = []
 
     def mark(field_name: str, *keys: str) -> None:
         found = positions.by_path.get((*prefix, *keys))
@@ -351,28 +471,45 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
                 files[field_name] = found[0]
 
     values: dict[str, Any] = {}
-    try:
-        if "mem_limit" in service or "memory" in limits:
-            values["memory"] = parse_size(limits.get("memory", service.get("mem_limit", "")))
-            mark("memory", "deploy", "resources", "limits", "memory")
-            mark("memory", "mem_limit")
-        if "memswap_limit" in service:
-            swap = service["memswap_limit"]
-            values["memory_swap"] = -1 if str(swap) == "-1" else parse_size(swap)
-            mark("memory_swap", "memswap_limit")
-        if "cpus" in service or "cpus" in limits:
-            values["cpus"] = float(limits.get("cpus", service.get("cpus", 0)))
-            mark("cpus", "deploy", "resources", "limits", "cpus")
-            mark("cpus", "cpus")
-        if "pids_limit" in service or "pids" in limits:
-            values["pids_limit"] = int(limits.get("pids", service.get("pids_limit", 0)))
-            mark("pids_limit", "deploy", "resources", "limits", "pids")
-            mark("pids_limit", "pids_limit")
-        if "stop_grace_period" in service:
-            values["stop_grace_period"] = parse_duration(service["stop_grace_period"])
-            mark("stop_grace_period", "stop_grace_period")
-    except (UnitError, ValueError, TypeError) as error:
-        raise ComposeError(f"{file}: service {name!r}: {error}") from None
+
+    def read(field_name: str, convert: Callable[[Any], object], raw: Any, *keys: tuple[str, ...]) -> None:
+        """One value with a unit: a bad one is an InvalidValue (the field stays unknown), an empty one
+        (`${MEM}` unset) is unknown."""
+        for key in keys:
+            mark(field_name, *key)
+        if _unset(raw):
+            return
+        try:
+            values[field_name] = convert(raw)
+        except UnitError as error:
+            invalid.append(InvalidValue(field_name, f"service {name!r}: {error}"))
+
+    if "mem_limit" in service or "memory" in limits:
+        memory = limits["memory"] if "memory" in limits else service.get("mem_limit")
+        read("memory", parse_size, memory, ("deploy", "resources", "limits", "memory"), ("mem_limit",))
+    if "memswap_limit" in service:
+        swap = service["memswap_limit"]
+        read("memory_swap", lambda raw: -1 if str(raw) == "-1" else parse_size(raw), swap, ("memswap_limit",))
+    if "cpus" in service or "cpus" in limits:
+        cpus = limits["cpus"] if "cpus" in limits else service.get("cpus")
+        read(
+            "cpus",
+            lambda raw: parse_number(raw, "number of CPUs"),
+            cpus,
+            ("deploy", "resources", "limits", "cpus"),
+            ("cpus",),
+        )
+    if "pids_limit" in service or "pids" in limits:
+        pids = limits["pids"] if "pids" in limits else service.get("pids_limit")
+        read(
+            "pids_limit",
+            lambda raw: parse_integer(raw, "pids limit"),
+            pids,
+            ("deploy", "resources", "limits", "pids"),
+            ("pids_limit",),
+        )
+    if "stop_grace_period" in service:
+        read("stop_grace_period", parse_duration, service["stop_grace_period"], ("stop_grace_period",))
     simple = {
         "image": "image", "user": "user", "stop_signal": "stop_signal", "network_mode": "network_mode",
         "pid": "pid", "ipc": "ipc", "uts": "uts", "userns_mode": "userns", "restart": "restart",
@@ -401,7 +538,7 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
     for key in ("command", "entrypoint"):
         if service.get(key) is not None:
             value = service[key]
-            words = shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+            words = shellwords.split(value) if isinstance(value, str) else [str(v) for v in value]
             values[key] = tuple(words)
             mark(key, key)
     if "networks" in service:
@@ -410,7 +547,15 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
         values["networks"] = tuple(str(n) for n in names)
         mark("networks", "networks")
     if "ports" in service:
-        values["ports"] = tuple(_port(item) for item in service["ports"] or [] if not _unset(item))
+        ports = []
+        for item in service["ports"] or []:
+            if _unset(item):
+                continue
+            try:
+                ports.append(_port(item))
+            except (DockerRunError, UnitError) as error:
+                invalid.append(InvalidValue("ports", f"service {name!r}: {error}"))
+        values["ports"] = tuple(ports)
         mark("ports", "ports")
     if "volumes" in service:
         values["volumes"] = tuple(_volume(item) for item in service["volumes"] or [])
@@ -432,21 +577,34 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
     if isinstance(logging, dict):
         if logging.get("driver"):
             values["logging_driver"] = str(logging["driver"])
-        values["logging_options"] = {str(k): str(v) for k, v in (logging.get("options") or {}).items()}
+        values["logging_options"] = {str(k): str(v) for k, v in _dict(logging.get("options")).items()}
         mark("logging_driver", "logging")
         mark("logging_options", "logging")
     if "healthcheck" in service:
-        values["healthcheck"] = _healthcheck(service["healthcheck"] or {})
+        values["healthcheck"] = _healthcheck(_dict(service["healthcheck"]), name, invalid)
         mark("healthcheck", "healthcheck")
     keys = {str(key): positions.by_path.get((*prefix, str(key)), (file, span)) for key in service}
     return RunSpec(
-        origin="compose", path=file, name=name, span=span, where=where, files=files, keys=keys, **values
+        origin="compose",
+        path=file,
+        name=name,
+        span=span,
+        where=where,
+        files=files,
+        keys=keys,
+        invalid=tuple(invalid),
+        **values,
     )
 
 
 def _unset(value: Any) -> bool:
     """None, or a string that interpolation left without content (`"${PORT}:"` with PORT unset)."""
     return value is None or (isinstance(value, str) and not value.split("/", 1)[0].strip(" :"))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else empty (the schema problem says what is wrong with it)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _mapping(value: Any, what: str) -> dict[str, Any]:
@@ -491,23 +649,29 @@ def _ulimit(value: Any) -> str:
     return str(value)
 
 
-def _healthcheck(value: dict[str, Any]) -> HealthCheck:
+def _healthcheck(value: dict[str, Any], service: str, invalid: list[InvalidValue]) -> HealthCheck:
     test = value.get("test")
     if isinstance(test, str):
         test = ["CMD-SHELL", test]
-    tests = tuple(str(t) for t in test or ())
+    tests = tuple(str(t) for t in test) if isinstance(test, list) else ()
     disabled = _boolean(value.get("disable", False)) or tests[:1] == ("NONE",)
 
-    def seconds(key: str) -> float | None:
-        return parse_duration(value[key]) if value.get(key) is not None else None
+    def number(key: str, convert: Callable[[Any], float | int]) -> Any:
+        if _unset(value.get(key)):
+            return None
+        try:
+            return convert(value[key])
+        except UnitError as error:
+            invalid.append(InvalidValue("healthcheck", f"service {service!r}: healthcheck {key}: {error}"))
+            return None
 
     return HealthCheck(
         test=tests,
         disabled=disabled,
-        interval=seconds("interval"),
-        timeout=seconds("timeout"),
-        retries=None if _unset(value.get("retries")) else int(value["retries"]),
-        start_period=seconds("start_period"),
+        interval=number("interval", parse_duration),
+        timeout=number("timeout", parse_duration),
+        retries=number("retries", lambda raw: parse_integer(raw, "number of retries")),
+        start_period=number("start_period", parse_duration),
     )
 
 

@@ -10,14 +10,15 @@ run time (`$PORT`) has no static value: such a flag is recorded as set, with its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from dockwise.diagnostics import TextRange
 from dockwise.dockerfile.shell import ShellCommand, ShellWord, script_commands
-from dockwise.runspec.model import HealthCheck, PortMapping, RunSpec, VolumeMount
-from dockwise.runspec.units import UnitError, parse_duration, parse_size
+from dockwise.errors import DockwiseError
+from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size, shown
 
 #: Short flags that take a value, by their long name.
 _SHORT_WITH_VALUE = {
@@ -32,7 +33,7 @@ _BOOLEAN = frozenset(
 )  # fmt: skip
 
 
-class DockerRunError(ValueError):
+class DockerRunError(DockwiseError, ValueError):
     """A command line that the Docker CLI would refuse (a flag without its value, no image)."""
 
 
@@ -144,7 +145,7 @@ def runspec_of(command: ShellCommand, path: str) -> RunSpec:
         image=image_word.value,
         span=command.range,
         where={"image": image_word.range, **where},
-        **_fields(values),
+        **_fields(values, built.where),
     )
 
 
@@ -192,9 +193,20 @@ def _apply(built: _Builder, name: str, value: str | None, at: TextRange) -> None
         built.set(flag, value, at)
 
 
-def _fields(values: dict[str, object]) -> dict[str, Any]:
-    """The RunSpec keyword arguments for the recorded flags (typed by RunSpec itself)."""
+def _fields(values: dict[str, object], where: dict[str, TextRange]) -> dict[str, Any]:
+    """The RunSpec keyword arguments for the recorded flags (typed by RunSpec itself). A value Docker would
+    refuse becomes an InvalidValue at its flag; the other flags are still read."""
     result: dict[str, Any] = {}
+    invalid: list[InvalidValue] = []
+
+    def read(flag: str, field_name: str, convert: Callable[[str], object]) -> None:
+        raw = text(flag)
+        if not raw:
+            return
+        try:
+            result[field_name] = convert(raw)
+        except (UnitError, DockerRunError) as error:
+            invalid.append(InvalidValue(field_name, f"--{flag}: {error}", where.get(flag)))
 
     def text(name: str) -> str | None:
         value = values.get(name)
@@ -212,20 +224,11 @@ def _fields(values: dict[str, object]) -> dict[str, Any]:
     for flag in ("read-only", "privileged", "init"):
         if flag in values:
             result[flag.replace("-", "_")] = bool(values[flag])
-    try:
-        if text("memory"):
-            result["memory"] = parse_size(text("memory") or "")
-        if text("memory-swap"):
-            swap = text("memory-swap") or ""
-            result["memory_swap"] = -1 if swap.strip() == "-1" else parse_size(swap)
-        if text("cpus"):
-            result["cpus"] = float(text("cpus") or 0)
-        if text("pids-limit"):
-            result["pids_limit"] = int(text("pids-limit") or 0)
-        if text("stop-timeout"):
-            result["stop_grace_period"] = float(int(text("stop-timeout") or 0))
-    except (UnitError, ValueError) as error:
-        raise DockerRunError(str(error)) from None
+    read("memory", "memory", parse_size)
+    read("memory-swap", "memory_swap", lambda swap: -1 if swap.strip() == "-1" else parse_size(swap))
+    read("cpus", "cpus", lambda cpus: parse_number(cpus, "number of CPUs"))
+    read("pids-limit", "pids_limit", lambda pids: parse_integer(pids, "pids limit"))
+    read("stop-timeout", "stop_grace_period", lambda timeout: float(parse_integer(timeout, "stop timeout")))
     result["cap_add"] = tuple(c.upper().removeprefix("CAP_") for c in items("cap-add"))
     result["cap_drop"] = tuple(c.upper().removeprefix("CAP_") for c in items("cap-drop"))
     result["security_opt"] = tuple(items("security-opt"))
@@ -235,14 +238,20 @@ def _fields(values: dict[str, object]) -> dict[str, Any]:
     if modes:
         result["network_mode"] = modes[-1]
     result["networks"] = tuple(n for n in networks if n not in modes)
-    result["ports"] = tuple(parse_port(p) for p in items("publish"))
+    ports = []
+    for item in items("publish"):
+        try:
+            ports.append(parse_port(item))
+        except DockerRunError as error:
+            invalid.append(InvalidValue("ports", f"--publish: {error}", where.get("publish")))
+    result["ports"] = tuple(ports)
     result["volumes"] = tuple(
         [parse_volume(v) for v in items("volume")] + [parse_mount(m) for m in items("mount")]
     )
     result["environment"] = dict(_environment(item) for item in items("env"))
     result["ulimits"] = _pairs(items("ulimit"))
     result["logging_options"] = _pairs(items("log-opt"))
-    health = _healthcheck(values)
+    health = _healthcheck(values, where, invalid)
     if health is not None:
         result["healthcheck"] = health
     command = values.get("command")
@@ -251,6 +260,7 @@ def _fields(values: dict[str, object]) -> dict[str, Any]:
     entrypoint = text("entrypoint")
     if entrypoint is not None:
         result["entrypoint"] = (entrypoint,)
+    result["invalid"] = tuple(invalid)
     return result
 
 
@@ -264,24 +274,31 @@ def _environment(item: str) -> tuple[str, str | None]:
     return name, value if equals else None
 
 
-def _healthcheck(values: dict[str, object]) -> HealthCheck | None:
+def _healthcheck(
+    values: dict[str, object], where: dict[str, TextRange], invalid: list[InvalidValue]
+) -> HealthCheck | None:
     if values.get("no-healthcheck"):
         return HealthCheck(disabled=True)
     if not any(name in values for name in _HEALTH):
         return None
 
-    def seconds(name: str) -> float | None:
+    def number(name: str, convert: Callable[[str], float | int]) -> Any:
         value = values.get(name)
-        return parse_duration(value) if isinstance(value, str) else None
+        if not isinstance(value, str):
+            return None
+        try:
+            return convert(value)
+        except UnitError as error:
+            invalid.append(InvalidValue("healthcheck", f"--{name}: {error}", where.get(name)))
+            return None
 
     command = values.get("health-cmd")
-    retries = values.get("health-retries")
     return HealthCheck(
         test=("CMD-SHELL", command) if isinstance(command, str) else (),
-        interval=seconds("health-interval"),
-        timeout=seconds("health-timeout"),
-        retries=int(retries) if isinstance(retries, str) and retries.isdecimal() else None,
-        start_period=seconds("health-start-period"),
+        interval=number("health-interval", parse_duration),
+        timeout=number("health-timeout", parse_duration),
+        retries=number("health-retries", lambda retries: parse_integer(retries, "number of retries")),
+        start_period=number("health-start-period", parse_duration),
     )
 
 
@@ -295,7 +312,7 @@ def parse_port(text: str) -> PortMapping:
     """`[ip:][published:]target[/protocol]` (IPv6 addresses in brackets) → PortMapping."""
     match = _PORT.fullmatch(text.strip())
     if match is None:
-        raise DockerRunError(f"invalid port {text!r}")
+        raise DockerRunError(f"invalid port {shown(text)}")
     host_ip = match.group("ip") or match.group("ip6")
     published = match.group("published")
     return PortMapping(

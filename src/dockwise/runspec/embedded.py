@@ -51,10 +51,14 @@ def makefile_shadow(text: str) -> str:
 
 
 def ci_shadow(text: str) -> str:
-    """The scripts of CI jobs: every string under a `run`, `script`, `before_script` or `after_script` key."""
+    """The scripts of CI jobs: every string under a `run`, `script`, `before_script` or `after_script` key.
+    A file over `yaml_limits` (a recursive alias, an alias bomb) raises YamlLimitError."""
     import yaml
 
+    from dockwise.runspec.yaml_limits import check_limits
+
     try:
+        check_limits(text)
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return _blank(text)

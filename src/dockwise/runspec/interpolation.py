@@ -13,10 +13,17 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from dockwise.errors import DockwiseError
+from dockwise.runspec.units import shown
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMMENT = re.compile(r"\s#")
+MAX_NESTING = 50
+"""`${A:-${B:-...}}` deeper than this is refused: real files nest two or three levels, and each level is a
+frame of the recursive reader."""
 
 
-class InterpolationError(ValueError):
+class InterpolationError(DockwiseError, ValueError):
     """`${VAR:?message}` on an unset variable, or a malformed `${...}`."""
 
 
@@ -26,11 +33,13 @@ def interpolate(text: str, env: Mapping[str, str], missing: list[str] | None = N
     `${VAR:?message}` on an unset VAR raises InterpolationError, unless a `missing` list is given: then
     the message is appended to it and the variable expands to "" (a linter reads on; Compose would stop).
     """
-    return _expand(text, 0, env, None, missing)[0]
+    if "$" not in text:
+        return text
+    return _expand(text, 0, env, None, missing, 0)[0]
 
 
 def _expand(
-    text: str, position: int, env: Mapping[str, str], stop: str | None, missing: list[str] | None
+    text: str, position: int, env: Mapping[str, str], stop: str | None, missing: list[str] | None, depth: int
 ) -> tuple[str, int]:
     out: list[str] = []
     while position < len(text):
@@ -46,7 +55,7 @@ def _expand(
             out.append("$")
             position += 2
         elif following == "{":
-            value, position = _braced(text, position + 2, env, missing)
+            value, position = _braced(text, position + 2, env, missing, depth + 1)
             out.append(value)
         else:
             match = _NAME.match(text, position + 1)
@@ -57,15 +66,19 @@ def _expand(
                 out.append(env.get(match.group(0), ""))
                 position = match.end()
     if stop is not None:
-        raise InterpolationError(f"missing '}}' in {text!r}")
+        raise InterpolationError(f"missing '}}' in {shown(text)}")
     return "".join(out), position
 
 
-def _braced(text: str, position: int, env: Mapping[str, str], missing: list[str] | None) -> tuple[str, int]:
+def _braced(
+    text: str, position: int, env: Mapping[str, str], missing: list[str] | None, depth: int
+) -> tuple[str, int]:
     """`NAME[op word]}` after `${`; returns the value and the position after `}`."""
+    if depth > MAX_NESTING:
+        raise InterpolationError(f"variables nested more than {MAX_NESTING} levels deep in {shown(text)}")
     match = _NAME.match(text, position)
     if match is None:
-        raise InterpolationError(f"invalid interpolation format in {text!r}")
+        raise InterpolationError(f"invalid interpolation format in {shown(text)}")
     name = match.group(0)
     position = match.end()
     operator = ""
@@ -76,9 +89,9 @@ def _braced(text: str, position: int, env: Mapping[str, str], missing: list[str]
             break
     word = ""
     if operator:
-        word, position = _expand(text, position, env, "}", missing)
+        word, position = _expand(text, position, env, "}", missing, depth)
     elif not text.startswith("}", position):
-        raise InterpolationError(f"invalid interpolation format in {text!r}")
+        raise InterpolationError(f"invalid interpolation format in {shown(text)}")
     position += 1  # the closing brace
     value = env.get(name)
     empty = value is None or (operator.startswith(":") and value == "")
@@ -113,6 +126,10 @@ def read_env_file(path: Path) -> dict[str, str]:
             if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"')
         else:
-            value = re.sub(r"\s+#.*$", "", value)
+            # A comment starts at ` #`. (`re.sub(r"\s+#.*$", ...)` retried every start inside a long run
+            # of blanks: quadratic.)
+            comment = _COMMENT.search(value)
+            if comment is not None:
+                value = value[: comment.start()].rstrip()
         values[name.strip()] = value
     return values

@@ -47,7 +47,20 @@ class HealthCheck:
     start_period: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class InvalidValue:
+    """A setting whose value Docker would refuse (`--health-interval x`, `mem_limit: lots`). It is reported
+    where it is written and its field stays unknown (set, value not known), so the rest of the command or
+    service is still checked."""
+
+    field: str
+    """The RunSpec field it would have set."""
+    message: str
+    range: TextRange | None = None
+    """Where the value is written, when more precise than the field's location."""
+
+
+@dataclass(frozen=True, slots=True)
 class RunSpec:
     """How one container is run."""
 
@@ -100,6 +113,8 @@ class RunSpec:
     """For merged Compose files: the file that set each field, where it is not `path`."""
     keys: Mapping[str, tuple[str, TextRange]] = field(default_factory=dict, compare=False)
     """A Compose service's own keys as written (file and position), for checks of the file itself."""
+    invalid: tuple[InvalidValue, ...] = ()
+    """Values that could not be read (see InvalidValue); the loaders report them as DW700."""
 
     def location(self, name: str) -> TextRange:
         """Where `name` was set, else the whole service or command (for settings that are missing)."""

@@ -216,14 +216,17 @@ class DefaultNetworkOnly(RunSpecRule):
     severity = Severity.INFO
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
-        services = list(context.services.values())
+        services = context.services
         if context.spec.origin != "compose" or len(services) < 2:
             return
-        if any(service.networks or service.network_mode for service in services):
+        # Reported once, on the first service: only then are the others looked at (looking from every
+        # service made this rule quadratic in the number of services).
+        if context.spec is not next(iter(services.values())):
             return
-        if context.spec is services[0]:
-            yield context.diagnostic(
-                self,
-                "networks",
-                f"all {len(services)} services share the default network: give each group its own",
-            )
+        if any(service.networks or service.network_mode for service in services.values()):
+            return
+        yield context.diagnostic(
+            self,
+            "networks",
+            f"all {len(services)} services share the default network: give each group its own",
+        )

@@ -1,0 +1,3 @@
+#!/bin/sh
+docker run --health-interval x nginx
+docker run --privileged nginx
