@@ -37,7 +37,7 @@ from tests.conftest import corpus_manifest, read_text, require_shared
 
 SEEDS = Path(__file__).parent / "seeds" / "runspec"
 LOCAL = "DOCKWISE_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("DOCKWISE_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("DOCKWISE_FUZZ_EXAMPLES", "50"))
 TIME_BOUND = 10.0
 """Seconds for one input: the inputs are small, so only a hang or a blow-up takes this long."""
 ENVIRONMENT = {"A": "1", "EMPTY": "", "PORT": "8080", "MEM": "lots"}

@@ -185,6 +185,12 @@ def test_cycles_and_deep_nesting_are_refused_with_their_line(tmp_path: Path, tex
     assert re.search(message, error), error
 
 
+@pytest.mark.parametrize("tag", ["!reset", "!override"])
+def test_a_merge_tag_on_the_whole_file_is_a_clear_error(tmp_path: Path, tag: str) -> None:
+    error = refused(tmp_path, f"{tag}\nservices:\n  web:\n    image: x\n")
+    assert error.endswith(f"a Compose file is a mapping at the top, not tagged {tag}")
+
+
 def test_interpolation_nesting_is_bounded_below_the_recursion_limit() -> None:
     assert interpolate("${A:-" * 50 + "x" + "}" * 50, {}) == "x"
     with pytest.raises(InterpolationError, match="nested more than 50 levels"):

@@ -165,7 +165,8 @@ def _load_file(
         raise ComposeError(f"{path}: a Compose file is a mapping at the top")
     walker = _NodeWalker(env, positions, str(path), line_starts(text), text, missing)
     plain = walker.value(root, ())
-    assert isinstance(plain, dict)
+    if not isinstance(plain, dict):  # `!reset` or `!override` on the whole file: nothing to merge into
+        raise ComposeError(f"{path}: a Compose file is a mapping at the top, not tagged {root.tag}")
     return plain
 
 
