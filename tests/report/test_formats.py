@@ -118,3 +118,25 @@ def test_fixable_findings_are_marked_in_text_and_json() -> None:
     assert "DW204 [warning] apk add without --no-cache keeps the index in the layer [fix]\n" in rendered
     assert rendered.endswith("1 finding in 1 file, 1 fixable with `dockwise fix`.\n")
     assert json.loads(reporter("json")(fixable))["diagnostics"][0]["fixable"] == "safe"
+
+
+def test_text_shows_a_window_of_a_long_line_with_the_caret_under_the_finding() -> None:
+    """A long one-line file printed the whole line under every finding: output quadratic in the input."""
+    padding = "x" * 5_000
+    text = f"FROM debian:12\nRUN echo {padding} && apt-get install -y curl && echo {padding}\n"
+    diagnostics = lint_text(text, "Dockerfile")
+    assert any(d.code == "DW202" for d in diagnostics)
+    output = reporter("text")(LintReport((FileResult("Dockerfile", text, tuple(diagnostics)),)))
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("Dockerfile:2:") and " DW202 " in line:
+            shown, caret = lines[index + 1], lines[index + 2]
+            break
+    else:
+        raise AssertionError(output)
+    assert shown.startswith("     2 | …")
+    assert shown.endswith("…")
+    assert len(shown) == len("     2 | ") + 162
+    column = caret.index("^")
+    assert shown[column:].startswith("apt-get install")
+    assert len(output) < 600 * len(diagnostics)  # was 10 KB a finding

@@ -79,6 +79,24 @@ def _fix_marker(diagnostic: Diagnostic) -> list[Segment]:
     return [(" [fix]", "bold green")]
 
 
+MAX_SHOWN = 160
+"""The most of a source line shown under a finding. A one-line Compose file or a minified script of
+37 KB with thousands of findings printed the whole line for each one: 880 MB of output."""
+
+
+def _window(text: str, caret: int, width: int) -> tuple[str, int, int]:
+    """`text` cut to `MAX_SHOWN` characters around the caret (with "…" where it was cut), and where the
+    caret and its width fall in what is shown."""
+    if len(text) <= MAX_SHOWN:
+        return text, caret, width
+    start = max(0, min(caret - MAX_SHOWN // 3, len(text) - MAX_SHOWN))
+    end = start + MAX_SHOWN
+    shown = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    shift = 1 if start else 0
+    caret = caret - start + shift
+    return shown, caret, max(1, min(width, end - start + shift - caret))
+
+
 def _diagnostic_lines(
     path: str, diagnostic: Diagnostic, source: SourceText | None
 ) -> Iterator[list[Segment]]:
@@ -100,7 +118,8 @@ def _diagnostic_lines(
     width = 1
     if span.end.line == span.start.line:
         width = max(1, span.end.column - span.start.column)
+    text, caret, width = _window(text, span.start.column - 1, width)
     yield [(f"  {span.start.line:>4} | ", "dim"), (text, "")]
-    yield [("       | ", "dim"), (" " * (span.start.column - 1), ""), ("^" * width, style)]
+    yield [("       | ", "dim"), (" " * caret, ""), ("^" * width, style)]
     for note in diagnostic.notes:
         yield [("       = ", "dim"), ("note: ", "bold"), (note, "")]
