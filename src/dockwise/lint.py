@@ -7,7 +7,6 @@ diagnostic and no rule runs on it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -142,10 +141,10 @@ def read_source(path: Path) -> str:
     is not a regular file, which could block or never end) and `UnicodeDecodeError` go to the caller."""
     import stat
 
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):  # checked before opening: opening a FIFO blocks
+        raise OSError("not a regular file")
     with path.open("rb") as handle:
-        status = os.fstat(handle.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            raise OSError(f"{path}: not a regular file")
         data = handle.read(MAX_SOURCE_BYTES + 1)
     if len(data) > MAX_SOURCE_BYTES:
         raise SourceTooLarge(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -267,3 +268,15 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(tmp_path: Path) -> N
     assert "internal error" not in errors
     assert "Traceback" not in errors
     assert status == 141
+
+
+def test_reading_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    """Opening a FIFO for reading blocks until a writer comes: it is refused on its file type first."""
+    fifo = tmp_path / "Dockerfile"
+    os.mkfifo(fifo)
+    code = "import sys; from pathlib import Path; from dockwise.lint import read_or_error; "
+    code += "print(read_or_error(Path(sys.argv[1]))[1])"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout.strip() == "cannot read: not a regular file"
