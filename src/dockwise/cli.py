@@ -176,6 +176,7 @@ def _closed_pipe() -> int:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     except (OSError, ValueError):  # no file descriptor behind stdout (captured in tests): nothing to flush
         pass
     return 128 + int(getattr(signal, "SIGPIPE", 13))
