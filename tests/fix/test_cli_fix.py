@@ -116,3 +116,33 @@ def test_no_text_is_appended_to_a_run_left_open(
         f"FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends -y curl {opener}\n"
     )
     assert "1 finding remain" in err  # DW203 is still reported, with no fix offered
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "FROM alpine:3.20\nRUN apk add git",  # no newline at the end: the diff needs git's marker
+        "FROM alpine:3.20\r\nRUN apk add git\r\n",
+        "FROM alpine:3.20\nRUN apk add git\n# end",
+        BEFORE,
+    ],
+)
+def test_diff_is_a_patch_git_applies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], before: str
+) -> None:
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_bytes(before.encode())
+    assert main(["fix", "--isolated", "--diff", str(dockerfile)]) == 1
+    patch = tmp_path / "fix.diff"
+    patch.write_text(capsys.readouterr().out.replace(str(dockerfile), "Dockerfile"))
+    subprocess.run([git, "init", "-q", str(tmp_path)], check=True)
+    subprocess.run([git, "-C", str(tmp_path), "apply", "--check", str(patch)], check=True)
+    subprocess.run([git, "-C", str(tmp_path), "apply", str(patch)], check=True)
+    expected = before.replace("apk add git", "apk add --no-cache git")
+    assert dockerfile.read_bytes() == expected.encode()

@@ -32,14 +32,23 @@ class FileFix:
     def diff(self) -> str:
         if self.outcome is None or not self.outcome.changed:
             return ""
-        return "".join(
-            difflib.unified_diff(
-                self.outcome.original.splitlines(keepends=True),
-                self.outcome.text.splitlines(keepends=True),
-                fromfile=self.path,
-                tofile=self.path,
-            )
-        )
+        return unified_diff(self.path, self.outcome.original, self.outcome.text)
+
+
+_NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff `patch` and `git apply` accept: difflib leaves a last line without its newline
+    glued to the next line of the diff, where diff(1) ends it and adds the "No newline" marker."""
+    lines = []
+    for line in difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=path, tofile=path
+    ):
+        lines.append(line)
+        if not line.endswith("\n"):
+            lines.append("\n" + _NO_NEWLINE)
+    return "".join(lines)
 
 
 def fix_paths(
