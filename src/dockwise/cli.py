@@ -63,6 +63,21 @@ def _add_lint_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     parser.add_argument(
+        "--statistics", action="store_true", help="print how many findings each rule has (and how many fix)"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        type=Path,
+        help="report only findings that are not in this baseline (see --write-baseline)",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        type=Path,
+        help="record today's findings in FILE and exit 0; later runs with --baseline FILE show new ones only",
+    )
+    parser.add_argument(
         "--target",
         choices=("compose", "swarm"),
         default=None,
@@ -273,13 +288,30 @@ def _lint(arguments: argparse.Namespace) -> int:
         target=target,
         compose_files=[Path(path) for path in arguments.compose_files],
     )
-    if arguments.format == "text" and _wants_color(arguments.color):
+    if arguments.write_baseline is not None:
+        from dockwise.baseline import write_baseline
+
+        count = write_baseline(report, arguments.write_baseline)
+        print(f"dockwise: {count} findings recorded in {arguments.write_baseline}", file=sys.stderr)
+        return 2 if report.has_errors else 0
+    if arguments.baseline is not None:
+        from dockwise.baseline import read_baseline, without_baseline
+
+        report, hidden = without_baseline(
+            report, read_baseline(arguments.baseline), arguments.baseline.parent
+        )
+        print(f"dockwise: {hidden} findings in the baseline not shown", file=sys.stderr)
+    if arguments.statistics:
+        from dockwise.report.statistics import render as statistics
+
+        sys.stdout.write(statistics(report))
+    elif arguments.format == "text" and _wants_color(arguments.color):
         from dockwise.report.text import render_color
 
         sys.stdout.write(render_color(report))
     else:
         sys.stdout.write(reporter(arguments.format)(report))
-    if arguments.command == "check" and arguments.format == "text":
+    if arguments.command == "check" and arguments.format == "text" and not arguments.statistics:
         from dockwise.report.summary import render as summary
 
         sys.stdout.write(summary(report))

@@ -127,9 +127,7 @@ def test_no_text_is_appended_to_a_run_left_open(
         BEFORE,
     ],
 )
-def test_diff_is_a_patch_git_applies(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], before: str
-) -> None:
+def test_diff_is_a_patch_git_applies(tmp_path: Path, capsys: pytest.CaptureFixture[str], before: str) -> None:
     import shutil
     import subprocess
 
