@@ -124,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    lint = commands.add_parser("lint", help="lint Dockerfiles")
+    lint = commands.add_parser(
+        "lint", help="lint Dockerfiles, Compose files and the docker run lines of scripts"
+    )
     _add_lint_arguments(lint)
     check = commands.add_parser(
         "check", help="check a project: every Dockerfile, Compose file and docker run line under PATH"
@@ -135,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also build and run each Dockerfile and Compose service found on the engine (dockwise verify)",
     )
-    fix = commands.add_parser("fix", help="rewrite Dockerfiles: apply the fixes of the findings")
+    fix = commands.add_parser(
+        "fix", help="rewrite Dockerfiles with the fixes of their findings (--harden: Compose files)"
+    )
     fix.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles or directories to search")
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that change behaviour")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
@@ -365,11 +369,17 @@ def _list_rules(output_format: str) -> int:
         ]
         print(json.dumps(rows, indent=2))
         return 0
+    fixes = {"always": "fix", "sometimes": "fix*", "none": "-"}
+    print(f"{'code':<5}  {'name':<28} {'category':<24} {'severity':<8} {'fix':<4} {'aliases':<20} summary")
     for rule in rules:
         aliases = ",".join(rule.aliases) or "-"
-        columns = f"{rule.code}  {rule.name:<28} {rule.category!s:<24} {rule.severity!s:<8} {aliases:<20}"
+        fix = fixes[str(rule.fix_availability)]
+        columns = (
+            f"{rule.code}  {rule.name:<28} {rule.category!s:<24} {rule.severity!s:<8} {fix:<4} {aliases:<20}"
+        )
         opt_in = "" if rule.default_enabled else "(opt-in) "
         print(f"{columns} {opt_in}{rule.summary()}")
+    print("fix: every finding comes with a fix; fix*: some do (`dockwise fix` applies them).")
     return 0
 
 

@@ -130,7 +130,8 @@ def test_usage_errors_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rules_lists_and_documents_rules(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "rules")
     assert status == 0
-    assert out.splitlines()[0].startswith("DW001  invalid-syntax")
+    assert out.splitlines()[0].split()[:5] == ["code", "name", "category", "severity", "fix"]
+    assert out.splitlines()[1].startswith("DW001  invalid-syntax")
     status, out, _ = run(capsys, "rules", "--format", "json")
     assert {row["code"] for row in json.loads(out)} >= {"DW001", "DW002"}
     status, out, _ = run(capsys, "rule", "invalid-syntax")
@@ -280,3 +281,16 @@ def test_reading_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
         [sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=30, check=True
     )
     assert done.stdout.strip() == "cannot read: not a regular file"
+
+
+def test_rules_list_says_which_rules_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    from dockwise.rules import rule_by_code
+
+    assert main(["rules"]) == 0
+    lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:-1]}
+    for code in ("DW001", "DW204", "DW163"):
+        rule = rule_by_code(code)
+        assert rule is not None
+        expected = {"always": "fix", "sometimes": "fix*", "none": "-"}[str(rule.fix_availability)]
+        assert lines[code][4] == expected
+    assert {lines["DW001"][4], lines["DW204"][4]} == {"-", "fix*"}
