@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     images.add_parsers(commands, _add_selection_arguments, SEVERITY_NAMES)
     verify.add_parser(commands)
+    commands.add_parser(
+        "lsp", help="run the language server on stdio (diagnostics, fixes and rule docs in the editor)"
+    )
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rule = commands.add_parser("rule", help="show the documentation of one rule")
@@ -214,6 +217,10 @@ def _run(arguments: argparse.Namespace) -> int:
         from dockwise.commands.verify import run_verify
 
         return run_verify(arguments)
+    if arguments.command == "lsp":
+        from dockwise.lsp import serve
+
+        return serve()
     if arguments.command == "rules":
         return _list_rules(arguments.format)
     return _show_rule(arguments.code)

@@ -1,0 +1,100 @@
+"""`dockwise lsp`: how long after a keystroke the editor gets the new diagnostics of a 300-line Dockerfile.
+
+A real LSP client (pygls) starts `dockwise lsp` over stdio, opens the file, then sends one `didChange` a
+keystroke (a character typed at the end of a RUN line, alternately added and removed) and waits for the
+`publishDiagnostics` that answers it: the figure is the whole round trip, JSON-RPC included. Prints the
+median and the 95th percentile.
+
+    python benchmarks/lsp_keystroke.py [--changes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def three_hundred_lines() -> str:
+    lines = ["# syntax=docker/dockerfile:1", "FROM python:3.12-slim AS build", "WORKDIR /src"]
+    number = 0
+    while len(lines) < 296:
+        lines += [
+            f"RUN apt-get update && apt-get install -y --no-install-recommends tool{number} \\",
+            "    && rm -rf /var/lib/apt/lists/*",
+            f"COPY part{number}/ /src/part{number}/",
+            f"ENV STEP_{number}=done",
+        ]
+        number += 1
+    lines += [
+        "FROM python:3.12-slim",
+        "COPY --from=build /src /app",
+        "USER 65534",
+        'CMD ["python", "/app/main.py"]',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def measure(changes: int) -> list[float]:
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+
+    client = LanguageClient("bench", "1")
+    published: asyncio.Queue[float] = asyncio.Queue()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)  # type: ignore[untyped-decorator]
+    def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+        published.put_nowait(time.perf_counter())
+
+    await client.start_io(sys.executable, "-m", "dockwise", "lsp")
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    client.initialized(types.InitializedParams())
+    text = three_hundred_lines()
+    with tempfile.TemporaryDirectory() as folder:
+        uri = (Path(folder) / "Dockerfile").as_uri()
+        item = types.TextDocumentItem(uri=uri, language_id="dockerfile", version=1, text=text)
+        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+        await published.get()
+        seconds = []
+        for version in range(2, changes + 2):
+            typed = text.replace("tool7 \\", "tool7x \\") if version % 2 else text
+            started = time.perf_counter()
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)],
+                )
+            )
+            seconds.append(await published.get() - started)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()  # type: ignore[no-untyped-call]
+    return seconds
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=300)
+    arguments = parser.parse_args(argv)
+    seconds = asyncio.run(measure(arguments.changes))
+    milliseconds = sorted(s * 1000 for s in seconds)
+    p95 = milliseconds[int(len(milliseconds) * 0.95) - 1]
+    machine = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    print(f"{datetime.date.today()}, {machine}")
+    median = statistics.median(milliseconds)
+    print(
+        f"{len(milliseconds)} keystrokes on a 300-line Dockerfile: median {median:.1f} ms, "
+        f"95th percentile {p95:.1f} ms, worst {milliseconds[-1]:.1f} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""`dockwise lsp` end to end: a real LSP client (pytest-lsp) drives the server over stdio."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+BAD = "FROM alpine:3.20\nRUN apk add git\nCMD app\n"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "dockwise", "lsp"]))  # type: ignore[untyped-decorator]
+async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    params = types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"))
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _open(
+    client: LanguageClient, path: Path, text: str, language: str = "dockerfile"
+) -> list[types.Diagnostic]:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
+@pytest.mark.asyncio
+async def test_diagnostics_on_open_and_on_every_change(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    found = await _open(client, path, BAD)
+    apk = [d for d in found if d.code == "DW204"]
+    assert len(apk) == 1
+    assert apk[0].range.start == types.Position(line=1, character=4)
+    assert apk[0].source == "dockwise"
+    assert apk[0].severity == types.DiagnosticSeverity.Warning
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=path.as_uri(), version=2),
+            content_changes=[
+                types.TextDocumentContentChangeWholeDocument(
+                    text=BAD.replace("apk add git", "apk add --no-cache git")
+                )
+            ],
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert "DW204" not in {d.code for d in client.diagnostics[path.as_uri()]}
+
+
+@pytest.mark.asyncio
+async def test_the_nearest_configuration_is_used(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / ".dockwise.toml").write_text('ignore = ["DW204"]\n')
+    found = await _open(client, tmp_path / "Dockerfile", BAD)
+    assert found
+    assert "DW204" not in {d.code for d in found}
+
+
+@pytest.mark.asyncio
+async def test_code_actions_fix_and_ignore(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    found = await _open(client, path, BAD)
+    apk = next(d for d in found if d.code == "DW204")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            range=apk.range,
+            context=types.CodeActionContext(diagnostics=[apk]),
+        )
+    )
+    assert actions is not None
+    titles = [action.title for action in actions if isinstance(action, types.CodeAction)]
+    assert titles[0] == "Add --no-cache (DW204)"
+    fix = actions[0]
+    assert isinstance(fix, types.CodeAction)
+    assert fix.is_preferred
+    assert fix.edit is not None
+    assert fix.edit.changes is not None
+    [edit] = fix.edit.changes[path.as_uri()]
+    assert edit.new_text == " --no-cache"
+    assert "Ignore DW204 on this instruction" in titles
+    ignore = next(
+        a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Ignore DW204")
+    )
+    assert ignore.edit is not None
+    assert ignore.edit.changes is not None
+    [insert] = ignore.edit.changes[path.as_uri()]
+    assert (insert.range.start, insert.new_text) == (
+        types.Position(line=1, character=0),
+        "# dockwise: ignore=DW204\n",
+    )
+
+
+@pytest.mark.asyncio
+async def test_hover_shows_the_rule_documentation(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    await _open(client, path, BAD)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            position=types.Position(line=1, character=6),
+        )
+    )
+    assert hover is not None
+    assert isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.value.startswith("**DW204 apk-add-with-cache**")
+    assert "## Why is this bad?" in hover.contents.value
+    nothing = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            position=types.Position(line=0, character=2),
+        )
+    )
+    assert nothing is None or "DW204" not in str(nothing.contents)
+
+
+@pytest.mark.asyncio
+async def test_compose_files_are_linted_from_disk(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    text = "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n"
+    path.write_text(text)
+    found = await _open(client, path, text, "yaml")
+    privileged = [d for d in found if d.code == "DW710"]
+    assert len(privileged) == 1
+    assert privileged[0].range.start.line == 3
