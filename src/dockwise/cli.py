@@ -257,17 +257,20 @@ def _fix(arguments: argparse.Namespace) -> int:
     if "-" in arguments.paths:
         raise DockwiseError("fix rewrites files: give paths, not standard input")
     write = not (arguments.diff or arguments.check)
+    runtime_remaining = 0
     if arguments.harden:
         from dockwise.fix.files import harden_paths
 
         results, problems = harden_paths(arguments.paths, write=write)
     else:
-        results, problems = fix_paths(
-            arguments.paths, settings_for(arguments), unsafe=arguments.unsafe_fixes, write=write
-        )
+        from dockwise.fix.files import runtime_findings
+
+        settings = settings_for(arguments)
+        results, problems = fix_paths(arguments.paths, settings, unsafe=arguments.unsafe_fixes, write=write)
+        runtime_remaining = runtime_findings(arguments.paths, settings)
     if arguments.diff:
         sys.stdout.write("".join(result.diff() for result in results))
-    sys.stderr.write(render_fixes(results, written=write))
+    sys.stderr.write(render_fixes(results, written=write, runtime_remaining=runtime_remaining))
     for problem in problems:
         print(f"dockwise: error: {problem}", file=sys.stderr)
     if problems or any(result.error for result in results):

@@ -144,3 +144,16 @@ def test_diff_is_a_patch_git_applies(tmp_path: Path, capsys: pytest.CaptureFixtu
     subprocess.run([git, "-C", str(tmp_path), "apply", str(patch)], check=True)
     expected = before.replace("apk add git", "apk add --no-cache git")
     assert dockerfile.read_bytes() == expected.encode()
+
+
+def test_the_summary_counts_compose_findings_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Dockerfile").write_text(BEFORE)
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx:1.27\n    privileged: true\n")
+    assert main(["check", "--isolated", "--format", "json", str(tmp_path / "compose.yaml")]) == 1
+    import json
+
+    compose = len(json.loads(capsys.readouterr().out)["diagnostics"])
+    assert compose >= 1
+    assert main(["fix", "--isolated", "--check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{compose} in Compose files and docker run lines: see dockwise check" in err

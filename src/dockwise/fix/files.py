@@ -110,6 +110,22 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def runtime_findings(paths: Iterable[str | Path], settings: Settings) -> int:
+    """How many findings the Compose files and `docker run` lines under `paths` have: `fix` rewrites
+    Dockerfiles only (Compose files with --harden), but its summary should not hide the rest."""
+    from dockwise.discovery import discover_project
+    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
+
+    runtime = discover_project([Path(path) for path in paths])[1]
+    if not runtime.files:
+        return 0
+    rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+    groups = runtime_groups(list(runtime.files))
+    return sum(
+        len(result.diagnostics) for group in groups for result in lint_runtime_group(group, rules, settings)
+    )
+
+
 def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[list[FileFix], list[str]]:
     """`dockwise fix --harden`: the hardened baseline added to every Compose file found under `paths`."""
     from dockwise.diagnostics import Applicability

@@ -9,7 +9,9 @@ from dockwise.diagnostics import Applicability
 from dockwise.fix.files import FileFix
 
 
-def render_fixes(results: Sequence[FileFix], *, written: bool) -> str:
+def render_fixes(results: Sequence[FileFix], *, written: bool, runtime_remaining: int = 0) -> str:
+    """What was (or would be) fixed per file, and a total; `runtime_remaining` counts the findings of
+    Compose files and `docker run` lines, which `fix` does not rewrite (`--harden` does, for Compose)."""
     lines = []
     applied = 0
     changed_files = 0
@@ -41,8 +43,14 @@ def render_fixes(results: Sequence[FileFix], *, written: bool) -> str:
     verb = "applied" if written else "would be applied"
     total = f"{applied} fix{'es' if applied != 1 else ''} {verb} in {changed_files} file"
     total += "s" if changed_files != 1 else ""
+    remaining += runtime_remaining
     total += f"; {remaining} finding{'s' if remaining != 1 else ''} remain"
+    notes = []
     if unsafe_waiting:
-        total += f" ({unsafe_waiting} fixable with --unsafe-fixes)"
+        notes.append(f"{unsafe_waiting} fixable with --unsafe-fixes")
+    if runtime_remaining:
+        notes.append(f"{runtime_remaining} in Compose files and docker run lines: see dockwise check")
+    if notes:
+        total += f" ({'; '.join(notes)})"
     lines.append(total + ".")
     return "".join(line + "\n" for line in lines)
