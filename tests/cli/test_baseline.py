@@ -96,8 +96,8 @@ def test_statistics_count_each_rule_and_its_fixes(tmp_path: Path, capsys: pytest
     for diagnostic in diagnostics:
         expected[diagnostic["code"]] = expected.get(diagnostic["code"], 0) + 1
     assert rows == expected
-    fixable = sum(1 for d in diagnostics if d["fixable"])
-    assert (
-        lines[-1]
-        == f"{len(diagnostics)} findings, {fixable} fixable with `dockwise fix`, from {len(rows)} rules."
-    )
+    fixable = sum(1 for d in diagnostics if d["fixable"] == "safe")
+    unsafe = sum(1 for d in diagnostics if d["fixable"] == "unsafe")
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    counted = f"{len(diagnostics)} findings, {fixable} fixable with `dockwise fix`{more}"
+    assert lines[-1] == f"{counted}, from {len(rows)} rules."
