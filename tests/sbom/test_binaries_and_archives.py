@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import in_ci
-
 from dockwise.sbom.archives import read_java_archive, read_rpm_sqlite
 from dockwise.sbom.binaries import read_executable
 from dockwise.sbom.readers import read, wants
+from tests.conftest import in_ci
 
 SENTINEL_START = bytes.fromhex("3077af0c9274080241e1c107e6d618e6")
 SENTINEL_END = bytes.fromhex("f932433186182072008242104116d8f2")
