@@ -263,11 +263,15 @@ def _fix(arguments: argparse.Namespace) -> int:
 
         results, problems = harden_paths(arguments.paths, write=write)
     else:
+        from dockwise.discovery import discover_project
         from dockwise.fix.files import runtime_findings
 
         settings = settings_for(arguments)
-        results, problems = fix_paths(arguments.paths, settings, unsafe=arguments.unsafe_fixes, write=write)
-        runtime_remaining = runtime_findings(arguments.paths, settings)
+        dockerfiles, runtime = discover_project(arguments.paths)  # searched once for both
+        results, problems = fix_paths(
+            arguments.paths, settings, unsafe=arguments.unsafe_fixes, write=write, found=dockerfiles
+        )
+        runtime_remaining = runtime_findings(runtime.files, settings)
     if arguments.diff:
         sys.stdout.write("".join(result.diff() for result in results))
     sys.stderr.write(render_fixes(results, written=write, runtime_remaining=runtime_remaining))

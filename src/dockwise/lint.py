@@ -230,11 +230,7 @@ def lint_paths(
     results.extend(_with_documented_runs(result, checks, settings, target) for result in linted)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in dockerfiles.problems)
     if runtime.files:
-        from dockwise.runtime_lint import lint_runtime_group, runtime_groups
-
-        task = partial(lint_runtime_group, rules=checks(), settings=settings, target=target)
-        groups = map_files(task, runtime_groups(list(runtime.files)), jobs)
-        results.extend(result for group in groups for result in group)
+        results.extend(lint_runtime_files(runtime.files, checks(), settings, target, jobs))
     if compose_files:
         from dockwise.runtime_lint import lint_runtime_group
 
@@ -244,6 +240,24 @@ def lint_paths(
         else:
             results.extend(lint_runtime_group(tuple(compose_files), checks(), settings, target))
     return LintReport(tuple(results), problems)
+
+
+def lint_runtime_files(
+    files: Sequence[Path],
+    rules: Sequence[RunSpecRule],
+    settings: Settings,
+    target: str = "compose",
+    jobs: int | None = None,
+) -> list[FileResult]:
+    """Compose files (each with the override file beside it, as Compose merges them) and files with
+    `docker run` lines, in `jobs` worker processes: one FileResult per file."""
+    from functools import partial
+
+    from dockwise.parallel import map_files
+    from dockwise.runtime_lint import lint_runtime_group, runtime_groups
+
+    task = partial(lint_runtime_group, rules=rules, settings=settings, target=target)
+    return [result for group in map_files(task, runtime_groups(list(files)), jobs) for result in group]
 
 
 def _with_documented_runs(

@@ -11,14 +11,18 @@ import difflib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockwise.config import Settings
 from dockwise.diagnostics import Diagnostic
 from dockwise.fix.engine import FixDidNotConverge, FixOutcome, fix_text
 from dockwise.lint import dockerfile_rules, lint_text_with, read_or_error
+
+if TYPE_CHECKING:
+    from dockwise.discovery import Discovery
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +56,22 @@ def unified_diff(path: str, before: str, after: str) -> str:
 
 
 def fix_paths(
-    paths: Iterable[str | Path], settings: Settings, *, unsafe: bool = False, write: bool = True
+    paths: Iterable[str | Path],
+    settings: Settings,
+    *,
+    unsafe: bool = False,
+    write: bool = True,
+    found: Discovery | None = None,
 ) -> tuple[list[FileFix], list[str]]:
-    """Fix every Dockerfile found under `paths`; `write=False` computes the fixes only (--diff, --check).
+    """Fix every Dockerfile found under `paths` (or the Dockerfiles of `found`, when the caller searched
+    already); `write=False` computes the fixes only (--diff, --check).
 
     Returns the per-file results and the paths that could not be searched.
     """
     from dockwise.discovery import discover_dockerfiles
 
     rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    discovery = discover_dockerfiles(list(paths))
+    discovery = found if found is not None else discover_dockerfiles(list(paths))
     results = []
     for path in discovery.files:
         display = str(path)
@@ -110,19 +120,17 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def runtime_findings(paths: Iterable[str | Path], settings: Settings) -> int:
-    """How many findings the Compose files and `docker run` lines under `paths` have: `fix` rewrites
-    Dockerfiles only (Compose files with --harden), but its summary should not hide the rest."""
-    from dockwise.discovery import discover_project
-    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
+def runtime_findings(files: Sequence[Path], settings: Settings) -> int:
+    """How many findings Compose files and files with `docker run` lines have: `fix` rewrites Dockerfiles
+    only (Compose files with --harden), but its summary should not hide the rest."""
+    from dockwise.lint import lint_runtime_files
+    from dockwise.runtime_lint import runtime_rules
 
-    runtime = discover_project([Path(path) for path in paths])[1]
-    if not runtime.files:
+    if not files:
         return 0
     rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    groups = runtime_groups(list(runtime.files))
     return sum(
-        len(result.diagnostics) for group in groups for result in lint_runtime_group(group, rules, settings)
+        len(result.diagnostics) for result in lint_runtime_files(files, rules, settings, settings.target)
     )
 
 
