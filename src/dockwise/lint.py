@@ -15,6 +15,7 @@ from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import parse
 from dockwise.errors import DockerfileSyntaxError
+from dockwise.limits import MAX_SOURCE_BYTES
 from dockwise.record import Record
 from dockwise.rules import DockerfileContext, DockerfileRule, RuleOptions, load_family
 from dockwise.rules.dockerfile.syntax import InvalidSyntax
@@ -124,12 +125,6 @@ def _sort_key(diagnostic: Diagnostic) -> tuple[int, str]:
 
 def _decode_error(error: UnicodeDecodeError) -> str:
     return f"cannot decode as UTF-8 (byte {error.start}): {error.reason}"
-
-
-MAX_SOURCE_BYTES = 1 << 20
-"""The largest Dockerfile, Compose file or script dockwise reads: 1 MiB, forty times the largest of the
-4,264 public Dockerfiles in our corpus (25 KB). Linting is linear in the size, but its memory is about
-100 bytes for each byte read; under this cap a run stays well under 200 MB whatever the file holds."""
 
 
 class SourceTooLarge(OSError):

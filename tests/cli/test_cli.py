@@ -211,7 +211,7 @@ def test_text_is_coloured_only_when_asked_or_on_a_terminal(
 def test_a_file_over_the_size_cap_is_one_clear_error_and_the_others_are_checked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from dockwise.lint import MAX_SOURCE_BYTES
+    from dockwise.limits import MAX_SOURCE_BYTES
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "Dockerfile").write_text("FROM a\n" + "RUN true\n" * (MAX_SOURCE_BYTES // 9 + 1))

@@ -19,6 +19,7 @@ from typing import Any
 
 from dockwise.diagnostics import TextRange
 from dockwise.errors import DockwiseError
+from dockwise.limits import MAX_SOURCE_BYTES
 from dockwise.runspec import shellwords
 from dockwise.runspec.docker_run import DockerRunError, parse_mount, parse_port, parse_volume
 from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
@@ -27,10 +28,11 @@ from dockwise.runspec.schema import SchemaProblem, schema_problems
 from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
 from dockwise.runspec.yaml_limits import MAX_EXPANDED_NODES, YamlLimitError, check_limits
 
-MAX_FILE_BYTES = 1024 * 1024
-"""The largest Compose (or `.env`) file read: 40 times the largest of the 874 corpus files (26 KB), and
-small enough that any file under it is read in well under 200 MB (a 5 MB `command:` string took 190 MB
-as words); `yaml_limits` bounds what a smaller file may expand to. Scripts share it."""
+MAX_FILE_BYTES = MAX_SOURCE_BYTES
+"""The largest Compose (or `.env`) file read: the bound of every file dockwise reads, 40 times the
+largest of the 874 corpus Compose files (26 KB), and small enough that any file under it is read in well
+under 200 MB (a 5 MB `command:` string took 190 MB as words); `yaml_limits` bounds what a smaller file may
+expand to. Scripts share it."""
 #: Service keys whose lists a later file adds to instead of replacing (Compose Specification, "Merge").
 _JOINED_LISTS = frozenset(
     {"ports", "expose", "volumes", "secrets", "configs", "devices", "dns", "dns_search", "tmpfs", "cap_add",
@@ -485,30 +487,19 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
         except UnitError as error:
             invalid.append(InvalidValue(field_name, f"service {name!r}: {error}"))
 
-    if "mem_limit" in service or "memory" in limits:
-        memory = limits["memory"] if "memory" in limits else service.get("mem_limit")
-        read("memory", parse_size, memory, ("deploy", "resources", "limits", "memory"), ("mem_limit",))
+    # A limit under deploy.resources.limits wins over the service-level key of the same meaning.
+    limit_keys: tuple[tuple[str, str, str, Callable[[Any], Any]], ...] = (
+        ("memory", "mem_limit", "memory", parse_size),
+        ("cpus", "cpus", "cpus", lambda raw: parse_number(raw, "number of CPUs")),
+        ("pids_limit", "pids_limit", "pids", lambda raw: parse_integer(raw, "pids limit")),
+    )
+    for field_name, service_key, limit_key, parse in limit_keys:
+        if service_key in service or limit_key in limits:
+            raw = limits[limit_key] if limit_key in limits else service.get(service_key)
+            read(field_name, parse, raw, ("deploy", "resources", "limits", limit_key), (service_key,))
     if "memswap_limit" in service:
         swap = service["memswap_limit"]
         read("memory_swap", lambda raw: -1 if str(raw) == "-1" else parse_size(raw), swap, ("memswap_limit",))
-    if "cpus" in service or "cpus" in limits:
-        cpus = limits["cpus"] if "cpus" in limits else service.get("cpus")
-        read(
-            "cpus",
-            lambda raw: parse_number(raw, "number of CPUs"),
-            cpus,
-            ("deploy", "resources", "limits", "cpus"),
-            ("cpus",),
-        )
-    if "pids_limit" in service or "pids" in limits:
-        pids = limits["pids"] if "pids" in limits else service.get("pids_limit")
-        read(
-            "pids_limit",
-            lambda raw: parse_integer(raw, "pids limit"),
-            pids,
-            ("deploy", "resources", "limits", "pids"),
-            ("pids_limit",),
-        )
     if "stop_grace_period" in service:
         read("stop_grace_period", parse_duration, service["stop_grace_period"], ("stop_grace_period",))
     simple = {
