@@ -23,6 +23,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from installed import regular_install
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "dockerfiles"
 MIB = 1 << 20
@@ -114,12 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--hadolint", default=shutil.which("hadolint"))
     arguments = parser.parse_args(argv)
-    dockwise = [sys.executable, "-m", "dockwise"]
     machine = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
     print(f"{datetime.date.today()}, {machine}")
     print("| shape | size | lint s | lint MB | fix s | fix MB | hadolint s | hadolint / dockwise |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory(prefix="dockwise-large-") as folder:
+        dockwise = [str(regular_install(Path(folder))), "-m", "dockwise"]  # as users install it
         for shape in ("corpus", "runs"):
             for size in (MIB // 4, MIB // 2, MIB - 4096):
                 text = (

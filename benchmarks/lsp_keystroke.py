@@ -15,11 +15,12 @@ import asyncio
 import datetime
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from installed import regular_install
 
 
 def three_hundred_lines() -> str:
@@ -42,7 +43,7 @@ def three_hundred_lines() -> str:
     return "\n".join(lines) + "\n"
 
 
-async def measure(changes: int) -> list[float]:
+async def measure(changes: int, python: Path) -> list[float]:
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -53,7 +54,7 @@ async def measure(changes: int) -> list[float]:
     def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
         published.put_nowait(time.perf_counter())
 
-    await client.start_io(sys.executable, "-m", "dockwise", "lsp")
+    await client.start_io(str(python), "-m", "dockwise", "lsp")
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
     client.initialized(types.InitializedParams())
     text = three_hundred_lines()
@@ -83,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=300)
     arguments = parser.parse_args(argv)
-    seconds = asyncio.run(measure(arguments.changes))
+    with tempfile.TemporaryDirectory(prefix="dockwise-install-") as folder:
+        seconds = asyncio.run(measure(arguments.changes, regular_install(Path(folder))))
     milliseconds = sorted(s * 1000 for s in seconds)
     p95 = milliseconds[int(len(milliseconds) * 0.95) - 1]
     machine = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
