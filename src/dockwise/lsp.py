@@ -91,6 +91,9 @@ class DockwiseServer(LanguageServer):
             self._settings[folder] = load_settings(find_config(folder))
         return self._settings[folder]
 
+    def forget_settings(self) -> None:
+        self._settings.clear()
+
     def lint(self, uri: str, text: str | None, kind: str) -> None:
         path = path_of(uri)
         try:
@@ -160,7 +163,7 @@ def build_server() -> DockwiseServer:
         uri = params.text_document.uri
         kind = kind_of(uri)
         if kind is not None:
-            ls._settings.clear()  # a configuration file may have changed too
+            ls.forget_settings()  # a configuration file may have changed too
             ls.lint(uri, ls.workspace.get_text_document(uri).source, kind)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
