@@ -162,7 +162,18 @@ Location = FileLocation | LayerLocation
 class Diagnostic(Record):
     """One finding: which rule, how bad, what exactly, where, and optionally how to fix it."""
 
-    __slots__ = ("aliases", "category", "code", "fix", "location", "message", "notes", "rule", "severity")
+    __slots__ = (
+        "aliases",
+        "category",
+        "code",
+        "fix",
+        "location",
+        "message",
+        "notes",
+        "rule",
+        "severity",
+        "subject",
+    )
     code: str
     rule: str
     category: Category
@@ -172,6 +183,9 @@ class Diagnostic(Record):
     fix: Fix | None
     aliases: tuple[str, ...]
     notes: tuple[str, ...]
+    subject: str | None
+    """What the finding is about when its file holds several things that run (`service "web"` of a Compose
+    file, a `docker run` line of a script): the text report groups findings by it."""
 
     def __init__(
         self,
@@ -184,6 +198,7 @@ class Diagnostic(Record):
         fix: Fix | None = None,
         aliases: tuple[str, ...] = (),
         notes: tuple[str, ...] = (),
+        subject: str | None = None,
     ) -> None:
         object.__setattr__(self, "code", code)
         object.__setattr__(self, "rule", rule)
@@ -194,6 +209,7 @@ class Diagnostic(Record):
         object.__setattr__(self, "fix", fix)
         object.__setattr__(self, "aliases", aliases)
         object.__setattr__(self, "notes", notes)
+        object.__setattr__(self, "subject", subject)
 
 
 class Position(Record):

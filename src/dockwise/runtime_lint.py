@@ -111,7 +111,7 @@ def lint_runtime_group(
         diagnostics.append(_invalid(problem.path, problem.range, message))
     services = {spec.name: spec for spec in specs}
     for spec in specs:
-        diagnostics.extend(_invalid_values(spec))
+        diagnostics.extend(_invalid_values(spec, texts[spec.path]))
         context = RunSpecContext(
             spec,
             services,
@@ -154,7 +154,7 @@ def lint_script_text(
         except DockerRunError as error:
             diagnostics.append(_invalid(path, command.range, f"docker run: {error}"))
             continue
-        diagnostics.extend(_invalid_values(spec))
+        diagnostics.extend(_invalid_values(spec, script))
         context = RunSpecContext(
             spec, {spec.name: spec}, (), target, script, min_stop_grace_period=min_stop_grace_period
         )
@@ -247,18 +247,23 @@ def _where(text: str, message: str) -> TextRange:
     return TextRange(start, start + len(lines[line].rstrip("\r\n")) - int(found.group(2)) + 1)
 
 
-def _invalid_values(spec: RunSpec) -> list[Diagnostic]:
+def _invalid_values(spec: RunSpec, text: str) -> list[Diagnostic]:
     """DW700 at every value the loader could not read (the spec's other settings are still checked)."""
+    from dockwise.rules.runtime._base import subject_of
+
     prefix = "docker run: " if spec.origin == "docker run" else ""
+    subject = subject_of(spec, text)
     return [
-        _invalid(spec.file_of(bad.field), bad.range or spec.location(bad.field), prefix + bad.message)
+        _invalid(
+            spec.file_of(bad.field), bad.range or spec.location(bad.field), prefix + bad.message, subject
+        )
         for bad in spec.invalid
     ]
 
 
-def _invalid(path: str, where: TextRange, message: str) -> Diagnostic:
+def _invalid(path: str, where: TextRange, message: str, subject: str | None = None) -> Diagnostic:
     """A file dockwise cannot read as runtime configuration (DW700, like DW001 for Dockerfiles)."""
     from dockwise.rules._base import make_diagnostic
     from dockwise.rules.runtime.config import InvalidRuntimeConfig
 
-    return make_diagnostic(InvalidRuntimeConfig, path, where, message)
+    return make_diagnostic(InvalidRuntimeConfig, path, where, message, subject=subject)

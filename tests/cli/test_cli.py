@@ -109,6 +109,7 @@ def test_json_output_carries_every_field(tmp_path: Path, capsys: pytest.CaptureF
         "aliases": [],
         "fixable": None,
         "notes": [],
+        "subject": None,
     }
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import jsonschema
 import pytest
 
-from dockwise.lint import FileResult, LintReport, lint_text
+from dockwise.lint import FileResult, LintReport, lint_paths, lint_text
 from dockwise.report import FORMATS, reporter
 from tests.conftest import require_shared
 
@@ -130,7 +134,9 @@ def test_text_shows_a_window_of_a_long_line_with_the_caret_under_the_finding() -
     lines = output.splitlines()
     for index, line in enumerate(lines):
         if line.startswith("Dockerfile:2:") and " DW202 " in line:
-            shown, caret = lines[index + 1], lines[index + 2]
+            # findings at the same span share the excerpt shown after the last of them
+            excerpt = next(i for i in range(index + 1, len(lines)) if lines[i].startswith("     2 | "))
+            shown, caret = lines[excerpt], lines[excerpt + 1]
             break
     else:
         raise AssertionError(output)
@@ -140,3 +146,35 @@ def test_text_shows_a_window_of_a_long_line_with_the_caret_under_the_finding() -
     column = caret.index("^")
     assert shown[column:].startswith("apt-get install")
     assert len(output) < 600 * len(diagnostics)  # was 10 KB a finding
+
+
+def test_text_groups_a_large_report_per_file_and_service(tmp_path: Path) -> None:
+    """Seven findings on one service read as one block: a header per file and per service, and the
+    service's name shown once under the findings that all point at it."""
+    from dockwise.cli import main
+
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\nRUN apk add git\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n  db:\n    image: postgres:16\n    privileged: true\n"
+    )
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        main(["lint", "--color", "never", str(tmp_path / "Dockerfile"), str(tmp_path / "compose.yaml")])
+    lines = output.getvalue().splitlines()
+    compose = str(tmp_path / "compose.yaml")
+    header = next(i for i, line in enumerate(lines) if line.startswith(f"{compose}: "))
+    assert re.fullmatch(
+        rf"{re.escape(compose)}: \d+ findings \(\d+ errors?, \d+ warnings, \d+ info\)", lines[header]
+    )
+    assert lines[header + 1].startswith('service "web": ')
+    db = lines.index(next(line for line in lines if line.startswith('service "db": ')))
+    web_block = lines[header + 2 : db]
+    # every finding of web is about the service key on line 2: one excerpt, after the last of them
+    assert all(line.startswith(f"{compose}:2:3: DW") for line in web_block[:-2])
+    assert web_block[-2:] == ["     2 |   web:", "       |   ^^^^"]
+    assert not any(line.startswith(f"{compose}:2:3:") for line in lines[db:])
+    assert any(
+        line.startswith(f"{tmp_path / 'Dockerfile'}: 1 finding (1 warning), 1 fixable") for line in lines
+    )
+    document = json.loads(reporter("json")(lint_paths([tmp_path / "compose.yaml"])))
+    assert {d["subject"] for d in document["diagnostics"]} == {'service "web"', 'service "db"'}

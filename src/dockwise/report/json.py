@@ -1,4 +1,5 @@
-"""JSON output: every diagnostic with its code, category, severity, message and exact position."""
+"""JSON output: every diagnostic with its code, category, severity, message and exact position, and for
+runtime findings the service or `docker run` line they are about (`subject`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def render(report: LintReport) -> str:
             "aliases": list(diagnostic.aliases),
             "fixable": str(diagnostic.fix.applicability) if diagnostic.fix else None,
             "notes": list(diagnostic.notes),
+            "subject": diagnostic.subject,
         }
         for result, diagnostic, span in located(report)
     ]

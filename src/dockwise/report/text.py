@@ -1,12 +1,18 @@
 """The human format: `path:line:col: CODE [severity] message`, the source line and a caret under it.
 
-Files are separated by a blank line. The plain text is what pipes, files and tests get; on a terminal the
-same lines are coloured through rich (`render_color`), which is imported only then.
+Findings are grouped so that a large report reads in blocks. In a report of several files each file opens
+with a line that counts its findings; a file holding several services or `docker run` lines lists its
+findings per service (or line) under a line of their own; findings at the same place share one source
+excerpt (seven "missing" settings of one service all point at its name, shown once). Every finding keeps
+its own `path:line:col`, which editors and terminals turn into links. Files are separated by a blank line.
+The plain text is what pipes, files and tests get; on a terminal the same lines are coloured through rich
+(`render_color`), which is imported only then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 
 from dockwise.diagnostics import Applicability, Diagnostic, Severity, SourceText
 from dockwise.lint import FileResult, LintReport
@@ -47,7 +53,7 @@ def _lines(report: LintReport) -> Iterator[list[Segment]]:
         if shown:
             yield []
         shown += 1
-        yield from _file_lines(result)
+        yield from _file_lines(result, header=len(report.files) > 1)
     for problem in report.problems:
         yield [("error", "bold red"), (f": {problem}", "")]
     checked = len(report.files)
@@ -60,13 +66,68 @@ def _lines(report: LintReport) -> Iterator[list[Segment]]:
     yield [(total + ".", "bold")]
 
 
-def _file_lines(result: FileResult) -> Iterator[list[Segment]]:
+def _file_lines(result: FileResult, header: bool) -> Iterator[list[Segment]]:
+    """One file's block: with `header` (a report of several files) a line counting its findings first."""
     if result.error:
         yield [(result.path, "bold"), (": ", ""), ("error", "bold red"), (f": {result.error}", "")]
         return
     source = SourceText(result.path, result.text) if result.text is not None else None
+    if header:
+        yield [(result.path, "bold"), (f": {_counted(result.diagnostics)}", "")]
+    groups: dict[str | None, list[Diagnostic]] = {}
     for diagnostic in result.diagnostics:
-        yield from _diagnostic_lines(result.path, diagnostic, source)
+        groups.setdefault(diagnostic.subject, []).append(diagnostic)
+    for subject, diagnostics in groups.items():
+        if subject is not None and len(groups) > 1:
+            yield [(subject, "bold"), (f": {_counted(diagnostics)}", "")]
+        yield from _run_lines(result.path, diagnostics, source)
+
+
+def _counted(diagnostics: Sequence[Diagnostic]) -> str:
+    """ "7 findings (2 warnings, 5 info), 1 fixable"."""
+    total = len(diagnostics)
+    by_severity = Counter(diagnostic.severity for diagnostic in diagnostics)
+    parts = [
+        f"{by_severity[severity]} {severity}{_plural(severity, by_severity[severity])}"
+        for severity in Severity
+        if by_severity[severity]
+    ]
+    text = f"{total} finding{'s' if total != 1 else ''} ({', '.join(parts)})"
+    safe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.SAFE)
+    unsafe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.UNSAFE)
+    return (
+        text + (f", {safe} fixable" if safe else "") + (f", {unsafe} with --unsafe-fixes" if unsafe else "")
+    )
+
+
+def _plural(severity: Severity, count: int) -> str:
+    """ "2 warnings" but "2 info", "2 style": those two are not counted nouns."""
+    return "s" if count != 1 and severity in (Severity.ERROR, Severity.WARNING) else ""
+
+
+def _run_lines(
+    path: str, diagnostics: Sequence[Diagnostic], source: SourceText | None
+) -> Iterator[list[Segment]]:
+    """Each finding's line; findings at the same span in a row share the excerpt shown after the last."""
+    index = 0
+    while index < len(diagnostics):
+        end = index + 1
+        span = _span_key(diagnostics[index])
+        while end < len(diagnostics) and span is not None and _span_key(diagnostics[end]) == span:
+            end += 1
+        if end - index == 1:
+            yield from _diagnostic_lines(path, diagnostics[index], source)
+        else:
+            for diagnostic in diagnostics[index:end]:
+                yield from _diagnostic_lines(path, diagnostic, source, excerpt=False)
+            yield from _excerpt_lines(diagnostics[end - 1], source)
+        index = end
+
+
+def _span_key(diagnostic: Diagnostic) -> tuple[str, int, int] | None:
+    span = getattr(diagnostic.location, "range", None)
+    path = getattr(diagnostic.location, "path", None)
+    return (path, span.start, span.end) if span is not None and path is not None else None
 
 
 def _fix_marker(diagnostic: Diagnostic) -> list[Segment]:
@@ -98,8 +159,9 @@ def _window(text: str, caret: int, width: int) -> tuple[str, int, int]:
 
 
 def _diagnostic_lines(
-    path: str, diagnostic: Diagnostic, source: SourceText | None
+    path: str, diagnostic: Diagnostic, source: SourceText | None, excerpt: bool = True
 ) -> Iterator[list[Segment]]:
+    """The finding's line, then (with `excerpt`) its source line and caret, then its notes."""
     span = span_of(diagnostic, source)
     where = f"{path}:{span.start.line}:{span.start.column}" if span else path
     style = _SEVERITY_STYLES[diagnostic.severity]
@@ -112,8 +174,18 @@ def _diagnostic_lines(
         (f" {diagnostic.message}", ""),
         *_fix_marker(diagnostic),
     ]
+    if excerpt:
+        yield from _excerpt_lines(diagnostic, source)
+    for note in diagnostic.notes:
+        yield [("       = ", "dim"), ("note: ", "bold"), (note, "")]
+
+
+def _excerpt_lines(diagnostic: Diagnostic, source: SourceText | None) -> Iterator[list[Segment]]:
+    """The source line of the finding with a caret under its span."""
+    span = span_of(diagnostic, source)
     if span is None or source is None:
         return
+    style = _SEVERITY_STYLES[diagnostic.severity]
     text = source.line_text(span.start.line).lstrip("\ufeff").expandtabs(1)
     width = 1
     if span.end.line == span.start.line:
@@ -121,5 +193,3 @@ def _diagnostic_lines(
     text, caret, width = _window(text, span.start.column - 1, width)
     yield [(f"  {span.start.line:>4} | ", "dim"), (text, "")]
     yield [("       | ", "dim"), (" " * caret, ""), ("^" * width, style)]
-    for note in diagnostic.notes:
-        yield [("       = ", "dim"), ("note: ", "bold"), (note, "")]

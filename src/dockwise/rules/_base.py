@@ -141,9 +141,10 @@ def make_diagnostic(
     *,
     fix: Fix | None = None,
     notes: tuple[str, ...] = (),
+    subject: str | None = None,
 ) -> Diagnostic:
     """A diagnostic of `rule` at a span of a file, with the rule's metadata filled in."""
-    return rule_diagnostic(rule, FileLocation(path, range_), message, fix=fix, notes=notes)
+    return rule_diagnostic(rule, FileLocation(path, range_), message, fix=fix, notes=notes, subject=subject)
 
 
 def rule_diagnostic(
@@ -153,6 +154,7 @@ def rule_diagnostic(
     *,
     fix: Fix | None = None,
     notes: tuple[str, ...] = (),
+    subject: str | None = None,
 ) -> Diagnostic:
     """A diagnostic of `rule` at any location (a file span, an image layer), with its metadata filled in."""
     return Diagnostic(
@@ -165,6 +167,7 @@ def rule_diagnostic(
         fix=fix,
         aliases=rule.aliases,
         notes=notes,
+        subject=subject,
     )
 
 

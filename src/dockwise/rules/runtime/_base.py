@@ -49,11 +49,24 @@ class RunSpecContext:
         note = SWARM_IGNORES.get(field_name) if self.target == "swarm" else None
         notes = (note,) if note else ()
         path = self.spec.file_of(field_name)
-        return make_diagnostic(rule, path, self.spec.location(field_name), message, fix=fix, notes=notes)
+        where = self.spec.location(field_name)
+        return make_diagnostic(rule, path, where, message, fix=fix, notes=notes, subject=self.subject)
+
+    @property
+    def subject(self) -> str:
+        """How the text report names what the finding is about: the service, or the `docker run` line."""
+        return subject_of(self.spec, self.text)
 
     def text_of(self, field_name: str) -> str:
         """The text of the file that set `field_name`."""
         return self.texts.get(self.spec.file_of(field_name), self.text)
+
+
+def subject_of(spec: RunSpec, text: str) -> str:
+    """`service "web"`, or `docker run nginx (line 12)`: a script can run the same image twice."""
+    if spec.origin == "compose":
+        return f'service "{spec.name}"'
+    return f"docker run {spec.name} (line {text.count(chr(10), 0, spec.span.start) + 1})"
 
 
 class RunSpecRule(Rule):
