@@ -178,6 +178,7 @@ class Instruction(Record):
         "content_end",
         "end_column",
         "end_line",
+        "_parsed_flags",
         "flag_spans",
         "flags",
         "heredocs",
@@ -222,6 +223,7 @@ class Instruction(Record):
     keyword_span: tuple[int, int]
     flag_spans: tuple[tuple[int, int], ...]
     arguments_span: tuple[int, int]
+    _parsed_flags: Flags | None
 
     def __init__(
         self,
@@ -264,6 +266,7 @@ class Instruction(Record):
         set_field(self, "index", index)
         set_field(self, "content_end", content_end)
         set_field(self, "offsets", offsets)
+        set_field(self, "_parsed_flags", None)
         set_field(self, "keyword_span", keyword_span)
         set_field(self, "flag_spans", flag_spans)
         set_field(self, "arguments_span", arguments_span)
@@ -301,9 +304,13 @@ class Instruction(Record):
     @property
     def parsed_flags(self) -> Flags:
         """`flags` parsed and checked: `--mount` specs, `--from`, `--chown`, `--link` ... (see `flags.py`)."""
-        from dockwise.dockerfile.flags import parse_flags
+        parsed = self._parsed_flags
+        if parsed is None:  # rules ask several times per instruction: parse once
+            from dockwise.dockerfile.flags import parse_flags
 
-        return parse_flags(self.flags, self.keyword)
+            parsed = parse_flags(self.flags, self.keyword)
+            object.__setattr__(self, "_parsed_flags", parsed)
+        return parsed
 
     @property
     def mounts(self) -> tuple[Mount, ...]:

@@ -732,6 +732,8 @@ class CommandPointlessInBuild(DockerfileRule):
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
             commands = context.run_commands(instruction)
+            if not commands:
+                continue
             for command, reason in _pointless(instruction, commands):
                 yield context.diagnostic(self, command.words[0].range, f"`{command.name}` in a RUN: {reason}")
 

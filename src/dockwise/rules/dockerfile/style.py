@@ -16,7 +16,7 @@ from dockwise.rules.dockerfile.stage_rules import flag_range
 
 
 def _written_keyword(context: DockerfileContext, instruction: Instruction) -> str:
-    return context.dockerfile.text[instruction.keyword_range.start : instruction.keyword_range.end]
+    return instruction.keyword_as_written
 
 
 class InconsistentInstructionCasing(DockerfileRule):
