@@ -172,13 +172,13 @@ class Instruction(Record):
     """
 
     __slots__ = (
+        "_parsed_flags",
         "arguments",
         "arguments_span",
         "comments",
         "content_end",
         "end_column",
         "end_line",
-        "_parsed_flags",
         "flag_spans",
         "flags",
         "heredocs",
