@@ -114,7 +114,9 @@ def lint_text(
     diagnostics: list[Diagnostic] = []
     for rule in rules if rules is not None else dockerfile_rules():
         diagnostics.extend(rule.check(context))
-    return sorted(filter_diagnostics(diagnostics, dockerfile), key=_sort_key)
+    found = sorted(filter_diagnostics(diagnostics, dockerfile), key=_sort_key)
+    dockerfile.forget_build()
+    return found
 
 
 def _sort_key(diagnostic: Diagnostic) -> tuple[int, str]:

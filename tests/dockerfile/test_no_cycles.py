@@ -1,8 +1,9 @@
 """A lint leaves no reference cycles: its objects are freed by reference counting as soon as it is done.
 
 The language server lints on every keystroke with the garbage collector paused (`dockwise.lsp`); a cycle
-would keep a whole parse tree alive until a collection. The Build used to point back at its Dockerfile and a
-recursive closure pointed at the Build: 1,869 objects a lint of 300 lines waited for the collector.
+would keep a whole parse tree alive until a collection. The cached Build points back at its Dockerfile (the
+lint drops it when done) and a recursive closure pointed at the Build: 1,869 objects a lint of 300 lines
+waited for the collector.
 """
 
 from __future__ import annotations

@@ -158,8 +158,9 @@ class Build:
         build_args: Mapping[str, str] | None = None,
         platform: str = "linux/amd64",
     ) -> None:
-        # The Dockerfile owns its Build (`Dockerfile.build`): a reference back would make every parse tree
-        # a reference cycle that only the garbage collector frees (0.5 MB a lint of 300 lines).
+        self.dockerfile = dockerfile
+        """The Dockerfile modelled. It caches this Build, a reference cycle: `Dockerfile.forget_build`
+        breaks it where a parse tree's life ends (a lint), so that the tree is freed without the collector."""
         self._instructions = dockerfile.instructions
         self.build_args = dict(build_args or {})
         self.platform = platform

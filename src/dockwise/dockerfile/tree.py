@@ -401,6 +401,11 @@ class Dockerfile:
             self._build = Build(self)
         return self._build
 
+    def forget_build(self) -> None:
+        """Drop the cached Build, which points back at this Dockerfile: without that cycle the whole parse
+        tree is freed as soon as nothing uses it, not at the garbage collector's next full pass."""
+        self._build = None
+
     @property
     def stages(self) -> tuple[Stage, ...]:
         """The build stages, in order (shorthand for `build.stages`)."""
