@@ -55,8 +55,6 @@ def write_baseline(report: LintReport, path: Path) -> int:
     from dockwise.fix.files import write_atomically
 
     try:
-        if not path.exists():
-            path.touch(0o644)  # write_atomically keeps an existing file's mode
         write_atomically(path, json.dumps(document, indent=1, sort_keys=True) + "\n")
     except OSError as error:
         raise DockwiseError(f"{path}: cannot write the baseline: {error.strerror or error}") from None

@@ -104,9 +104,15 @@ def _settled(path: Path, outcome: FixOutcome, write: bool) -> FileFix:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace `path`'s content with `text` (UTF-8) through a temporary file and a rename."""
+    """Replace `path`'s content with `text` (UTF-8) through a temporary file and a rename. An existing
+    file keeps its mode; a new one gets what `open` would give it (0o666 less the umask)."""
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dockwise", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as stream:
