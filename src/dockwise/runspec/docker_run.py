@@ -165,7 +165,7 @@ _FIELD_OF_FLAG = {
     "log-opt": "logging_options", "log-driver": "logging_driver", "network": "networks",
     "stop-signal": "stop_signal", "no-healthcheck": "healthcheck", "health-cmd": "healthcheck",
     "health-interval": "healthcheck", "health-timeout": "healthcheck", "health-retries": "healthcheck",
-    "health-start-period": "healthcheck",
+    "health-start-period": "healthcheck", "use-api-socket": "use_api_socket",
 }  # fmt: skip
 
 

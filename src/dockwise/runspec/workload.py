@@ -67,13 +67,13 @@ def _on(value: object) -> bool:
 
 def job_script_reason(path: PurePath) -> str:
     """Why a file's `docker run` lines are jobs: it is a CI file, or a test or build script by its path
-    (a folder `test/`, `tests/`, `ci/`, `.github/` ..., or a name with the word test, build, lint, check,
-    ci, e2e or integration); "" otherwise. Makefiles are judged per target (`embedded.job_regions`)."""
+    (one of its two nearest folders is `test/`, `tests/`, `ci/`, `.github/` ..., or its name has the word
+    test, build, lint, check, ci, e2e or integration); "" otherwise. Makefiles are judged per target (`embedded.job_regions`)."""
     from dockwise.runspec.embedded import is_ci_file
 
     if is_ci_file(path):
         return "a CI file"
-    for folder in path.parts[:-1]:
+    for folder in path.parts[-3:-1]:  # the two nearest folders: the project's root is not known here
         if folder.lower() in _JOB_FOLDERS:
             return f"a script under {folder}/"
     if job_name(path.stem.lower()):

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.rules._base import make_diagnostic
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
 
 #: Names that end in a secret's word (`DB_PASSWORD`, `deploy.password`, `AWS_SECRET_ACCESS_KEY`); not
@@ -166,12 +167,11 @@ class RestartWithoutHealthcheck(RunSpecRule):
         if context.target != "swarm" or spec.origin != "compose" or "restart" in spec.keys:
             return  # plain Docker: no restart policy acts on health; Swarm ignores `restart:` (DW750)
         if spec.restart in ("any", "on-failure") and (spec.healthcheck is None or spec.healthcheck.disabled):
-            yield context.diagnostic(
-                self,
-                "restart",
+            message = (
                 f"{spec.name} has a Swarm restart policy but no health check: Swarm replaces a task that "
-                "exits, never one that hangs, unless a health check fails",
-            )
+                "exits, never one that hangs, unless a health check fails"
+            )  # not context.diagnostic: its Swarm note is about the `restart:` key, which is not used here
+            yield make_diagnostic(self, spec.file_of("restart"), spec.location("restart"), message)
 
 
 class HealthcheckAlwaysPasses(RunSpecRule):
