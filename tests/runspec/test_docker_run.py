@@ -178,7 +178,10 @@ def test_port_and_volume_forms() -> None:
 def test_each_repeated_flag_keeps_its_own_range() -> None:
     """The second `--security-opt` (or `-p`, `-v`) is found at its own flag, not at the first one: a
     finding about `seccomp=unconfined` pointed at `no-new-privileges` before."""
-    line = "docker run --security-opt no-new-privileges \\\n  --security-opt seccomp=unconfined -p 80 -v /:/h app"
+    line = (
+        "docker run --security-opt no-new-privileges \\\n"
+        "  --security-opt seccomp=unconfined -p 80 -v /:/h app"
+    )
     spec = one(line)
     at = spec.item_location("security_opt", 1)
     assert line[at.start : at.end] == "--security-opt seccomp=unconfined"

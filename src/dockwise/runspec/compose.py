@@ -25,8 +25,8 @@ from dockwise.runspec.docker_run import DockerRunError, parse_mount, parse_port,
 from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
 from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.schema import SchemaProblem, schema_problems
-from dockwise.runspec.workload import compose_jobs
 from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
+from dockwise.runspec.workload import compose_jobs
 from dockwise.runspec.yaml_limits import MAX_EXPANDED_NODES, YamlLimitError, check_limits
 
 MAX_FILE_BYTES = MAX_SOURCE_BYTES
@@ -659,7 +659,7 @@ def _volume(item: Any, devices: Mapping[str, str]) -> VolumeMount:
     else:
         text = str(item)
         mount = parse_mount(text) if text.startswith("type=") else parse_volume(text)
-    if mount.type == "volume" and mount.source in devices:
+    if mount.type == "volume" and mount.source is not None and mount.source in devices:
         return replace(mount, device=devices[mount.source])
     return mount
 

@@ -170,7 +170,12 @@ _FIELD_OF_FLAG = {
 
 
 #: Repeated flags whose values are a RunSpec field as they are (one item per flag).
-_LIST_FIELDS = {"security-opt": "security_opt", "cap-add": "cap_add", "cap-drop": "cap_drop", "env": "environment"}
+_LIST_FIELDS = {
+    "security-opt": "security_opt",
+    "cap-add": "cap_add",
+    "cap-drop": "cap_drop",
+    "env": "environment",
+}
 
 
 def _argument(words: list[ShellWord], index: int, flag: str) -> ShellWord:

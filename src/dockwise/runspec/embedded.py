@@ -70,9 +70,9 @@ def makefile_job_regions(text: str) -> list[tuple[int, int]]:
             regions.append((start, offset))
             start = None
         targets, colon, rest = body.partition(":")
-        if colon and not rest.startswith("=") and "=" not in targets:
-            if any(job_name(target.lower()) for target in targets.split()):
-                start = offset + len(line)
+        is_rule = colon and not rest.startswith("=") and "=" not in targets
+        if is_rule and any(job_name(target.lower()) for target in targets.split()):
+            start = offset + len(line)
         offset += len(line)
     if start is not None:
         regions.append((start, offset))

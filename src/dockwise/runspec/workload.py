@@ -68,7 +68,8 @@ def _on(value: object) -> bool:
 def job_script_reason(path: PurePath) -> str:
     """Why a file's `docker run` lines are jobs: it is a CI file, or a test or build script by its path
     (one of its two nearest folders is `test/`, `tests/`, `ci/`, `.github/` ..., or its name has the word
-    test, build, lint, check, ci, e2e or integration); "" otherwise. Makefiles are judged per target (`embedded.job_regions`)."""
+    test, build, lint, check, ci, e2e or integration); "" otherwise. Makefiles are judged per target
+    (`embedded.makefile_job_regions`)."""
     from dockwise.runspec.embedded import is_ci_file
 
     if is_ci_file(path):

@@ -200,7 +200,8 @@ class PortOnAllInterfaces(RunSpecRule):
             if port.published is None:
                 message = (
                     f"{context.spec.name} publishes {port.target} on a random host port on every interface: "
-                    f"use `expose` if only other containers need it, else 127.0.0.1:{port.target}:{port.target}"
+                    "use `expose` if only other containers need it, else "
+                    f"127.0.0.1:{port.target}:{port.target}"
                 )
             else:
                 message = (

@@ -275,7 +275,8 @@ class StopSignalKill(RunSpecRule):
             yield context.diagnostic(
                 self,
                 "stop_signal",
-                f"{context.spec.name} is stopped with {context.spec.stop_signal}: it cannot shut down cleanly",
+                f"{context.spec.name} is stopped with {context.spec.stop_signal}: "
+                "it cannot shut down cleanly",
             )
 
 
