@@ -42,6 +42,15 @@ services:
   tools:
     image: app
     profiles: [tools]
+  once:
+    image: app
+    profiles: [seed]
+    restart: "no"
+  dev:
+    image: app
+    profiles: [dev]
+    restart: "no"
+    ports: ["8000:8000"]
 """
 
 
@@ -58,7 +67,23 @@ def test_compose_services_that_run_to_completion_are_jobs(tmp_path: Path) -> Non
         "report": ("job", "`deploy.restart_policy.condition: none`"),
         "api": ("service", ""),
         "tools": ("service", ""),  # a profile says when a service starts, not that it ends
+        "once": ("job", '`restart: "no"` in a profile, with no published port'),
+        "dev": ("service", ""),
     }
+
+
+def test_services_first_defined_in_a_test_compose_file_are_jobs(tmp_path: Path) -> None:
+    base = tmp_path / "compose.yaml"
+    base.write_text("services:\n  api:\n    image: app\n")
+    tests = tmp_path / "compose.tests.yaml"
+    tests.write_text("services:\n  api:\n    environment: {MODE: test}\n  e2e:\n    image: runner\n")
+    services = load_compose([base, tests], environment={}).services
+    assert services["api"].workload == "service"  # the overlay only adds to it
+    assert services["e2e"].workload == "job"
+    assert "compose.tests.yaml" in services["e2e"].workload_reason
+    alone = tmp_path / "docker-compose.test.yml"
+    alone.write_text("services:\n  db:\n    image: postgres:16\n")
+    assert load_compose([alone], environment={}).services["db"].workload == "job"
 
 
 @pytest.mark.parametrize(

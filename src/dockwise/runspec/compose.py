@@ -90,8 +90,11 @@ def load_compose(
     merged: dict[str, Any] = {}
     missing: list[str] = []
     problems: list[SchemaProblem] = []
+    first_file: dict[str, Path] = {}
     for path in paths:
         document = _load_file(path, env, positions, missing)
+        for name in _dict(document.get("services")):
+            first_file.setdefault(str(name), path)
         _resolve_extends(document, path, _Files(env, missing, positions))
         if validate:
             problems.extend(schema_problems(_strip(document), str(path), positions.by_path))
@@ -101,7 +104,7 @@ def load_compose(
     if not isinstance(services, dict):
         raise ComposeError(f"{paths[0]}: `services` must be a mapping")
     specs = {}
-    jobs = compose_jobs(services)
+    jobs = compose_jobs(services, first_file)
     devices = volume_devices(merged.get("volumes"))
     for name, service in services.items():
         if not isinstance(service, dict):

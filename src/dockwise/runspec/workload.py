@@ -7,9 +7,14 @@ say which kinds they apply to (`RunSpecRule.applies_to`).
 
 A container is a job when what is written says it ends:
 
-- Compose: `restart: "no"` with a `command`; `deploy.restart_policy.condition: none`; the target of
-  another service's `depends_on` with `condition: service_completed_successfully`. A `profiles:` entry is
-  not a sign: a profile says when a service starts (`debug`, `tools`), not that it ends.
+- Compose: `restart: "no"` with a `command`, or in a profile with no published port (an opt-in
+  container its author will not restart and nothing reaches: example-voting-app's `seed`);
+  `deploy.restart_policy.condition: none`; the target of another service's `depends_on` with
+  `condition: service_completed_successfully`; a service first defined in a test, build or CI Compose
+  file (named or placed as `job_script_reason` says: `docker-compose.test.yml`, `compose.ci.yaml`,
+  `tests/compose.yaml`), which runs for the tests. A `profiles:` entry alone is not a sign: a profile says
+  when a service starts (`debug`, `tools`), not that it ends; nor is `restart: "no"` alone, which
+  development setups give servers too (awesome-compose's fastapi).
 - `docker run`: `--rm` without `-d` (the line waits for the container and removes it); and every
   `docker run` of a test, build or CI script (`job_script_reason`): such containers live as long as the
   script, so production-service advice is wrong for them even when they are detached.
@@ -30,15 +35,23 @@ _JOB_FOLDERS = frozenset(
 )
 
 
-def compose_jobs(services: Mapping[str, Any]) -> dict[str, str]:
-    """The services of a merged Compose project that run to completion, with the reason for each."""
+def compose_jobs(services: Mapping[str, Any], defined_in: Mapping[str, PurePath]) -> dict[str, str]:
+    """The services of a merged Compose project that run to completion, with the reason for each;
+    `defined_in` is the first file that names each service (an overlay that only adds to a service does
+    not make it the overlay's)."""
     jobs: dict[str, str] = {}
     for name, service in services.items():
         if not isinstance(service, Mapping):
             continue
+        file = defined_in.get(str(name))
+        if file is not None and job_script_reason(file):
+            jobs.setdefault(str(name), f"defined in {file.name}, a test, build or CI Compose file")
         restart = service.get("restart")
-        if (restart is False or str(restart).strip().lower() == "no") and service.get("command"):
-            jobs.setdefault(str(name), '`restart: "no"` with a command')
+        if restart is False or str(restart).strip().lower() == "no":
+            if service.get("command"):
+                jobs.setdefault(str(name), '`restart: "no"` with a command')
+            elif service.get("profiles") and not service.get("ports"):
+                jobs.setdefault(str(name), '`restart: "no"` in a profile, with no published port')
         deploy = service.get("deploy")
         policy = deploy.get("restart_policy") if isinstance(deploy, Mapping) else None
         if isinstance(policy, Mapping) and str(policy.get("condition", "")).lower() == "none":
@@ -66,7 +79,7 @@ def _on(value: object) -> bool:
 
 
 def job_script_reason(path: PurePath) -> str:
-    """Why a file's `docker run` lines are jobs: it is a CI file, or a test or build script by its path
+    """Why a file's containers are jobs: it is a CI file, or a test or build script by its path
     (one of its two nearest folders is `test/`, `tests/`, `ci/`, `.github/` ..., or its name has the word
     test, build, lint, check, ci, e2e or integration); "" otherwise. Makefiles are judged per target
     (`embedded.makefile_job_regions`)."""
