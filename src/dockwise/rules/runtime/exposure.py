@@ -73,8 +73,9 @@ class HostNamespace(RunSpecRule):
 
 
 class DockerSocketMounted(RunSpecRule):
-    """The Docker socket is mounted into the container (short or long volume syntax, any path spelling),
-    or handed to it by `use_api_socket: true` (`docker run --use-api-socket`).
+    """The Docker socket is mounted into the container, or handed to it by `use_api_socket: true`.
+
+    Any volume syntax and path spelling counts, and `docker run --use-api-socket`.
 
     KICS reads only the short syntax; this reads both, `--mount`, and named volumes that bind the socket.
     `use_api_socket` mounts the engine's socket and the user's registry credentials (Compose

@@ -122,10 +122,9 @@ class ShellCommandWithoutInit(RunSpecRule):
 
 
 class RestartWithoutHealthcheck(RunSpecRule):
-    """A Swarm restart policy with no health check: a hung task is never replaced (only with
-    `--target swarm`).
+    """Under Swarm, a restart policy with no health check: a hung task is never replaced.
 
-    Swarm replaces a task when it exits *or when its health check fails*, so under `docker stack deploy`
+    Only with `--target swarm`. Swarm replaces a task when it exits *or when its health check fails*, so under `docker stack deploy`
     the restart policy and the health check work together. A plain Docker Engine (`docker compose up`,
     `docker run --restart`) never acts on health: an unhealthy container keeps running whatever its
     restart policy, so adding a health check would not make `restart: always` recover a hang there, and
@@ -175,7 +174,9 @@ class RestartWithoutHealthcheck(RunSpecRule):
 
 
 class HealthcheckAlwaysPasses(RunSpecRule):
-    """A health check that always passes (`exit 0`, `true`, `... || exit 0`, `... || true`).
+    """A health check that always passes: `exit 0`, `true`, or a check that falls back to one of them.
+
+    `curl -f http://localhost/ || exit 0` and `probe; true` pass whatever the probe said.
 
     ## Why is this bad?
     It reports healthy whatever the application does: `depends_on: service_healthy` starts dependants
