@@ -124,11 +124,11 @@ class ShellCommandWithoutInit(RunSpecRule):
 class RestartWithoutHealthcheck(RunSpecRule):
     """Under Swarm, a restart policy with no health check: a hung task is never replaced.
 
-    Only with `--target swarm`. Swarm replaces a task when it exits *or when its health check fails*, so under `docker stack deploy`
-    the restart policy and the health check work together. A plain Docker Engine (`docker compose up`,
-    `docker run --restart`) never acts on health: an unhealthy container keeps running whatever its
-    restart policy, so adding a health check would not make `restart: always` recover a hang there, and
-    the rule says nothing for the `compose` target. Not reported for jobs.
+    Only with `--target swarm`. Swarm replaces a task when it exits *or when its health check fails*, so
+    under `docker stack deploy` the restart policy and the health check work together. A plain Docker
+    Engine (`docker compose up`, `docker run --restart`) never acts on health: an unhealthy container
+    keeps running whatever its restart policy, so adding a health check would not make `restart: always`
+    recover a hang there, and the rule says nothing for the `compose` target. Not reported for jobs.
 
     ## Why is this bad?
     Under Swarm, `deploy.restart_policy` looks like self-healing, but without a health check Swarm only
