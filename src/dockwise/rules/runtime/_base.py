@@ -66,7 +66,8 @@ class RunSpecContext:
         note = SWARM_IGNORES.get(field_name) if self.target == "swarm" else None
         notes = (note,) if note else ()
         where = self.spec.item_location(field_name, index)
-        return make_diagnostic(rule, self.spec.file_of(field_name), where, message, notes=notes)
+        path = self.spec.file_of(field_name)
+        return make_diagnostic(rule, path, where, message, notes=notes, subject=self.subject)
 
     def text_of(self, field_name: str) -> str:
         """The text of the file that set `field_name`."""

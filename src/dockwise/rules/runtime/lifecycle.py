@@ -170,7 +170,8 @@ class RestartWithoutHealthcheck(RunSpecRule):
                 f"{spec.name} has a Swarm restart policy but no health check: Swarm replaces a task that "
                 "exits, never one that hangs, unless a health check fails"
             )  # not context.diagnostic: its Swarm note is about the `restart:` key, which is not used here
-            yield make_diagnostic(self, spec.file_of("restart"), spec.location("restart"), message)
+            where = spec.location("restart")
+            yield make_diagnostic(self, spec.file_of("restart"), where, message, subject=context.subject)
 
 
 class HealthcheckAlwaysPasses(RunSpecRule):
