@@ -172,7 +172,7 @@ def test_a_makefile_test_target_is_a_job_and_its_run_target_a_service(tmp_path: 
 def test_every_runtime_rule_says_which_kinds_it_applies_to() -> None:
     service_only = {rule.code for rule in runtime_rules() if rule.applies_to == frozenset({"service"})}
     assert service_only == {
-        "DW701", "DW702", "DW703", "DW711", "DW713", "DW715", "DW716",
+        "DW701", "DW702", "DW703", "DW711", "DW713", "DW715", "DW716", "DW723",
         "DW730", "DW731", "DW732", "DW733", "DW735", "DW741", "DW742",
     }  # fmt: skip
     for rule in runtime_rules():

@@ -170,6 +170,9 @@ class PortOnAllInterfaces(RunSpecRule):
     IPv6 wildcards count, which docker-bench and KICS miss. A lone container port (`ports: ["8080"]`,
     `-p 8080`) counts too: Docker publishes it on a random host port, on every interface, at each start.
 
+    Not reported for jobs: the port of a test database in a CI file or a test script lives as long as
+    the run, mostly on a throw-away runner; the finding is about a service's lasting exposure.
+
     ## Why is this bad?
     Docker's published ports bypass host firewalls such as ufw; a database or admin port meant for the
     local machine becomes reachable from the network.
@@ -193,6 +196,7 @@ class PortOnAllInterfaces(RunSpecRule):
     name = "port-on-all-interfaces"
     category = Category.NETWORKING
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         for index, port in enumerate(context.spec.ports):
