@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from dockwise.config import Settings, apply_settings
@@ -94,7 +95,8 @@ def lint_runtime_group(
         message = f"{error.message} at line {error.line}, column {error.column}"
         return _results(group, texts, [_invalid(first, _where(texts[first], message), message)], settings)
     if embedded is not None:
-        found = lint_script_text(embedded, first, rules, target, settings.min_stop_grace_period)
+        jobs = _job_regions(group[0], texts[first])
+        found = lint_script_text(embedded, first, rules, target, settings.min_stop_grace_period, jobs)
         return _results(group, texts, found, settings)
     diagnostics: list[Diagnostic] = []
     try:
@@ -122,7 +124,7 @@ def lint_runtime_group(
             texts=texts,
         )
         for rule in rules:
-            diagnostics.extend(rule.check(context))
+            diagnostics.extend(rule.run(context))
     return _results(group, texts, diagnostics, settings)
 
 
@@ -132,8 +134,10 @@ def lint_script_text(
     rules: Sequence[RunSpecRule],
     target: str = "compose",
     min_stop_grace_period: float = 5.0,
+    jobs: Sequence[tuple[int, int, str]] = (),
 ) -> list[Diagnostic]:
-    """The runtime findings of the `docker run` lines of a script (or a same-length shadow of a file)."""
+    """The runtime findings of the `docker run` lines of a script (or a same-length shadow of a file);
+    a line inside one of the `jobs` regions (start, end, reason) is a job whatever its flags."""
     from dockwise.dockerfile.shell import script_commands
     from dockwise.runspec.docker_run import DockerRunError, is_docker_run, runspec_of
 
@@ -154,12 +158,15 @@ def lint_script_text(
         except DockerRunError as error:
             diagnostics.append(_invalid(path, command.range, f"docker run: {error}"))
             continue
+        reason = next((why for start, end, why in jobs if start <= command.range.start < end), "")
+        if reason and spec.workload != "job":
+            spec = replace(spec, workload="job", workload_reason=reason)
         diagnostics.extend(_invalid_values(spec, script))
         context = RunSpecContext(
             spec, {spec.name: spec}, (), target, script, min_stop_grace_period=min_stop_grace_period
         )
         for rule in rules:
-            diagnostics.extend(rule.check(context))
+            diagnostics.extend(rule.run(context))
     return diagnostics
 
 
@@ -232,6 +239,20 @@ def _embedded_scripts(path: Path, text: str) -> str | None:
     if is_ci_file(path):
         return ci_shadow(text)
     return None
+
+
+def _job_regions(path: Path, text: str) -> list[tuple[int, int, str]]:
+    """Where a file's `docker run` lines are jobs (see `runspec.workload`): all of a CI file or of a
+    test or build script, or the recipes of a Makefile's test, build and lint targets."""
+    from dockwise.runspec.embedded import is_makefile, makefile_job_regions
+    from dockwise.runspec.workload import job_script_reason
+
+    reason = job_script_reason(path)
+    if reason:
+        return [(0, len(text), reason)]
+    if is_makefile(path.name):
+        return [(start, end, "a test, build or lint target") for start, end in makefile_job_regions(text)]
+    return []
 
 
 def _where(text: str, message: str) -> TextRange:

@@ -24,7 +24,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def settings(spec: RunSpec) -> dict[str, object]:
     """The runtime settings, without where they came from."""
-    skip = {"origin", "path", "name", "where", "span", "files", "keys"}
+    skip = {"origin", "path", "name", "where", "span", "files", "keys", "item_where"}
     return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec) if f.name not in skip}
 
 
@@ -246,11 +246,12 @@ def test_a_risky_service_and_its_docker_run_line_get_the_same_findings(tmp_path:
         "compose.yaml",
         "services:\n  x:\n    image: app\n    privileged: true\n    user: root\n    ports: ['80:80']\n"
         "    volumes: ['/var/run/docker.sock:/var/run/docker.sock']\n    network_mode: host\n"
-        "    environment: {API_TOKEN: abc123}\n    stop_grace_period: 1s\n    restart: always\n",
+        "    environment: {API_TOKEN: abc123}\n    stop_grace_period: 1s\n    restart: always\n"
+        "    stop_signal: SIGKILL\n",
     )
     line = (
         "docker run --privileged -u root -p 80:80 -v /var/run/docker.sock:/var/run/docker.sock "
-        "--network host -e API_TOKEN=abc123 --stop-timeout 1 --restart always app"
+        "--network host -e API_TOKEN=abc123 --stop-timeout 1 --restart always --stop-signal SIGKILL app"
     )
     from_compose = load_compose([compose], environment={}).services["x"]
     (from_run,) = runspecs_in_script(line, "run.sh")
@@ -262,4 +263,4 @@ def test_a_risky_service_and_its_docker_run_line_get_the_same_findings(tmp_path:
         for spec, text in ((from_compose, compose.read_text()), (from_run, line))
     ]
     assert codes[0] == codes[1]
-    assert {"DW710", "DW715", "DW720", "DW721", "DW723", "DW740", "DW742", "DW732"} <= set(codes[0])
+    assert {"DW710", "DW715", "DW720", "DW721", "DW723", "DW740", "DW742", "DW735"} <= set(codes[0])

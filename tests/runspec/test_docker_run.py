@@ -173,3 +173,26 @@ def test_port_and_volume_forms() -> None:
     assert parse_port("8000-8010:8000-8010") == PortMapping("8000-8010", "8000-8010")
     assert parse_volume("./config:/etc/app:ro,z") == VolumeMount("bind", "/etc/app", "./config", True)
     assert parse_volume("/cache") == VolumeMount("volume", "/cache")
+
+
+def test_each_repeated_flag_keeps_its_own_range() -> None:
+    """The second `--security-opt` (or `-p`, `-v`) is found at its own flag, not at the first one: a
+    finding about `seccomp=unconfined` pointed at `no-new-privileges` before."""
+    line = (
+        "docker run --security-opt no-new-privileges \\\n"
+        "  --security-opt seccomp=unconfined -p 80 -v /:/h app"
+    )
+    spec = one(line)
+    at = spec.item_location("security_opt", 1)
+    assert line[at.start : at.end] == "--security-opt seccomp=unconfined"
+    assert line[spec.item_location("ports", 0).start :].startswith("-p 80")
+    assert line[spec.item_location("volumes", 0).start :].startswith("-v /:/h")
+    assert spec.item_location("cap_add", 0) == spec.span  # not set: the whole command
+
+
+@pytest.mark.parametrize(
+    ("text", "propagation"),
+    [("/a:/b:rshared", "rshared"), ("/a:/b:ro,shared", "shared"), ("/a:/b:ro", None), ("v:/b", None)],
+)
+def test_bind_propagation_is_read(text: str, propagation: str | None) -> None:
+    assert parse_volume(text).propagation == propagation

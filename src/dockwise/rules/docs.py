@@ -28,11 +28,21 @@ def render_rule(rule: type[Rule]) -> str:
         f"| fix | {rule.fix_availability} |",
         f"| enabled | {enabled} |",
         f"| corresponds to | {aliases} |",
+        *_workloads(rule),
         "",
         rule.documentation(),
         "",
     ]
     return "\n".join(lines)
+
+
+def _workloads(rule: type[Rule]) -> list[str]:
+    """The workload row of a runtime rule (services only, or jobs too: see README "Jobs and services")."""
+    kinds = getattr(rule, "applies_to", None)
+    if kinds is None:
+        return []
+    shown = "services and jobs" if "job" in kinds else "services only (not jobs that run to completion)"
+    return [f"| applies to | {shown} |"]
 
 
 def render_index(rules: list[type[Rule]]) -> str:

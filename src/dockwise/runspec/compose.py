@@ -13,7 +13,7 @@ runtime rules build on this.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from dockwise.runspec.interpolation import InterpolationError, interpolate, read
 from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
 from dockwise.runspec.schema import SchemaProblem, schema_problems
 from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
+from dockwise.runspec.workload import compose_jobs
 from dockwise.runspec.yaml_limits import MAX_EXPANDED_NODES, YamlLimitError, check_limits
 
 MAX_FILE_BYTES = MAX_SOURCE_BYTES
@@ -89,8 +90,11 @@ def load_compose(
     merged: dict[str, Any] = {}
     missing: list[str] = []
     problems: list[SchemaProblem] = []
+    first_file: dict[str, Path] = {}
     for path in paths:
         document = _load_file(path, env, positions, missing)
+        for name in _dict(document.get("services")):
+            first_file.setdefault(str(name), path)
         _resolve_extends(document, path, _Files(env, missing, positions))
         if validate:
             problems.extend(schema_problems(_strip(document), str(path), positions.by_path))
@@ -100,11 +104,15 @@ def load_compose(
     if not isinstance(services, dict):
         raise ComposeError(f"{paths[0]}: `services` must be a mapping")
     specs = {}
+    jobs = compose_jobs(services, first_file)
+    devices = volume_devices(merged.get("volumes"))
     for name, service in services.items():
         if not isinstance(service, dict):
             raise ComposeError(f"{paths[0]}: service {name!r} must be a mapping")
         try:
-            specs[str(name)] = _runspec(str(name), service, positions, str(paths[-1]))
+            spec = _runspec(str(name), service, positions, str(paths[-1]), devices)
+            reason = jobs.get(str(name))
+            specs[str(name)] = replace(spec, workload="job", workload_reason=reason) if reason else spec
         except (ValueError, TypeError) as error:  # DockerRunError and UnitError are ValueErrors
             if any(p.yaml_path.startswith(f"services.{name}") for p in problems):
                 continue  # the schema problem already says what is wrong with this service
@@ -457,7 +465,13 @@ def _as_mapping(value: Any) -> dict[str, Any]:
 # --- service → RunSpec ------------------------------------------------------------------------------
 
 
-def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_file: str) -> RunSpec:
+def _runspec(
+    name: str,
+    service: dict[str, Any],
+    positions: _Positions,
+    default_file: str,
+    devices: Mapping[str, str] | None = None,
+) -> RunSpec:
     prefix = ("services", name)
     file, span = positions.by_path.get(prefix, (default_file, TextRange(0, 0)))
     deploy = _dict(service.get("deploy"))
@@ -514,7 +528,7 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
     if "restart" not in values and isinstance(restart_policy, dict) and restart_policy.get("condition"):
         values["restart"] = str(restart_policy["condition"])
         mark("restart", "deploy", "restart_policy")
-    for key in ("read_only", "privileged", "init"):
+    for key in ("read_only", "privileged", "init", "use_api_socket"):
         if key in service:
             values[key] = _boolean(service[key])
             mark(key, key)
@@ -550,7 +564,7 @@ def _runspec(name: str, service: dict[str, Any], positions: _Positions, default_
         values["ports"] = tuple(ports)
         mark("ports", "ports")
     if "volumes" in service:
-        values["volumes"] = tuple(_volume(item) for item in service["volumes"] or [])
+        values["volumes"] = tuple(_volume(item, devices or {}) for item in service["volumes"] or [])
         mark("volumes", "volumes")
     if "tmpfs" in service:
         tmpfs = service["tmpfs"]
@@ -623,16 +637,34 @@ def _port(item: Any) -> PortMapping:
     return parse_port(str(item))
 
 
-def _volume(item: Any) -> VolumeMount:
+def volume_devices(volumes: Any) -> dict[str, str]:
+    """The host path each top-level named volume binds (local driver, `driver_opts: {type: none, o: bind,
+    device: /srv/data}`), by volume name: mounting such a volume is a bind mount of that path."""
+    devices: dict[str, str] = {}
+    for name, definition in _dict(volumes).items():
+        options = _dict(_dict(definition).get("driver_opts"))
+        bind = "bind" in str(options.get("o", "")).replace(",", " ").split()
+        if bind and options.get("device") and _dict(definition).get("driver", "local") == "local":
+            devices[str(name)] = str(options["device"])
+    return devices
+
+
+def _volume(item: Any, devices: Mapping[str, str]) -> VolumeMount:
     if isinstance(item, dict):
-        return VolumeMount(
+        propagation = _dict(item.get("bind")).get("propagation")
+        mount = VolumeMount(
             str(item.get("type", "volume")),
             str(item.get("target", "")),
             str(item["source"]) if item.get("source") is not None else None,
             _boolean(item.get("read_only", False)),
+            str(propagation) if propagation else None,
         )
-    text = str(item)
-    return parse_mount(text) if text.startswith("type=") else parse_volume(text)
+    else:
+        text = str(item)
+        mount = parse_mount(text) if text.startswith("type=") else parse_volume(text)
+    if mount.type == "volume" and mount.source is not None and mount.source in devices:
+        return replace(mount, device=devices[mount.source])
+    return mount
 
 
 def _ulimit(value: Any) -> str:

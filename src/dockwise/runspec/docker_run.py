@@ -43,6 +43,8 @@ class _Builder:
 
     values: dict[str, object] = field(default_factory=dict)
     where: dict[str, TextRange] = field(default_factory=dict)
+    item_where: dict[str, list[TextRange]] = field(default_factory=dict)
+    """The range of each value of a repeated flag, in order."""
 
     def set(self, name: str, value: object, at: TextRange) -> None:
         self.values[name] = value
@@ -53,6 +55,7 @@ class _Builder:
         assert isinstance(current, list)
         current.append(value)
         self.where.setdefault(name, at)
+        self.item_where.setdefault(name, []).append(at)
 
 
 def is_docker_run(command: ShellCommand) -> bool:
@@ -138,6 +141,9 @@ def runspec_of(command: ShellCommand, path: str) -> RunSpec:
     where = {_FIELD_OF_FLAG.get(flag, flag): at for flag, at in reversed(built.where.items())}
     if "networks" in where:
         where["network_mode"] = where["networks"]
+    from dockwise.runspec.workload import docker_run_job_reason
+
+    reason = docker_run_job_reason(values)
     return RunSpec(
         origin="docker run",
         path=path,
@@ -145,7 +151,9 @@ def runspec_of(command: ShellCommand, path: str) -> RunSpec:
         image=image_word.value,
         span=command.range,
         where={"image": image_word.range, **where},
-        **_fields(values, built.where),
+        workload="job" if reason else "service",
+        workload_reason=reason,
+        **_fields(values, built.where, built.item_where),
     )
 
 
@@ -157,8 +165,17 @@ _FIELD_OF_FLAG = {
     "log-opt": "logging_options", "log-driver": "logging_driver", "network": "networks",
     "stop-signal": "stop_signal", "no-healthcheck": "healthcheck", "health-cmd": "healthcheck",
     "health-interval": "healthcheck", "health-timeout": "healthcheck", "health-retries": "healthcheck",
-    "health-start-period": "healthcheck",
+    "health-start-period": "healthcheck", "use-api-socket": "use_api_socket",
 }  # fmt: skip
+
+
+#: Repeated flags whose values are a RunSpec field as they are (one item per flag).
+_LIST_FIELDS = {
+    "security-opt": "security_opt",
+    "cap-add": "cap_add",
+    "cap-drop": "cap_drop",
+    "env": "environment",
+}
 
 
 def _argument(words: list[ShellWord], index: int, flag: str) -> ShellWord:
@@ -193,7 +210,9 @@ def _apply(built: _Builder, name: str, value: str | None, at: TextRange) -> None
         built.set(flag, value, at)
 
 
-def _fields(values: dict[str, object], where: dict[str, TextRange]) -> dict[str, Any]:
+def _fields(
+    values: dict[str, object], where: dict[str, TextRange], item_where: dict[str, list[TextRange]]
+) -> dict[str, Any]:
     """The RunSpec keyword arguments for the recorded flags (typed by RunSpec itself). A value Docker would
     refuse becomes an InvalidValue at its flag; the other flags are still read."""
     result: dict[str, Any] = {}
@@ -221,7 +240,7 @@ def _fields(values: dict[str, object], where: dict[str, TextRange]) -> dict[str,
                       ("log-driver", "logging_driver")):  # fmt: skip
         if text(flag) is not None:
             result[key] = text(flag)
-    for flag in ("read-only", "privileged", "init"):
+    for flag in ("read-only", "privileged", "init", "use-api-socket"):
         if flag in values:
             result[flag.replace("-", "_")] = bool(values[flag])
     read("memory", "memory", parse_size)
@@ -239,15 +258,22 @@ def _fields(values: dict[str, object], where: dict[str, TextRange]) -> dict[str,
         result["network_mode"] = modes[-1]
     result["networks"] = tuple(n for n in networks if n not in modes)
     ports = []
-    for item in items("publish"):
+    port_ranges = []
+    for item, at in zip(items("publish"), item_where.get("publish", []), strict=True):
         try:
             ports.append(parse_port(item))
+            port_ranges.append(at)
         except DockerRunError as error:
-            invalid.append(InvalidValue("ports", f"--publish: {error}", where.get("publish")))
+            invalid.append(InvalidValue("ports", f"--publish: {error}", at))
     result["ports"] = tuple(ports)
     result["volumes"] = tuple(
         [parse_volume(v) for v in items("volume")] + [parse_mount(m) for m in items("mount")]
     )
+    result["item_where"] = {
+        "ports": tuple(port_ranges),
+        "volumes": (*item_where.get("volume", []), *item_where.get("mount", [])),
+        **{key: tuple(item_where.get(flag, [])) for flag, key in _LIST_FIELDS.items()},
+    }
     result["environment"] = dict(_environment(item) for item in items("env"))
     result["ulimits"] = _pairs(items("ulimit"))
     result["logging_options"] = _pairs(items("log-opt"))
@@ -331,7 +357,11 @@ def parse_volume(text: str) -> VolumeMount:
     source, target, *options = parts
     flags = ",".join(options).split(",") if options else []
     kind = "bind" if source.startswith(("/", ".", "~")) else "volume"
-    return VolumeMount(kind, target, source, read_only="ro" in flags or "readonly" in flags)
+    propagation = next((flag for flag in flags if flag in _PROPAGATIONS), None)
+    return VolumeMount(kind, target, source, "ro" in flags or "readonly" in flags, propagation)
+
+
+_PROPAGATIONS = frozenset({"shared", "rshared", "slave", "rslave", "private", "rprivate"})
 
 
 def parse_mount(text: str) -> VolumeMount:
@@ -343,4 +373,5 @@ def parse_mount(text: str) -> VolumeMount:
     target = options.get("target") or options.get("destination") or options.get("dst") or ""
     source = options.get("source") or options.get("src")
     read_only = any(options.get(key, "false").lower() in ("true", "1") for key in ("readonly", "ro"))
-    return VolumeMount(options.get("type", "volume"), target, source, read_only)
+    propagation = options.get("bind-propagation")
+    return VolumeMount(options.get("type", "volume"), target, source, read_only, propagation)

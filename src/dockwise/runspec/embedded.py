@@ -50,6 +50,35 @@ def makefile_shadow(text: str) -> str:
     return "".join(shadow)
 
 
+def makefile_job_regions(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the recipes of targets named for tests, builds or linting (`test:`,
+    `build-image:`, `lint ci:`): their `docker run` lines are jobs (see `runspec.workload`)."""
+    from dockwise.runspec.workload import job_name
+
+    regions: list[tuple[int, int]] = []
+    offset = 0
+    start: int | None = None
+    continued = False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        recipe = continued or body.startswith("\t")
+        continued = recipe and body.endswith("\\")
+        if recipe or not body.strip() or body.lstrip().startswith("#"):
+            offset += len(line)
+            continue
+        if start is not None:
+            regions.append((start, offset))
+            start = None
+        targets, colon, rest = body.partition(":")
+        is_rule = colon and not rest.startswith("=") and "=" not in targets
+        if is_rule and any(job_name(target.lower()) for target in targets.split()):
+            start = offset + len(line)
+        offset += len(line)
+    if start is not None:
+        regions.append((start, offset))
+    return regions
+
+
 def ci_shadow(text: str) -> str:
     """The scripts of CI jobs: every string under a `run`, `script`, `before_script` or `after_script` key.
     A file over `yaml_limits` (a recursive alias, an alias bomb) raises YamlLimitError."""

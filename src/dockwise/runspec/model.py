@@ -32,6 +32,11 @@ class VolumeMount:
     target: str
     source: str | None = None
     read_only: bool = False
+    propagation: str | None = None
+    """Bind propagation (`rshared`, `slave` ...), where it is written."""
+    device: str | None = None
+    """For a named volume whose top-level definition binds a host path (local driver, `o: bind`): that
+    path, which the mount gives the container as a bind mount would."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +110,12 @@ class RunSpec:
     logging_driver: str | None = None
     logging_options: Mapping[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
+    use_api_socket: bool = False
+    """Compose's `use_api_socket: true` (`docker run --use-api-socket`): the host's Docker API inside."""
+    workload: str = "service"
+    """"service" (runs until stopped) or "job" (runs to completion); see `dockwise.runspec.workload`."""
+    workload_reason: str = ""
+    """Why a spec is a job (`restart: "no"` with a command, `--rm` without `-d`, a test script ...)."""
     where: Mapping[str, TextRange] = field(default_factory=dict, compare=False)
     """Where each field was set, by field name (`memory`, `ports`, ...)."""
     span: TextRange = field(default_factory=lambda: TextRange(0, 0))
@@ -115,10 +126,18 @@ class RunSpec:
     """A Compose service's own keys as written (file and position), for checks of the file itself."""
     invalid: tuple[InvalidValue, ...] = ()
     """Values that could not be read (see InvalidValue); the loaders report them as DW700."""
+    item_where: Mapping[str, tuple[TextRange, ...]] = field(default_factory=dict, compare=False)
+    """Where each item of a list field was written, in the order of the field's items, when the loader
+    knows it (the flags of a `docker run` line: the second `--security-opt` has a range of its own)."""
 
     def location(self, name: str) -> TextRange:
         """Where `name` was set, else the whole service or command (for settings that are missing)."""
         return self.where.get(name, self.span)
+
+    def item_location(self, name: str, index: int) -> TextRange:
+        """Where the `index`th item of the list field `name` was written, else where the field was."""
+        ranges = self.item_where.get(name, ())
+        return ranges[index] if index < len(ranges) else self.location(name)
 
     def file_of(self, name: str) -> str:
         """The file that set `name` (for merged Compose files), else `path`."""

@@ -11,6 +11,8 @@ from dockwise.rules._base import Rule, make_diagnostic
 from dockwise.runspec.model import RunSpec
 
 TARGETS = ("compose", "swarm")
+WORKLOADS = frozenset({"service", "job"})
+"""What a container is (see `dockwise.runspec.workload`): it runs until stopped, or to completion."""
 
 #: Service settings `docker stack deploy` drops or refuses (research: docker/cli's stack loader).
 SWARM_IGNORES = {
@@ -57,6 +59,16 @@ class RunSpecContext:
         """How the text report names what the finding is about: the service, or the `docker run` line."""
         return subject_of(self.spec, self.text)
 
+    def item_diagnostic(
+        self, rule: type[Rule] | Rule, field_name: str, index: int, message: str
+    ) -> Diagnostic:
+        """A diagnostic at the `index`th item of a list field (the flag that wrote it), where known."""
+        note = SWARM_IGNORES.get(field_name) if self.target == "swarm" else None
+        notes = (note,) if note else ()
+        where = self.spec.item_location(field_name, index)
+        path = self.spec.file_of(field_name)
+        return make_diagnostic(rule, path, where, message, notes=notes, subject=self.subject)
+
     def text_of(self, field_name: str) -> str:
         """The text of the file that set `field_name`."""
         return self.texts.get(self.spec.file_of(field_name), self.text)
@@ -70,9 +82,19 @@ def subject_of(spec: RunSpec, text: str) -> str:
 
 
 class RunSpecRule(Rule):
-    """A rule over one RunSpec."""
+    """A rule over one RunSpec.
+
+    `applies_to` names the workload kinds the rule is about: advice for long-running services (health
+    checks, restart policies, limits, hardening of an exposed process) says `{"service"}`; what protects
+    the host keeps the default, every kind. `run` is the one place that honours it."""
 
     abstract = True
+    applies_to: frozenset[str] = WORKLOADS
+
+    def run(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        """`check`, for the workload kinds the rule applies to."""
+        if context.spec.workload in self.applies_to:
+            yield from self.check(context)
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         raise NotImplementedError

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
+from dockwise.runspec.model import VolumeMount
 
 #: Host paths whose mount gives control of the host (or reads its secrets).
 SENSITIVE_HOST_PATHS = (
@@ -21,6 +22,13 @@ SENSITIVE_HOST_PATHS = (
     "/lib",
     "/var/lib/docker",
 )
+
+
+def host_path(mount: VolumeMount) -> str | None:
+    """The host path a mount exposes: a bind mount's source, or the device a named volume binds."""
+    if mount.type == "bind":
+        return mount.source
+    return mount.device
 
 
 class HostNamespace(RunSpecRule):
@@ -65,9 +73,13 @@ class HostNamespace(RunSpecRule):
 
 
 class DockerSocketMounted(RunSpecRule):
-    """The Docker socket is mounted into the container (short or long volume syntax, any path spelling).
+    """The Docker socket is mounted into the container, or handed to it by `use_api_socket: true`.
 
-    KICS reads only the short syntax; this reads both, and `--mount`.
+    Any volume syntax and path spelling counts, and `docker run --use-api-socket`.
+
+    KICS reads only the short syntax; this reads both, `--mount`, and named volumes that bind the socket.
+    `use_api_socket` mounts the engine's socket and the user's registry credentials (Compose
+    Specification, "use_api_socket").
 
     ## Why is this bad?
     Whoever talks to the socket can start a privileged container with the host's root mounted: it is root
@@ -95,18 +107,25 @@ class DockerSocketMounted(RunSpecRule):
     severity = Severity.ERROR
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
-        for mount in context.spec.volumes:
-            if mount.source and posixpath.basename(mount.source.rstrip("/")) in (
-                "docker.sock",
-                "podman.sock",
-            ):
-                yield context.diagnostic(
-                    self, "volumes", f"{context.spec.name} mounts {mount.source}: that is root on the host"
+        if context.spec.use_api_socket:
+            yield context.diagnostic(
+                self,
+                "use_api_socket",
+                f"{context.spec.name} gets the host's Docker API (use_api_socket): that is root on the host",
+            )
+        for index, mount in enumerate(context.spec.volumes):
+            path = host_path(mount)
+            if path and posixpath.basename(path.rstrip("/")) in ("docker.sock", "podman.sock"):
+                yield context.item_diagnostic(
+                    self, "volumes", index, f"{context.spec.name} mounts {path}: that is root on the host"
                 )
 
 
 class SensitiveHostPath(RunSpecRule):
     """A host path that controls the host (`/`, `/etc`, `/proc`, `/sys`, `/dev`, `/root` ...) is mounted.
+
+    A named volume counts when its top-level definition binds the path (local driver,
+    `driver_opts: {type: none, o: bind, device: /}`): the mount is a bind mount by another name.
 
     ## Why is this bad?
     Writable, it lets the container change the host's configuration or devices; even read-only it reads
@@ -129,23 +148,30 @@ class SensitiveHostPath(RunSpecRule):
     severity = Severity.WARNING
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
-        for mount in context.spec.volumes:
-            if mount.type != "bind" or not mount.source:
+        for index, mount in enumerate(context.spec.volumes):
+            path = host_path(mount)
+            if not path:
                 continue
-            source = posixpath.normpath(mount.source)
+            source = posixpath.normpath(path)
             if source in SENSITIVE_HOST_PATHS:
                 mode = "read-only" if mount.read_only else "writable"
-                yield context.diagnostic(
+                through = f" through volume {mount.source}" if mount.device else ""
+                yield context.item_diagnostic(
                     self,
                     "volumes",
-                    f"{context.spec.name} mounts the host's {source} ({mode}) at {mount.target}",
+                    index,
+                    f"{context.spec.name} mounts the host's {source}{through} ({mode}) at {mount.target}",
                 )
 
 
 class PortOnAllInterfaces(RunSpecRule):
     """A port is published on every interface of the host (no host IP, `0.0.0.0` or `::`).
 
-    IPv6 wildcards count, which docker-bench and KICS miss.
+    IPv6 wildcards count, which docker-bench and KICS miss. A lone container port (`ports: ["8080"]`,
+    `-p 8080`) counts too: Docker publishes it on a random host port, on every interface, at each start.
+
+    Not reported for jobs: the port of a test database in a CI file or a test script lives as long as
+    the run, mostly on a throw-away runner; the finding is about a service's lasting exposure.
 
     ## Why is this bad?
     Docker's published ports bypass host firewalls such as ufw; a database or admin port meant for the
@@ -170,19 +196,24 @@ class PortOnAllInterfaces(RunSpecRule):
     name = "port-on-all-interfaces"
     category = Category.NETWORKING
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
-        for port in context.spec.ports:
-            if port.published is None and port.host_ip is None:
-                continue  # only the container port: Docker picks a random host port, still on all interfaces
-            if port.host_ip in (None, "", "0.0.0.0", "::", "[::]"):
-                published = port.published or "a random port"
-                yield context.diagnostic(
-                    self,
-                    "ports",
-                    f"{context.spec.name} publishes {published}->{port.target} on every interface: "
-                    f"bind it to an address (127.0.0.1:{port.published or ''}:{port.target})",
+        for index, port in enumerate(context.spec.ports):
+            if port.host_ip not in (None, "", "0.0.0.0", "::", "[::]"):
+                continue
+            if port.published is None:
+                message = (
+                    f"{context.spec.name} publishes {port.target} on a random host port on every interface: "
+                    "use `expose` if only other containers need it, else "
+                    f"127.0.0.1:{port.target}:{port.target}"
                 )
+            else:
+                message = (
+                    f"{context.spec.name} publishes {port.published}->{port.target} on every interface: "
+                    f"bind it to an address (127.0.0.1:{port.published}:{port.target})"
+                )
+            yield context.item_diagnostic(self, "ports", index, message)
 
 
 class DefaultNetworkOnly(RunSpecRule):
@@ -230,3 +261,52 @@ class DefaultNetworkOnly(RunSpecRule):
             "networks",
             f"all {len(services)} services share the default network: give each group its own",
         )
+
+
+class SharedMountPropagation(RunSpecRule):
+    """A bind mount with `shared` or `rshared` propagation.
+
+    ## Why is this bad?
+    With shared propagation, mounts the container makes under the target appear on the host (and the
+    host's in the container): a container with SYS_ADMIN, or a compromised mount helper, can mount over
+    host paths. Few programs need it (CSI node plugins, some backup agents); `rslave` gives the
+    container the host's new mounts without sending its own back.
+
+    ## Example
+    ```yaml
+    services:
+      agent:
+        volumes:
+          - type: bind
+            source: /mnt/data
+            target: /data
+            bind: {propagation: rshared}
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      agent:
+        volumes:
+          - type: bind
+            source: /mnt/data
+            target: /data
+            bind: {propagation: rslave}
+    ```
+    """
+
+    code = "DW725"
+    name = "shared-mount-propagation"
+    category = Category.VOLUMES
+    severity = Severity.WARNING
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        for index, mount in enumerate(context.spec.volumes):
+            if mount.propagation in ("shared", "rshared"):
+                yield context.item_diagnostic(
+                    self,
+                    "volumes",
+                    index,
+                    f"{context.spec.name} mounts {mount.source or mount.target} with {mount.propagation} "
+                    "propagation: its mounts reach the host; use rslave",
+                )

@@ -52,6 +52,10 @@ class Privileged(RunSpecRule):
 class CapabilitiesNotDropped(RunSpecRule):
     """Capabilities are not dropped (`cap_drop: [ALL]`).
 
+    Not reported for jobs: dropping capabilities shrinks what an attacker who takes over a long-running,
+    reachable process can do; a build or test container that exits is not that target. What a job adds
+    (`--privileged`, SYS_ADMIN) is still reported (DW710, DW712).
+
     ## Why is this bad?
     Docker's default set (CHOWN, DAC_OVERRIDE, NET_RAW, SETUID ...) is far more than most services need;
     dropping all and adding back the few it uses shrinks what an attacker can do.
@@ -71,6 +75,7 @@ class CapabilitiesNotDropped(RunSpecRule):
     name = "capabilities-not-dropped"
     category = Category.RUNTIME_HARDENING
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         spec = context.spec
@@ -122,6 +127,8 @@ class NoNewPrivilegesMissing(RunSpecRule):
     Reads every spelling (`no-new-privileges`, `:true`, `=true`) and, unlike docker-bench's substring test,
     does not take `no-new-privileges:false` for the setting.
 
+    Not reported for jobs, for the reason DW711 gives.
+
     ## Why is this bad?
     Without it, a setuid binary in the image (su, passwd, ping on older bases) can raise a process to
     root inside the container.
@@ -146,6 +153,7 @@ class NoNewPrivilegesMissing(RunSpecRule):
     name = "no-new-privileges-missing"
     category = Category.RUNTIME_HARDENING
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         if not context.spec.no_new_privileges and not context.spec.privileged:
@@ -157,7 +165,8 @@ class NoNewPrivilegesMissing(RunSpecRule):
 class ConfinementDisabled(RunSpecRule):
     """`seccomp=unconfined`, `apparmor=unconfined` or `label=disable`: the kernel's filters are off.
 
-    Both separators (`:` and `=`) are read; KICS misses `seccomp=unconfined`.
+    Both separators (`:` and `=`) are read; KICS misses `seccomp=unconfined`. On a `docker run` line with
+    several `--security-opt`, the finding is at the flag that turns the filter off.
 
     ## Why is this bad?
     Docker's default seccomp profile blocks about 50 dangerous system calls and AppArmor/SELinux confine
@@ -180,11 +189,12 @@ class ConfinementDisabled(RunSpecRule):
     severity = Severity.ERROR
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
-        for option in context.spec.security_opt:
+        for index, option in enumerate(context.spec.security_opt):
             key, _, value = option.replace("=", ":", 1).partition(":")
             if (key.strip(), value.strip()) in {("seccomp", "unconfined"), ("apparmor", "unconfined"),
                                                  ("label", "disable")}:  # fmt: skip
-                yield context.diagnostic(self, "security_opt", f"{context.spec.name} sets {option}")
+                message = f"{context.spec.name} sets {option}"
+                yield context.item_diagnostic(self, "security_opt", index, message)
 
 
 class RunsAsRoot(RunSpecRule):
@@ -192,6 +202,9 @@ class RunsAsRoot(RunSpecRule):
 
     Only an explicit root user is reported here; an image that never sets USER is the Dockerfile rules'
     finding (DW301).
+
+    Not reported for jobs: a one-off container that fixes file ownership or installs packages as root is
+    the usual and intended case.
 
     ## Why is this bad?
     A process running as root in a container is one kernel or runtime bug away from root on the host.
@@ -215,6 +228,7 @@ class RunsAsRoot(RunSpecRule):
     name = "runs-as-root"
     category = Category.NON_ROOT_USER
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         user = context.spec.user
@@ -224,6 +238,9 @@ class RunsAsRoot(RunSpecRule):
 
 class WritableRootFilesystem(RunSpecRule):
     """The root filesystem is writable (`read_only` not set).
+
+    Not reported for jobs: a read-only root guards a long-running process against being rewritten; a
+    job's writes end with it.
 
     ## Why is this bad?
     An attacker who gets code execution can rewrite the application and drop tools; a read-only root,
@@ -251,6 +268,7 @@ class WritableRootFilesystem(RunSpecRule):
     name = "writable-root-filesystem"
     category = Category.RUNTIME_HARDENING
     severity = Severity.INFO
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         if not context.spec.read_only:

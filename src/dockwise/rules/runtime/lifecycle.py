@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.rules._base import make_diagnostic
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
 
 #: Names that end in a secret's word (`DB_PASSWORD`, `deploy.password`, `AWS_SECRET_ACCESS_KEY`); not
@@ -28,6 +29,8 @@ class NoHealthcheck(RunSpecRule):
 
     The image's own HEALTHCHECK is not visible from the Compose file or the command line, so the finding
     is informational and its message says so; `disable: true` (or `--no-healthcheck`) is always reported.
+
+    Not reported for jobs: a container that runs to completion is never "healthy", it exits.
 
     ## Why is this bad?
     Without it Docker (and `depends_on: condition: service_healthy`, Swarm rollouts, `restart`) treats a
@@ -55,6 +58,7 @@ class NoHealthcheck(RunSpecRule):
     name = "no-healthcheck"
     category = Category.HEALTHCHECK
     severity = Severity.INFO
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         health = context.spec.healthcheck
@@ -70,6 +74,8 @@ class NoHealthcheck(RunSpecRule):
 
 class ShellCommandWithoutInit(RunSpecRule):
     """The command runs under `sh -c` (without `exec`) and no init is PID 1.
+
+    Not reported for jobs: the lost SIGTERM matters to `docker stop` of a service; a job ends by itself.
 
     ## Why is this bad?
     The shell becomes PID 1, ignores SIGTERM and does not pass it on: `docker stop` waits out the grace
@@ -95,6 +101,7 @@ class ShellCommandWithoutInit(RunSpecRule):
     name = "shell-command-without-init"
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         spec = context.spec
@@ -115,26 +122,36 @@ class ShellCommandWithoutInit(RunSpecRule):
 
 
 class RestartWithoutHealthcheck(RunSpecRule):
-    """`restart: always` (or `unless-stopped`) with no health check.
+    """Under Swarm, a restart policy with no health check: a hung task is never replaced.
+
+    Only with `--target swarm`. Swarm replaces a task when it exits *or when its health check fails*, so
+    under `docker stack deploy` the restart policy and the health check work together. A plain Docker
+    Engine (`docker compose up`, `docker run --restart`) never acts on health: an unhealthy container
+    keeps running whatever its restart policy, so adding a health check would not make `restart: always`
+    recover a hang there, and the rule says nothing for the `compose` target. Not reported for jobs.
 
     ## Why is this bad?
-    Docker restarts a container only when it exits; a hung one with no health check is never restarted,
-    so the policy gives a false sense of self-healing.
+    Under Swarm, `deploy.restart_policy` looks like self-healing, but without a health check Swarm only
+    sees exits: a deadlocked process keeps its task, and its share of the traffic, forever.
 
     ## Example
     ```yaml
     services:
       api:
-        restart: always
+        image: example/api:1.4
+        deploy:
+          restart_policy: {condition: any}
     ```
 
     ## Use instead
     ```yaml
     services:
       api:
-        restart: unless-stopped
+        image: example/api:1.4
         healthcheck:
           test: ["CMD", "/app/healthcheck"]
+        deploy:
+          restart_policy: {condition: any}
     ```
     """
 
@@ -142,16 +159,126 @@ class RestartWithoutHealthcheck(RunSpecRule):
     name = "restart-without-healthcheck"
     category = Category.ORCHESTRATION
     severity = Severity.INFO
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         spec = context.spec
-        if spec.restart in ("always", "unless-stopped", "any") and (
-            spec.healthcheck is None or spec.healthcheck.disabled
-        ):
+        if context.target != "swarm" or spec.origin != "compose" or "restart" in spec.keys:
+            return  # plain Docker: no restart policy acts on health; Swarm ignores `restart:` (DW750)
+        if spec.restart in ("any", "on-failure") and (spec.healthcheck is None or spec.healthcheck.disabled):
+            message = (
+                f"{spec.name} has a Swarm restart policy but no health check: Swarm replaces a task that "
+                "exits, never one that hangs, unless a health check fails"
+            )  # not context.diagnostic: its Swarm note is about the `restart:` key, which is not used here
+            where = spec.location("restart")
+            yield make_diagnostic(self, spec.file_of("restart"), where, message, subject=context.subject)
+
+
+class HealthcheckAlwaysPasses(RunSpecRule):
+    """A health check that always passes: `exit 0`, `true`, or a check that falls back to one of them.
+
+    `curl -f http://localhost/ || exit 0` and `probe; true` pass whatever the probe said.
+
+    ## Why is this bad?
+    It reports healthy whatever the application does: `depends_on: service_healthy` starts dependants
+    against a server that is not up, and Swarm never replaces a hung task. A missing check at least does
+    not pretend.
+
+    ## Example
+    ```yaml
+    services:
+      api:
+        healthcheck:
+          test: curl -fsS http://localhost:8080/health || exit 0
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      api:
+        healthcheck:
+          test: curl -fsS http://localhost:8080/health || exit 1
+    ```
+    """
+
+    code = "DW734"
+    name = "healthcheck-always-passes"
+    category = Category.HEALTHCHECK
+    severity = Severity.WARNING
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        health = context.spec.healthcheck
+        if health is None or health.disabled or not health.test:
+            return
+        kind, words = health.test[0], health.test[1:]
+        if kind == "CMD-SHELL":
+            script = " ".join(words)
+        elif kind == "CMD" and words:
+            shell = posixpath.basename(words[0]) in ("sh", "bash", "ash", "dash")
+            script = words[2] if shell and len(words) >= 3 and words[1] == "-c" else " ".join(words)
+        else:
+            return
+        if always_passes(script):
+            yield context.diagnostic(
+                self, "healthcheck", f"{context.spec.name}'s health check always passes: {script.strip()}"
+            )
+
+
+#: Commands that succeed whatever happened before them.
+_SUCCESS = frozenset({"exit 0", "true", "/bin/true", "/usr/bin/true", ":", "exit"})
+
+
+def always_passes(script: str) -> bool:
+    """`exit 0` or `true` alone, or as the fallback (`|| exit 0`) or last step (`; true`) of the script."""
+    text = " ".join(script.split())
+    if text in _SUCCESS:
+        return True
+    for separator in ("||", ";"):
+        last = text.rpartition(separator)[2].strip()
+        if separator in text and last in _SUCCESS - {"exit"}:
+            return True
+    return False
+
+
+class StopSignalKill(RunSpecRule):
+    """`stop_signal: SIGKILL` (or `KILL`, `9`, `--stop-signal`): the container is killed, never asked to stop.
+
+    Not reported for jobs, which end by themselves rather than being stopped.
+
+    ## Why is this bad?
+    SIGKILL cannot be caught: on every `docker stop`, update or rollout the process dies mid-write, with
+    no chance to drain connections, flush buffers or release locks, and the grace period is pointless.
+
+    ## Example
+    ```yaml
+    services:
+      worker:
+        stop_signal: SIGKILL
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      worker:
+        stop_signal: SIGTERM    # the default; or the signal the program handles (SIGQUIT for nginx)
+        stop_grace_period: 30s
+    ```
+    """
+
+    code = "DW735"
+    name = "stop-signal-kill"
+    category = Category.EXEC_FORM_SIGNALS
+    severity = Severity.WARNING
+    applies_to = frozenset({"service"})
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        signal = (context.spec.stop_signal or "").strip().upper()
+        if signal in ("SIGKILL", "KILL", "9"):
             yield context.diagnostic(
                 self,
-                "restart",
-                f"{spec.name} restarts {spec.restart} but has no health check to detect a hang",
+                "stop_signal",
+                f"{context.spec.name} is stopped with {context.spec.stop_signal}: "
+                "it cannot shut down cleanly",
             )
 
 
@@ -207,6 +334,8 @@ class SecretInEnvironment(RunSpecRule):
 class UnboundedLogs(RunSpecRule):
     """`json-file` logging without `max-size`.
 
+    Not reported for jobs: their logs end when they do.
+
     ## Why is this bad?
     The json-file driver keeps every line forever by default: a chatty container fills the host's disk.
 
@@ -229,6 +358,7 @@ class UnboundedLogs(RunSpecRule):
     name = "unbounded-logs"
     category = Category.ORCHESTRATION
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         spec = context.spec
@@ -240,6 +370,8 @@ class UnboundedLogs(RunSpecRule):
 
 class ShortStopGracePeriod(RunSpecRule):
     """A stop grace period too short to shut down cleanly (below 5 seconds by default).
+
+    Not reported for jobs, which are not stopped but end.
 
     ## Why is this bad?
     After SIGTERM Docker waits this long, then kills: requests in flight are cut and buffers are lost.
@@ -263,6 +395,7 @@ class ShortStopGracePeriod(RunSpecRule):
     name = "short-stop-grace-period"
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         period = context.spec.stop_grace_period
@@ -278,8 +411,8 @@ class ShortStopGracePeriod(RunSpecRule):
 class RestartPolicyMissing(RunSpecRule):
     """A Compose service with no restart policy (neither `restart` nor `deploy.restart_policy`).
 
-    Not reported for `docker run` lines, which are often one-off commands, nor for services that exit
-    by design (`restart: "no"` written out).
+    Not reported for `docker run` lines, which are often one-off commands, for jobs (see README, "Jobs
+    and services"), nor for services whose `restart: "no"` is written out.
 
     ## Why is this bad?
     After a crash, or a reboot of the host, the service stays down until someone notices.
@@ -304,6 +437,7 @@ class RestartPolicyMissing(RunSpecRule):
     name = "restart-policy-missing"
     category = Category.ORCHESTRATION
     severity = Severity.INFO
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         spec = context.spec

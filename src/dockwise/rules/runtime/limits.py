@@ -11,6 +11,10 @@ from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
 class NoMemoryLimit(RunSpecRule):
     """A container without a memory limit.
 
+    Not reported for jobs (`docker run --rm` in a test script, a migration that exits): they run
+    attended or for a bounded time, and a limit guessed without measuring more often kills a build than
+    saves a host.
+
     ## Why is this bad?
     A leak or a burst takes all the host's memory: the kernel's OOM killer then picks a victim, which may
     be another container or the Docker daemon itself.
@@ -37,6 +41,7 @@ class NoMemoryLimit(RunSpecRule):
     name = "no-memory-limit"
     category = Category.RESOURCE_LIMITS
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         memory = context.spec.memory
@@ -46,6 +51,8 @@ class NoMemoryLimit(RunSpecRule):
 
 class NoPidsLimit(RunSpecRule):
     """A container without a limit on its number of processes.
+
+    Not reported for jobs, for the reason DW701 gives.
 
     ## Why is this bad?
     A fork bomb or a runaway worker pool exhausts the host's process table, and every container on the
@@ -66,6 +73,7 @@ class NoPidsLimit(RunSpecRule):
     name = "no-pids-limit"
     category = Category.RESOURCE_LIMITS
     severity = Severity.WARNING
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         spec = context.spec
@@ -76,6 +84,8 @@ class NoPidsLimit(RunSpecRule):
 
 class NoCpuLimit(RunSpecRule):
     """A container without a CPU limit.
+
+    Not reported for jobs, for the reason DW701 gives.
 
     ## Why is this bad?
     One busy container can starve the others on the host; a limit makes its share predictable.
@@ -102,6 +112,7 @@ class NoCpuLimit(RunSpecRule):
     name = "no-cpu-limit"
     category = Category.RESOURCE_LIMITS
     severity = Severity.INFO
+    applies_to = frozenset({"service"})
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
         spec = context.spec

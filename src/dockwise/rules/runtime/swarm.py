@@ -34,7 +34,9 @@ class SwarmIneffectiveSetting(RunSpecRule):
 
     The stack loader validates against its own v3 schema and forbids the v2 resource keys (`mem_limit`,
     `cpus`, `pids_limit` ...), and it drops `security_opt`, `privileged`, service-level `tmpfs`,
-    `restart` and more without applying them: a hardening setting that looks present is not.
+    `restart` and more without applying them: a hardening setting that looks present is not. A port's
+    host IP (`127.0.0.1:5432:5432`) is dropped too (docker/cli warns "ignoring IP-address"): Swarm
+    publishes on every interface, through the routing mesh, whatever the file says.
 
     ## Why is this bad?
     A refused key fails the deploy; a dropped one leaves the service without the protection the file
@@ -77,3 +79,12 @@ class SwarmIneffectiveSetting(RunSpecRule):
             else:
                 continue
             yield make_diagnostic(self, path, where, message)
+        for index, port in enumerate(context.spec.ports):
+            if port.host_ip not in (None, "", "0.0.0.0", "::", "[::]"):
+                yield context.item_diagnostic(
+                    self,
+                    "ports",
+                    index,
+                    f"docker stack deploy ignores the host IP {port.host_ip} of port {port.target}: "
+                    "Swarm publishes it on every interface of every node",
+                )

@@ -1,0 +1,2 @@
+#!/bin/sh
+docker run -d --health-cmd 'wget -qO- http://localhost/ || true' example/web:2

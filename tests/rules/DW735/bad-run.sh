@@ -1,0 +1,2 @@
+#!/bin/sh
+docker run -d --stop-signal KILL example/worker:2
