@@ -78,7 +78,7 @@ class SwarmIneffectiveSetting(RunSpecRule):
                 message = f"docker stack deploy ignores `{key}`: {_IGNORED[key]}"
             else:
                 continue
-            yield make_diagnostic(self, path, where, message)
+            yield make_diagnostic(self, path, where, message, subject=context.subject)
         for index, port in enumerate(context.spec.ports):
             if port.host_ip not in (None, "", "0.0.0.0", "::", "[::]"):
                 yield context.item_diagnostic(
