@@ -178,3 +178,18 @@ def test_text_groups_a_large_report_per_file_and_service(tmp_path: Path) -> None
     )
     document = json.loads(reporter("json")(lint_paths([tmp_path / "compose.yaml"])))
     assert {d["subject"] for d in document["diagnostics"]} == {'service "web"', 'service "db"'}
+
+
+@pytest.mark.parametrize("target", ["compose", "swarm"])
+def test_every_runtime_finding_names_its_service(target: str) -> None:
+    """The text report groups runtime findings by service: a rule that forgets the subject lands in a
+    block of its own (DW750's stack-deploy findings did)."""
+    from dockwise.config import Settings
+
+    fixtures = sorted(Path(__file__).parents[1].glob("rules/DW7*/bad*.yaml"))
+    assert fixtures
+    report = lint_paths(fixtures, settings=Settings(target=target), target=target)
+    # DW700 also reports files that cannot be read at all (no service to name)
+    unnamed = [(d.code, d.message) for d in report.diagnostics if d.subject is None and d.code != "DW700"]
+    assert report.diagnostics
+    assert unnamed == []
