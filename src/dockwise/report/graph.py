@@ -162,8 +162,9 @@ def render_svg(graph: StageGraph) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">',
         "<title>Stage graph</title>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#495057"/></marker></defs>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" markerHeight="9" '
+        'markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M 0 0 L 10 5 L 0 10 z" fill="#495057"/></marker></defs>',
     ]
     for edge in graph.edges:
         (x1, y1), (x2, y2) = where[edge.source.stage.index], where[edge.target.stage.index]
@@ -174,10 +175,11 @@ def render_svg(graph: StageGraph) -> str:
         middle = (start[0] + end[0]) / 2
         on_path = (edge.source.stage.index, edge.target.stage.index) in critical_edges
         colour, stroke = ("#d9480f", 2.5) if on_path else ("#495057", 1.2)
+        dashed = ' stroke-dasharray="5 4"' if not edge.target.built else ""
         curve = f"M {start[0]} {start[1]} C {middle} {start[1]}, {middle} {end[1]}, {end[0]} {end[1]}"
         tip = f"{edge.target.label} uses {edge.source.label}: {_EDGE_WORDS[edge.kind]} on line {edge.line}"
         parts.append(
-            f'<path class="edge" d="{curve}" fill="none" stroke="{colour}" stroke-width="{stroke}" '
+            f'<path class="edge" d="{curve}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dashed} '
             f'marker-end="url(#arrow)"><title>{escape(tip)}</title></path>'
         )
     for node in graph.nodes:
