@@ -151,11 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         "read_only with tmpfs /tmp, init, memory and pids limits); changes behaviour, so try --diff first",
     )
     _add_selection_arguments(fix)
-    from dockwise.commands import graph, images, verify
+    from dockwise.commands import changed, graph, images, verify
 
     images.add_parsers(commands, _add_selection_arguments, SEVERITY_NAMES)
     verify.add_parser(commands)
     graph.add_parser(commands)
+    changed.add_parser(commands)
     commands.add_parser(
         "lsp", help="run the language server on stdio (diagnostics, fixes and rule docs in the editor)"
     )
@@ -218,6 +219,10 @@ def _run(arguments: argparse.Namespace) -> int:
         from dockwise.commands.verify import run_verify
 
         return run_verify(arguments)
+    if arguments.command == "changed":
+        from dockwise.commands.changed import run_changed
+
+        return run_changed(arguments)
     if arguments.command == "graph":
         from dockwise.commands.graph import run_graph
 

@@ -295,7 +295,7 @@ class DockerIgnore(Record):
             pattern = os.path.normpath(pattern).replace(os.sep, "/").lstrip("/")
             if pattern in (".", ""):
                 continue
-            rules.append((negated, _docker_pattern(pattern)))
+            rules.append((negated, docker_pattern(pattern)))
         return cls(tuple(rules))
 
     @property
@@ -318,8 +318,9 @@ def _with_parents(relative: str) -> list[str]:
 
 
 @lru_cache(maxsize=512)
-def _docker_pattern(pattern: str) -> re.Pattern[str]:
-    """Translate a Docker ignore pattern to a regular expression over `/`-separated relative paths."""
+def docker_pattern(pattern: str) -> re.Pattern[str]:
+    """Translate a Docker path pattern (`.dockerignore`, and COPY sources: both go through Docker's
+    patternmatcher, `**` included) to a regular expression over `/`-separated relative paths."""
     out: list[str] = []
     index = 0
     while index < len(pattern):

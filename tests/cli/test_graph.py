@@ -25,8 +25,8 @@ def test_text_names_waves_critical_path_and_what_the_target_leaves_out(
     assert status == 0
     assert "wave 1 (run at the same time):\n    web  FROM node:22-slim, 2 steps\n" in out
     assert "    api  FROM golang:1.22, 3 steps\n  wave 2:\n" in out
-    assert "critical path (by build steps): api -> 3, 5 steps" in out
-    assert "not built for target 3: test" in out
+    assert "critical path (by build steps): api -> stage-3, 5 steps" in out
+    assert "not built for target stage-3: test" in out
     assert "      uses web (COPY --from, line 15)" in out
 
 
@@ -66,7 +66,7 @@ def test_svg_is_well_formed_with_a_box_per_stage(
     root = ElementTree.fromstring(output.read_text())
     namespace = "{http://www.w3.org/2000/svg}"
     stages = [g.get("data-stage") for g in root.iter(f"{namespace}g") if g.get("class") == "stage"]
-    assert stages == ["web", "api", "test", "3"]
+    assert stages == ["web", "api", "test", "stage-3"]
     edges = [p for p in root.iter(f"{namespace}path") if p.get("class") == "edge"]
     assert len(edges) == 3
     orange = [p for p in edges if p.get("stroke") == "#d9480f"]

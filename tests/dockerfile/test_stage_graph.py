@@ -31,28 +31,28 @@ def labels(nodes: tuple[StageNode, ...]) -> list[str]:
 
 def test_independent_builders_share_a_wave_and_the_longer_one_is_on_the_critical_path() -> None:
     graph = stage_graph(parse(TWO_BUILDERS).build)
-    assert [labels(wave) for wave in graph.waves] == [["web", "api"], ["3"]]
-    assert labels(graph.critical_path) == ["api", "3"]  # 3 steps + 2 against web's 2 + 2
+    assert [labels(wave) for wave in graph.waves] == [["web", "api"], ["stage-3"]]
+    assert labels(graph.critical_path) == ["api", "stage-3"]  # 3 steps + 2 against web's 2 + 2
     assert sum(node.cost for node in graph.critical_path) == 5
     assert labels(graph.left_out) == ["test"]
     assert [(e.source.label, e.target.label, e.kind, e.line) for e in graph.edges] == [
         ("api", "test", "from", 10),
-        ("api", "3", "copy", 14),
-        ("web", "3", "copy", 15),
+        ("api", "stage-3", "copy", 14),
+        ("web", "stage-3", "copy", 15),
     ]
 
 
 def test_a_target_builds_only_what_it_needs() -> None:
     graph = stage_graph(parse(TWO_BUILDERS).build, "test")
     assert [labels(wave) for wave in graph.waves] == [["api"], ["test"]]
-    assert labels(graph.left_out) == ["web", "3"]
+    assert labels(graph.left_out) == ["web", "stage-3"]
     assert graph.target is not None
     assert graph.target.label == "test"
 
 
 def test_measured_seconds_decide_the_critical_path() -> None:
-    graph = stage_graph(parse(TWO_BUILDERS).build, seconds={"web": 90.0, "api": 10.0, "3": 1.0})
-    assert labels(graph.critical_path) == ["web", "3"]
+    graph = stage_graph(parse(TWO_BUILDERS).build, seconds={"web": 90.0, "api": 10.0, "stage-3": 1.0})
+    assert labels(graph.critical_path) == ["web", "stage-3"]
     assert graph.measured
 
 
@@ -67,7 +67,7 @@ def test_run_mount_from_a_stage_is_an_edge() -> None:
     text = "FROM alpine:3.20 AS tools\nRUN make\nFROM alpine:3.20\nRUN --mount=from=tools,target=/t /t/x\n"
     graph = stage_graph(parse(text).build)
     assert [(e.source.label, e.kind) for e in graph.edges] == [("tools", "mount")]
-    assert [labels(wave) for wave in graph.waves] == [["tools"], ["1"]]
+    assert [labels(wave) for wave in graph.waves] == [["tools"], ["stage-1"]]
 
 
 def test_a_cycle_does_not_hang_the_graph() -> None:

@@ -25,7 +25,7 @@ STEP_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 class StageNode:
     stage: Stage
     label: str
-    """The stage's name, or its index when it has none (as `--target` and `--from` accept it)."""
+    """The stage's name, or `stage-N` when it has none (as BuildKit's progress output names it)."""
     base: str
     """The base as written: an image reference, or the name of the stage it is built FROM."""
     steps: int
@@ -87,7 +87,7 @@ def stage_graph(
             )
     nodes: dict[int, StageNode] = {}
     for stage in build.stages:
-        label = _label(stage)
+        label = stage_label(stage)
         steps = sum(1 for instruction in stage.instructions if instruction.keyword in STEP_KEYWORDS)
         cost = float(seconds.get(label, 0.0)) if seconds is not None else float(steps)
         nodes[stage.index] = StageNode(
@@ -111,8 +111,9 @@ def stage_graph(
     )
 
 
-def _label(stage: Stage) -> str:
-    return stage.name or str(stage.index)
+def stage_label(stage: Stage) -> str:
+    """The stage's name, or `stage-N` (N its 0-based index) as BuildKit's build output calls it."""
+    return stage.name or f"stage-{stage.index}"
 
 
 def _dependency_order(build: Build, uses: Mapping[int, list[StageReference]]) -> list[Stage]:

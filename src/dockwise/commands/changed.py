@@ -1,0 +1,142 @@
+"""`dockwise changed FILE...`: which build steps a change to these files re-runs, per Dockerfile."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from dockwise.errors import DockwiseError
+
+
+def add_parser(commands: Any) -> None:
+    changed = commands.add_parser(
+        "changed",
+        help="which build steps re-run when these files change (exit 1 when an install re-runs that no "
+        "changed manifest asks for: a README edit that re-runs `npm ci`)",
+    )
+    changed.add_argument(
+        "files", nargs="+", metavar="FILE", help="changed files (e.g. `git diff --name-only`)"
+    )
+    changed.add_argument(
+        "--project",
+        default=".",
+        metavar="DIR",
+        help="where to find the Dockerfiles (default: .); each one's build context is its directory",
+    )
+    changed.add_argument(
+        "--target", metavar="STAGE", help="the stage built (default: each file's last stage)"
+    )
+    changed.add_argument("--format", choices=("text", "json"), default="text")
+    changed.add_argument("--exit-zero", action="store_true", help="exit 0 even when a costly step re-runs")
+
+
+def run_changed(arguments: argparse.Namespace) -> int:
+    from dockwise.discovery import discover_dockerfiles
+    from dockwise.dockerfile import DockerfileSyntaxError, parse
+    from dockwise.lint import read_or_error
+    from dockwise.rebuild import RebuildAnswer, reruns_for
+
+    project = Path(arguments.project)
+    if not project.is_dir():
+        raise DockwiseError(f"{project}: not a directory")
+    found = discover_dockerfiles([project])
+    answers: list[RebuildAnswer] = []
+    problems: list[str] = [f"{p.path}: {p.message}" for p in found.problems]
+    for path in found.files:
+        text, error = read_or_error(path)
+        if text is None:
+            problems.append(f"{path}: {error}")
+            continue
+        try:
+            dockerfile = parse(text, str(path))
+        except DockerfileSyntaxError as syntax_error:
+            problems.append(f"{path}: {syntax_error}")
+            continue
+        context = path.parent
+        relative = [_relative(Path(file), context) for file in arguments.files]
+        touching = [file for file in relative if file is not None]
+        if arguments.target is not None and dockerfile.build.target_stage(arguments.target) is None:
+            continue
+        answers.append(reruns_for(dockerfile, context, touching, arguments.target))
+    if arguments.format == "json":
+        sys.stdout.write(_json(answers, problems))
+    else:
+        sys.stdout.write(_text(answers, problems, arguments.files))
+    if problems:
+        return 2
+    avoidable = any(answer.avoidable for answer in answers)
+    return 1 if avoidable and not arguments.exit_zero else 0
+
+
+def _relative(file: Path, context: Path) -> str | None:
+    """The file relative to the build context, None when it lies outside (it cannot change the build)."""
+    try:
+        return file.resolve().relative_to(context.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _text(answers: list[Any], problems: list[str], files: list[str]) -> str:
+    from dockwise.dockerfile.stage_graph import stage_label
+
+    lines: list[str] = []
+    for answer in answers:
+        count = len(answer.reruns)
+        heading = f"{answer.dockerfile} (target {answer.target}): "
+        if not count:
+            lines.append(heading + f"nothing re-runs, all {answer.steps} steps stay cached")
+        else:
+            costly, avoidable = len(answer.costly), len(answer.avoidable)
+            summary = f"{count} of {answer.steps} steps re-run" + (f", {costly} costly" if costly else "")
+            lines.append(heading + summary + (f" ({avoidable} avoidable)" if avoidable else ""))
+        for rerun in answer.reruns:
+            stage = stage_label(rerun.stage)
+            text = " ".join(
+                [rerun.instruction.keyword, *rerun.instruction.flags, *rerun.instruction.arguments]
+            )
+            shown = text if len(text) <= 60 else text[:59] + "…"
+            line = f"  line {rerun.instruction.start_line:>3}  {stage}: {shown}  ({rerun.reason})"
+            if rerun.costly:
+                kind = (
+                    "costly and avoidable (no dependency manifest changed)" if rerun.avoidable else "costly"
+                )
+                line += f"\n            {kind}: {rerun.costly}"
+            lines.append(line)
+        for ignored in answer.ignored:
+            lines.append(f"  {ignored} is left out of the build context by .dockerignore: it changes nothing")
+    if not answers and not problems:
+        lines.append("no Dockerfile found")
+    lines.extend(f"dockwise: error: {problem}" for problem in problems)
+    return "\n".join(lines) + "\n"
+
+
+def _json(answers: list[Any], problems: list[str]) -> str:
+    from dockwise.dockerfile.stage_graph import stage_label
+
+    document = {
+        "dockerfiles": [
+            {
+                "path": answer.dockerfile,
+                "target": answer.target,
+                "steps": answer.steps,
+                "ignored": list(answer.ignored),
+                "reruns": [
+                    {
+                        "stage": stage_label(rerun.stage),
+                        "line": rerun.instruction.start_line,
+                        "instruction": rerun.instruction.keyword,
+                        "reason": rerun.reason,
+                        "costly": rerun.costly,
+                        "avoidable": rerun.avoidable,
+                    }
+                    for rerun in answer.reruns
+                ],
+            }
+            for answer in answers
+        ],
+        "errors": problems,
+    }
+    return json.dumps(document, indent=2) + "\n"
