@@ -3,7 +3,8 @@
 Each adapter module (`hadolint.py`, `buildkit.py`) reads a local checkout of the peer's repository, given on
 the command line and never vendored, and returns `PeerCase`s: the Dockerfile a peer test lints, the peer
 checks the test is about, and which of them the peer expects to fire. `judge` lints the case with dockwise,
-counting a dockwise finding as the peer's when the rule carries the peer's code as an alias.
+counting a dockwise finding as the peer's when the rule carries the peer's code as an alias, or when
+`dockwise.rules.coverage.COVERED_WITHOUT_ALIAS` names the rule as the one covering that peer check.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def judge(case: PeerCase) -> Verdict:
     """Lint the case with every dockwise rule (opt-in ones too) and map the findings to peer codes."""
     from dockwise.config import Settings
     from dockwise.lint import dockerfile_rules, lint_text_with
+    from dockwise.rules.coverage import COVERED_WITHOUT_ALIAS
     from dockwise.suppress import parse_selectors
 
     rules = dockerfile_rules(select=parse_selectors(["ALL"]))
@@ -66,9 +68,12 @@ def judge(case: PeerCase) -> Verdict:
             (root / name).write_text(text)
         (root / "Dockerfile").write_text(case.dockerfile)
         diagnostics = lint_text_with(case.dockerfile, str(root / "Dockerfile"), rules, settings, root)
+    covering: dict[str, list[str]] = {}
+    for peer_code, (dockwise_code, _) in COVERED_WITHOUT_ALIAS.items():
+        covering.setdefault(dockwise_code, []).append(peer_code)
     fired: dict[str, set[int]] = {}
     for diagnostic in diagnostics:
-        for code in diagnostic.aliases:
+        for code in (*diagnostic.aliases, *covering.get(diagnostic.code, ())):
             if code in case.considered:
                 fired.setdefault(code, set()).add(_line(case.dockerfile, diagnostic.location))
     return Verdict(case, {code: frozenset(lines) for code, lines in fired.items()})

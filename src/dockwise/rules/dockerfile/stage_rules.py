@@ -300,8 +300,10 @@ class ConstantPlatform(DockerfileRule):
             platform = stage.from_instruction.parsed_flags.platform
             if not platform or "$" in platform:
                 continue
+            # BuildKit lets a stage named for the platform's OS or architecture pin it (`AS linux`,
+            # `AS build_arm64`): such a stage exists to build for that platform.
             parts = [part for part in re.split(r"[/,]", platform.lower()) if part]
-            if stage.name and any(part in stage.name.lower() for part in parts[1:]):
+            if stage.name and any(part in stage.name.lower() for part in parts[:2]):
                 continue
             yield context.diagnostic(
                 self,
