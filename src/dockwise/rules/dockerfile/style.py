@@ -335,7 +335,10 @@ class UndefinedVariable(DockerfileRule):
                 # unless --build-arg gives it); a build argument this stage declares only further down is
                 # not defined yet (an ENV further down may be re-setting what the base image sets).
                 known |= {name for name, _, index in declared if index < instruction.index}
-                later = {name for name, keyword, index in declared if index > instruction.index and keyword == "ARG"}
+                later = {
+                    name: index for name, keyword, index in reversed(declared)
+                    if index > instruction.index and keyword == "ARG"
+                }  # fmt: skip
                 texts: list[tuple[str, str | None]] = [(text, None) for text in instruction.arguments]
                 texts += [(flag, flag[2:].split("=", 1)[0]) for flag in instruction.flags]
                 if instruction.keyword == "ENV":
@@ -351,6 +354,9 @@ class UndefinedVariable(DockerfileRule):
                             continue
                         reported.add(name)
                         hint = f" (did you mean {close[0]}?)" if close else ""
+                        if name in later:
+                            line = context.dockerfile.instructions[later[name]].start_line
+                            hint = f" (its ARG comes later, on line {line})"
                         reference = match.group(0)
                         if reference.startswith("${") and text[match.end() : match.end() + 1] == "}":
                             reference += "}"
