@@ -53,7 +53,8 @@ class CopySourcesIntoFile(DockerfileRule):
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in _copies(context):
             sources, destination = instruction.arguments[:-1], instruction.arguments[-1]
-            if len(sources) > 1 and not destination.endswith("/") and "$" not in destination:
+            path = context.dockerfile.word(destination)
+            if len(sources) > 1 and not path.endswith("/") and "$" not in path:
                 yield context.diagnostic(
                     self,
                     instruction.locate(destination),
@@ -95,7 +96,8 @@ class RelativeDestinationWithoutWorkdir(DockerfileRule):
         build = context.dockerfile.build
         for instruction in _copies(context):
             destination = instruction.arguments[-1]
-            if posixpath.isabs(destination) or destination.startswith(("$", "~")) or ":" in destination[:3]:
+            path = context.dockerfile.word(destination)
+            if posixpath.isabs(path) or path.startswith(("$", "~")) or ":" in path[:3]:
                 continue  # absolute, a variable, or a Windows path (C:\\...)
             stage = build.stage_of(instruction)
             if stage is None or stage.lineage()[-1].is_scratch:
@@ -155,7 +157,8 @@ class CopyIgnoredFile(DockerfileRule):
         for instruction in _copies(context):
             if instruction.parsed_flags.from_:
                 continue
-            for source in instruction.arguments[:-1]:
+            for raw in instruction.arguments[:-1]:
+                source = context.dockerfile.word(raw)
                 if "$" in source or "://" in source or _WILDCARDS & set(source) or source.startswith("git@"):
                     continue
                 relative = posixpath.normpath(source.lstrip("/"))
@@ -169,7 +172,7 @@ class CopyIgnoredFile(DockerfileRule):
                     message = f"{source} is excluded by {source_name}: the build cannot copy it"
                 else:
                     continue
-                yield context.diagnostic(self, instruction.locate(source), message)
+                yield context.diagnostic(self, instruction.locate(raw), message)
 
 
 def _dockerignore(folder: Path, dockerfile_path: str) -> tuple[str, DockerIgnore] | None:

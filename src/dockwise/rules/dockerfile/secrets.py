@@ -159,7 +159,7 @@ class SecretFileCopied(DockerfileRule):
             if instruction.parsed_flags.from_:
                 continue  # from another stage or image, not from the build context
             for source in instruction.arguments[:-1]:
-                if is_secret_file(source):
+                if is_secret_file(context.dockerfile.word(source)):
                     stage = context.dockerfile.build.stage_of(instruction)
                     yield context.diagnostic(
                         self,
