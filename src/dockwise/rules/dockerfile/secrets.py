@@ -20,11 +20,12 @@ _SECRET_TOKENS = frozenset(
     {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"}
 )
 #: Tokens that make a name about a secret rather than the secret itself. Wider than BuildKit's
-#: (public, file, version): `GPG_KEY` in the official images is a public key fingerprint.
+#: (public, file, version): `GPG_KEY` in the official images is a public key fingerprint. `id` is not among
+#: them: `AWS_ACCESS_KEY_ID` is half of a credential pair, and BuildKit reports it too.
 _NOT_SECRET_TOKENS = frozenset(
     {
         "public", "file", "files", "version", "gpg", "pgp", "fingerprint", "fingerprints", "path", "dir",
-        "url", "id", "ids", "ttl", "timeout", "seconds", "length", "type", "name", "names", "server", "host",
+        "url", "ttl", "timeout", "seconds", "length", "type", "name", "names", "server", "host",
         "servers", "keyring", "keyserver", "keys", "sha", "sha256", "sha512", "checksum", "env", "signing",
         "release", "plugin", "use", "enable", "enabled", "method", "mode",
     }
