@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.peers import PeerCase
+from . import PeerCase
 
 TEST_FILE = "frontend/dockerfile/dockerfile_check_test.go"
 
 BUILD_TIME_CHECK = "build-arg:BUILDKIT_DOCKERFILE_CHECK"
-"""A frontend attribute that overrides the file's `# check=` directive when the build runs."""
+"""A frontend attribute that replaces the file's `# check=` directive: dockwise's `buildkit-check` setting."""
 
 
 class Unsupported(Exception):
@@ -38,6 +38,8 @@ class Unsupported(Exception):
 class Skipped:
     source: str
     reason: str
+    rule_case: bool = True
+    """False when the case is only about checks dockwise does not cover (then it does not count)."""
 
 
 # --- tokens ---------------------------------------------------------------------------------------------
@@ -336,22 +338,22 @@ class CheckCall:
 def check_calls(source: str) -> Iterator[CheckCall]:
     """Every `checkLinterWarnings(t, sb, &lintTestParams{...})` call, in each function's variable scope."""
     tokens = tokenize(source)
+    windows = _windows_branches(tokens)
     env: dict[str, object] = {}
     function = ""
     position = 0
     while position < len(tokens):
+        if position in windows:
+            position = windows[position]
+            continue
         token = tokens[position]
-        at_statement = position == 0 or tokens[position - 1].kind == "newline" or tokens[position - 1].text == "{"
-        if token.text == "func" and position + 1 < len(tokens) and tokens[position + 1].kind == "ident":
-            if position == 0 or tokens[position - 1].kind == "newline":
-                function = tokens[position + 1].text
-                env = {}
-        if (
-            at_statement
-            and token.kind == "ident"
-            and position + 1 < len(tokens)
-            and tokens[position + 1].text in (":=", "=")
-        ):
+        previous = tokens[position - 1] if position else Token("newline", "\n", 0)
+        following = tokens[position + 1] if position + 1 < len(tokens) else Token("eof", "", 0)
+        at_statement = previous.kind == "newline" or previous.text == "{"
+        if token.text == "func" and following.kind == "ident" and previous.kind == "newline":
+            function = following.text  # a top-level function: a test with variables of its own
+            env = {}
+        if at_statement and token.kind == "ident" and following.text in (":=", "="):
             evaluator = Evaluator(tokens, env)
             evaluator.position = position + 2
             try:
@@ -361,7 +363,7 @@ def check_calls(source: str) -> Iterator[CheckCall]:
                 evaluator.skip_expression()
             position = max(evaluator.position, position + 1)
             continue
-        if token.text == "checkLinterWarnings" and tokens[position + 1].text == "(" and at_statement:
+        if token.text == "checkLinterWarnings" and following.text == "(" and at_statement:
             evaluator = Evaluator(tokens, env)
             evaluator.position = position
             try:
@@ -376,6 +378,31 @@ def check_calls(source: str) -> Iterator[CheckCall]:
             position = max(evaluator.position, position + 1)
             continue
         position += 1
+
+
+def _windows_branches(tokens: list[Token]) -> dict[int, int]:
+    """Where `integration.UnixOrWindows(func() {...}, func() {...})` runs statements per platform: the start
+    of each Windows function literal mapped to its end, so only the Unix statements are read."""
+    branches: dict[int, int] = {}
+    for position in range(len(tokens) - 3):
+        if [t.text for t in tokens[position : position + 4]] != ["integration", ".", "UnixOrWindows", "("]:
+            continue
+        depth, index, comma = 0, position + 3, None
+        while index < len(tokens):
+            text = tokens[index].text
+            if text in "([{":
+                depth += 1
+            elif text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif text == "," and depth == 1 and comma is None:
+                comma = index
+            index += 1
+        following = next((t for t in tokens[(comma or index) + 1 : index] if t.kind != "newline"), None)
+        if comma is not None and following is not None and following.text == "func":
+            branches[comma] = index
+    return branches
 
 
 # --- cases ----------------------------------------------------------------------------------------------
@@ -415,8 +442,12 @@ def case_from_call(call: CheckCall, considered: frozenset[str]) -> PeerCase | Sk
         if not isinstance(dockerfile, str):
             raise Unsupported("no Dockerfile literal")
         attrs = fields.get("FrontendAttrs")
+        config: dict[str, object] = {}
         if isinstance(attrs, Composite) and BUILD_TIME_CHECK in attrs.fields:
-            return Skipped(source, "the check settings are given as a build argument when the build runs")
+            check = attrs.fields[BUILD_TIME_CHECK]
+            if not isinstance(check, str):
+                raise Unsupported("a check build argument that is not a literal")
+            config["buildkit_check"] = check
         files: dict[str, str] = {}
         ignore = fields.get("DockerIgnore")
         if isinstance(ignore, Unsupported):
@@ -426,7 +457,7 @@ def case_from_call(call: CheckCall, considered: frozenset[str]) -> PeerCase | Sk
         progress = _warnings(fields.get("Warnings"))
         reported = _warnings(fields["UnmarshalWarnings"]) if "UnmarshalWarnings" in fields else progress
     except Unsupported as error:
-        return Skipped(source, f"not evaluated: {error}")
+        return Skipped(source, f"not evaluated: {error}", _is_rule_case(call, considered))
     lines: dict[str, set[int]] = {}
     for warning in progress:
         rule, line = warning.fields.get("RuleName"), warning.fields.get("Line")
@@ -440,13 +471,29 @@ def case_from_call(call: CheckCall, considered: frozenset[str]) -> PeerCase | Sk
         considered=considered,
         expected=expected & considered,
         files=files,
+        config=config,
         lines={rule: frozenset(found) for rule, found in lines.items() if rule in considered},
     )
 
 
-def read_cases(
-    source: str, considered: frozenset[str], report: Callable[[Skipped], None]
-) -> list[PeerCase]:
+def _is_rule_case(call: CheckCall, considered: frozenset[str]) -> bool:
+    """Whether an unread case could be about a check dockwise covers: not when every warning it expects is
+    one dockwise has no rule for (BuildKit's InvalidBaseImagePlatform needs a registry the test runs)."""
+    if isinstance(call.params, Unsupported):
+        return True
+    try:
+        warnings = _warnings(call.params.fields.get("Warnings"))
+    except Unsupported:
+        return True
+    names = {warning.fields.get("RuleName") for warning in warnings}
+    return not names or bool(names & considered)
+
+
+SKIPPED: list[Skipped] = []
+"""The cases the last `load_cases` could not read (`benchmarks/peer_agreement.py` reports them)."""
+
+
+def read_cases(source: str, considered: frozenset[str], report: Callable[[Skipped], None]) -> list[PeerCase]:
     cases: list[PeerCase] = []
     for call in check_calls(source):
         case = case_from_call(call, considered)
@@ -457,28 +504,33 @@ def read_cases(
     return cases
 
 
-def _print_skip(skipped: Skipped) -> None:
-    print(f"buildkit: skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
+def _record_skip(skipped: Skipped) -> None:
+    SKIPPED.append(skipped)
 
 
 def load_cases(checkout: Path) -> list[PeerCase]:
-    """The cases of a BuildKit checkout (`git clone https://github.com/moby/buildkit`); skipped ones are
-    printed on stderr with the reason."""
+    """The cases of a BuildKit checkout (`git clone https://github.com/moby/buildkit`); the ones it cannot
+    read are in `SKIPPED`, with the reason."""
     path = checkout / TEST_FILE
     if not path.is_file():
         raise SystemExit(f"{checkout} is not a BuildKit checkout: {TEST_FILE} is missing")
-    return read_cases(path.read_text(encoding="utf-8"), considered_codes(), _print_skip)
+    SKIPPED.clear()
+    return read_cases(path.read_text(encoding="utf-8"), considered_codes(), _record_skip)
 
 
 if __name__ == "__main__":
-    from benchmarks.peers import judge
+    from . import judge
 
     loaded = load_cases(Path(sys.argv[1]))
+    for skipped in SKIPPED:
+        print(f"skipped {skipped.source} (rule case: {skipped.rule_case}): {skipped.reason}")
     verdicts = [judge(case) for case in loaded]
     agreeing = sum(verdict.agrees for verdict in verdicts)
     for verdict in verdicts:
         if not verdict.agrees:
             fired = {code: sorted(lines) for code, lines in sorted(verdict.fired.items())}
-            wanted = {code: sorted(verdict.case.lines.get(code, ())) for code in sorted(verdict.case.expected)}
+            wanted = {
+                code: sorted(verdict.case.lines.get(code, ())) for code in sorted(verdict.case.expected)
+            }
             print(f"DIFF {verdict.case.source}: buildkit {wanted} dockwise {fired}")
     print(f"buildkit: {agreeing}/{len(verdicts)} agree ({100 * agreeing / max(len(verdicts), 1):.1f}%)")

@@ -117,11 +117,12 @@ class Suppressions(Record):
         )
 
 
-def read_suppressions(dockerfile: Dockerfile) -> Suppressions:
-    """Collect the pragmas of a parsed Dockerfile."""
+def read_suppressions(dockerfile: Dockerfile, buildkit_check: str | None = None) -> Suppressions:
+    """Collect the pragmas of a parsed Dockerfile; `buildkit_check`, BuildKit's check options given to the
+    build, replaces the file's `# check=` directive as BuildKit's build argument does."""
     file_selectors: list[Selector] = []
     spans: list[tuple[int, int, tuple[Selector, ...]]] = []
-    check = dockerfile.directives.check
+    check = dockerfile.directives.check if buildkit_check is None else buildkit_check
     if check:
         file_selectors.extend(_buildkit_skips(check))
     text = dockerfile.text
@@ -155,7 +156,7 @@ def _instruction_check_skips(comments: Sequence[str]) -> list[Selector]:
         if match is None:
             continue
         value = match.group(1).split(" ", 1)[0]
-        if not _valid_check_options(value):
+        if not valid_check_options(value):
             return []
         return _buildkit_skips(value) + _covering_rules(value)
     return []
@@ -174,7 +175,7 @@ def _covering_rules(check: str) -> list[Selector]:
     return selectors
 
 
-def _valid_check_options(check: str) -> bool:
+def valid_check_options(check: str) -> bool:
     """Whether BuildKit accepts `check`: `key=value` parts among skip, experimental and error=<bool>."""
     for part in check.split(";"):
         key, equals, value = part.partition("=")
@@ -222,10 +223,12 @@ class _AllBuildKitChecks(Selector):
 _BUILDKIT_ALL = _AllBuildKitChecks("all")
 
 
-def filter_diagnostics(diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile) -> list[Diagnostic]:
-    """The diagnostics of `dockerfile` that none of its pragmas turns off."""
+def filter_diagnostics(
+    diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile, buildkit_check: str | None = None
+) -> list[Diagnostic]:
+    """The diagnostics of `dockerfile` that none of its pragmas turns off (`read_suppressions`)."""
     diagnostics = list(diagnostics)
-    suppressions = read_suppressions(dockerfile)
+    suppressions = read_suppressions(dockerfile, buildkit_check)
     if not suppressions.file and not suppressions.spans:
         return diagnostics
     kept = []

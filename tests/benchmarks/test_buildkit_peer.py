@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from benchmarks.peers import judge
 from benchmarks.peers.buildkit import TEST_FILE, Skipped, load_cases, read_cases
 
-GO = '''package dockerfile
+GO = """package dockerfile
 
 func testFirst(t *testing.T, sb integration.Sandbox) {
 	ignore := []byte(`
@@ -77,8 +76,19 @@ ENV key value
 	})
 	target := registry + "/image"
 	checkLinterWarnings(t, sb, &lintTestParams{Dockerfile: []byte("FROM " + target)})
+	integration.UnixOrWindows(
+		func() {
+			checkLinterWarnings(t, sb, &lintTestParams{
+				Dockerfile: []byte("FROM " + target),
+				Warnings:   []expectedLintWarning{{RuleName: "InvalidBaseImagePlatform", Detail: target}},
+			})
+		},
+		func() {
+			checkLinterWarnings(t, sb, &lintTestParams{Dockerfile: []byte("FROM windows")})
+		},
+	)
 }
-'''
+"""
 
 CONSIDERED = frozenset(
     {"StageNameCasing", "CopyIgnoredFile", "JSONArgsRecommended", "MultipleInstructionsDisallowed",
@@ -93,8 +103,9 @@ def test_the_cases_are_read_with_their_files_warnings_and_lines() -> None:
         f"{TEST_FILE}:11 (testFirst)",
         f"{TEST_FILE}:31 (testFirst)",
         f"{TEST_FILE}:42 (testSecond)",
+        f"{TEST_FILE}:58 (testSecond)",
     ]
-    first, second, third = cases
+    first, second, third, fourth = cases
     assert first.dockerfile == "\nFROM scratch AS Mixed\nCOPY debug.log /\n"
     assert first.files == {".dockerignore": "\n*.log\n"}
     assert first.expected == {"StageNameCasing", "CopyIgnoredFile"}
@@ -105,9 +116,13 @@ def test_the_cases_are_read_with_their_files_warnings_and_lines() -> None:
     assert third.expected == {"MultipleInstructionsDisallowed", "LegacyKeyValueFormat"}
     assert third.lines == {"MultipleInstructionsDisallowed": {3}}
     assert third.considered == CONSIDERED
-    assert [(s.source, s.reason) for s in skipped] == [
-        (f"{TEST_FILE}:58 (testSecond)", "the check settings are given as a build argument when the build runs"),
-        (f"{TEST_FILE}:63 (testSecond)", "not evaluated: unknown name registry at line 62"),
+    # the check options given as a build argument become dockwise's buildkit-check setting
+    assert fourth.config == {"buildkit_check": "skip=all"}
+    # a value known only when the test runs: skipped, and not counted when only about uncovered checks;
+    # the Windows side of UnixOrWindows is not read
+    assert [(s.source, s.reason, s.rule_case) for s in skipped] == [
+        (f"{TEST_FILE}:63 (testSecond)", "not evaluated: unknown name registry at line 62", True),
+        (f"{TEST_FILE}:66 (testSecond)", "not evaluated: unknown name registry at line 62", False),
     ]
 
 

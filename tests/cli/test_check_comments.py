@@ -51,10 +51,38 @@ def test_a_skip_above_a_workdir_silences_the_rule_that_covers_it_without_its_cod
     assert [code for code in codes(tmp_path, capsys, text) if code[0] == "DW502"] == [("DW502", 4)]
 
 
-@pytest.mark.parametrize(("ignore", "fires"), [("*\n", True), ("**\n", True), ("*\n!src\n", False), (".*\n", False)])
+@pytest.mark.parametrize(
+    ("ignore", "fires"), [("*\n", True), ("**\n", True), ("*\n!src\n", False), (".*\n", False)]
+)
 def test_copying_the_whole_context_that_dockerignore_empties(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], ignore: str, fires: bool
 ) -> None:
     (tmp_path / ".dockerignore").write_text(ignore)
-    found = [code for code in codes(tmp_path, capsys, "FROM alpine:3.20\nCOPY . /src\n") if code[0] == "DW572"]
+    found = [
+        code for code in codes(tmp_path, capsys, "FROM alpine:3.20\nCOPY . /src\n") if code[0] == "DW572"
+    ]
     assert found == ([("DW572", 2)] if fires else [])
+
+
+def test_buildkit_check_setting_replaces_the_files_directive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `--build-arg BUILDKIT_DOCKERFILE_CHECK=...` does: the file says skip=all, the build skips one."""
+    text = "#check=skip=all\nFROM scratch as base\nENV A 1\n"
+    assert sorted(code for code, _ in codes(tmp_path, capsys, text)) == []
+    (tmp_path / ".dockwise.toml").write_text('buildkit-check = "skip=LegacyKeyValueFormat;error=true"\n')
+    main(["lint", "--format", "json", "--select", "ALL", str(tmp_path / "Dockerfile")])
+    found = [d["code"] for d in json.loads(capsys.readouterr().out)["diagnostics"]]
+    assert "DW163" in found  # the `as` casing is reported again
+    assert "DW057" not in found
+
+
+def test_a_buildkit_check_setting_buildkit_would_refuse_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".dockwise.toml").write_text('buildkit-check = "skip=all;silent=true"\n')
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    assert main(["lint", str(tmp_path / "Dockerfile")]) == 2
+    err = capsys.readouterr().err
+    assert "buildkit-check must be BuildKit's check options" in err
+    assert "Traceback" not in err
