@@ -265,8 +265,8 @@ def render_coverage(rules: list[type[Rule]]) -> str:
     lines += [
         "## Deliberate differences from the peers' own test suites",
         "",
-        "`benchmarks/peer_agreement.py` runs the cases of hadolint's and BuildKit's own tests through dockwise; "
-        "these are the cases where dockwise reports something else on purpose.",
+        "`benchmarks/peer_agreement.py` runs the cases of hadolint's and BuildKit's own tests through "
+        "dockwise; these are the cases where dockwise reports something else on purpose.",
         "",
         "| peer | case | dockwise | why |",
         "| --- | --- | --- | --- |",
