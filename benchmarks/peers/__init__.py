@@ -3,8 +3,7 @@
 Each adapter module (`hadolint.py`, `buildkit.py`) reads a local checkout of the peer's repository, given on
 the command line and never vendored, and returns `PeerCase`s: the Dockerfile a peer test lints, the peer
 checks the test is about, and which of them the peer expects to fire. `judge` lints the case with dockwise,
-counting a dockwise finding as the peer's when the rule carries the peer's code as an alias, or when
-`dockwise.rules.coverage.COVERED_WITHOUT_ALIAS` names the rule as the one covering that peer check.
+counting a dockwise finding as the peer's when the rule carries the peer's code as an alias.
 """
 
 from __future__ import annotations
@@ -52,11 +51,33 @@ class Verdict:
         return True
 
 
+#: Peer checks that a dockwise rule covers without carrying the code as an alias (see `COVERED_WITHOUT_ALIAS`
+#: in dockwise.rules.coverage): the dockwise code and the words of its message that mean this peer check.
+COVERED_BY_MESSAGE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "DL1000": ("DW001", ("",)),
+    "DL3023": ("DW002", ("circular dependency",)),
+    "DL3024": ("DW002", ("duplicate stage name",)),
+    "DuplicateStageName": ("DW002", ("duplicate stage name",)),
+    "DL3061": ("DW002", ("before the first FROM", "no FROM")),
+    "WorkdirRelativePath": ("DW502", ("is relative",)),
+}
+
+
+def peer_codes(diagnostic: object) -> set[str]:
+    """The peer codes a dockwise finding stands for: its rule's aliases, and the checks in
+    `COVERED_BY_MESSAGE` that its message shows it is."""
+    codes = set(getattr(diagnostic, "aliases", ()))
+    code, message = getattr(diagnostic, "code", ""), getattr(diagnostic, "message", "")
+    for peer, (ours, words) in COVERED_BY_MESSAGE.items():
+        if code == ours and any(word in message for word in words):
+            codes.add(peer)
+    return codes
+
+
 def judge(case: PeerCase) -> Verdict:
     """Lint the case with every dockwise rule (opt-in ones too) and map the findings to peer codes."""
     from dockwise.config import Settings
     from dockwise.lint import dockerfile_rules, lint_text_with
-    from dockwise.rules.coverage import COVERED_WITHOUT_ALIAS
     from dockwise.suppress import parse_selectors
 
     rules = dockerfile_rules(select=parse_selectors(["ALL"]))
@@ -68,12 +89,9 @@ def judge(case: PeerCase) -> Verdict:
             (root / name).write_text(text)
         (root / "Dockerfile").write_text(case.dockerfile)
         diagnostics = lint_text_with(case.dockerfile, str(root / "Dockerfile"), rules, settings, root)
-    covering: dict[str, list[str]] = {}
-    for peer_code, (dockwise_code, _) in COVERED_WITHOUT_ALIAS.items():
-        covering.setdefault(dockwise_code, []).append(peer_code)
     fired: dict[str, set[int]] = {}
     for diagnostic in diagnostics:
-        for code in (*diagnostic.aliases, *covering.get(diagnostic.code, ())):
+        for code in peer_codes(diagnostic):
             if code in case.considered:
                 fired.setdefault(code, set()).add(_line(case.dockerfile, diagnostic.location))
     return Verdict(case, {code: frozenset(lines) for code, lines in fired.items()})
