@@ -10,7 +10,8 @@ Selectors name rules the way users know them: a code (`DW101`), a code prefix (`
 - BuildKit's `# check=skip=JSONArgsRecommended` directive (`skip=all` means every rule that has a
   BuildKit counterpart), for the file when it is a parser directive, and for one instruction when it is
   among the comments directly above it (BuildKit merges the first such `check=` comment into the checks of
-  that instruction, or of the stage its FROM starts; text after a blank is a remark: `skip=X // why`).
+  that instruction, or of the stage its FROM starts; text after a blank is a remark: `skip=X // why`);
+  the directive's `error=true` (a finding of a BuildKit check fails the build) makes those findings errors.
 
 Filtering happens once, after the rules ran; rules never look at pragmas.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from dockwise.diagnostics import Diagnostic, FileLocation
+from dockwise.diagnostics import Diagnostic, FileLocation, Severity
 from dockwise.dockerfile.tree import Dockerfile, Trivia
 from dockwise.patterns import LazyPattern
 from dockwise.record import Record
@@ -187,6 +188,25 @@ def valid_check_options(check: str) -> bool:
     return True
 
 
+def _errors_on_warnings(check: str) -> bool:
+    """Whether BuildKit's check options say `error=true` (a build with a check's finding fails)."""
+    if not valid_check_options(check):
+        return False
+    values = [
+        part.partition("=")[2].strip().lower()
+        for part in check.split(";")
+        if part.strip().startswith("error")
+    ]
+    return bool(values) and values[-1] in ("1", "t", "true")
+
+
+def _as_build_error(diagnostic: Diagnostic) -> Diagnostic:
+    rule = rule_by_code(diagnostic.code)
+    if rule is None or not _BUILDKIT_ALL.matches(rule) or diagnostic.severity is Severity.ERROR:
+        return diagnostic
+    return diagnostic.replace(severity=Severity.ERROR)
+
+
 _GO_BOOLS = frozenset(("1", "t", "true", "0", "f", "false"))
 """The spellings Go's strconv.ParseBool accepts (in any of the cases it allows)."""
 
@@ -226,8 +246,13 @@ _BUILDKIT_ALL = _AllBuildKitChecks("all")
 def filter_diagnostics(
     diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile, buildkit_check: str | None = None
 ) -> list[Diagnostic]:
-    """The diagnostics of `dockerfile` that none of its pragmas turns off (`read_suppressions`)."""
+    """The diagnostics of `dockerfile` that none of its pragmas turns off (`read_suppressions`); with
+    BuildKit's `error=true` check option, the findings of BuildKit's checks are errors, as they fail the
+    build."""
     diagnostics = list(diagnostics)
+    check = dockerfile.directives.check if buildkit_check is None else buildkit_check
+    if check and _errors_on_warnings(check):
+        diagnostics = [_as_build_error(diagnostic) for diagnostic in diagnostics]
     suppressions = read_suppressions(dockerfile, buildkit_check)
     if not suppressions.file and not suppressions.spans:
         return diagnostics

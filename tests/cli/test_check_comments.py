@@ -86,3 +86,17 @@ def test_a_buildkit_check_setting_buildkit_would_refuse_is_a_config_error(
     err = capsys.readouterr().err
     assert "buildkit-check must be BuildKit's check options" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("directive", "severity"), [("error=true", "error"), ("error=false", "style"), ("", "style")]
+)
+def test_check_error_true_makes_the_findings_of_buildkits_checks_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], directive: str, severity: str
+) -> None:
+    """BuildKit fails the build on them; the findings of rules without a BuildKit check keep theirs."""
+    (tmp_path / "Dockerfile").write_text(f"# check={directive}\nFROM alpine\nENV A 1\n")
+    main(["lint", "--format", "json", "--select", "DW057,DW101,DW503", str(tmp_path / "Dockerfile")])
+    found = {d["code"]: d["severity"] for d in json.loads(capsys.readouterr().out)["diagnostics"]}
+    assert found["DW057"] == severity
+    assert found["DW101"] == "warning"
