@@ -51,6 +51,29 @@ class Verdict:
         return True
 
 
+#: Peer checks that a dockwise rule covers without carrying the code as an alias (see `COVERED_WITHOUT_ALIAS`
+#: in dockwise.rules.coverage): the dockwise code and the words of its message that mean this peer check.
+COVERED_BY_MESSAGE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "DL1000": ("DW001", ("",)),
+    "DL3023": ("DW002", ("circular dependency",)),
+    "DL3024": ("DW002", ("duplicate stage name",)),
+    "DuplicateStageName": ("DW002", ("duplicate stage name",)),
+    "DL3061": ("DW002", ("before the first FROM", "no FROM")),
+    "WorkdirRelativePath": ("DW502", ("is relative",)),
+}
+
+
+def peer_codes(diagnostic: object) -> set[str]:
+    """The peer codes a dockwise finding stands for: its rule's aliases, and the checks in
+    `COVERED_BY_MESSAGE` that its message shows it is."""
+    codes = set(getattr(diagnostic, "aliases", ()))
+    code, message = getattr(diagnostic, "code", ""), getattr(diagnostic, "message", "")
+    for peer, (ours, words) in COVERED_BY_MESSAGE.items():
+        if code == ours and any(word in message for word in words):
+            codes.add(peer)
+    return codes
+
+
 def judge(case: PeerCase) -> Verdict:
     """Lint the case with every dockwise rule (opt-in ones too) and map the findings to peer codes."""
     from dockwise.config import Settings
@@ -68,7 +91,7 @@ def judge(case: PeerCase) -> Verdict:
         diagnostics = lint_text_with(case.dockerfile, str(root / "Dockerfile"), rules, settings, root)
     fired: dict[str, set[int]] = {}
     for diagnostic in diagnostics:
-        for code in diagnostic.aliases:
+        for code in peer_codes(diagnostic):
             if code in case.considered:
                 fired.setdefault(code, set()).add(_line(case.dockerfile, diagnostic.location))
     return Verdict(case, {code: frozenset(lines) for code, lines in fired.items()})

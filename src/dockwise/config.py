@@ -54,6 +54,7 @@ _KEYS = frozenset(
         "strict-labels",
         "target",
         "min-stop-grace-period",
+        "buildkit-check",
     }
 )
 TARGETS = ("compose", "swarm")
@@ -68,6 +69,7 @@ class Settings(Record):
     """Everything that decides what is checked and what fails the run."""
 
     __slots__ = (
+        "buildkit_check",
         "exit_zero",
         "fail_on",
         "ignore",
@@ -97,6 +99,9 @@ class Settings(Record):
     """How Compose files are deployed (`docker compose up` or `docker stack deploy`)."""
     min_stop_grace_period: float
     """Seconds; a shorter stop grace period is DW742's finding."""
+    buildkit_check: str | None
+    """BuildKit's check options given when the build runs (`--build-arg BUILDKIT_DOCKERFILE_CHECK=...`,
+    e.g. `skip=JSONArgsRecommended;error=true`): like BuildKit, they replace each file's `# check=`."""
     source: Path | None
     """The config file these settings came from (None: defaults)."""
 
@@ -114,6 +119,7 @@ class Settings(Record):
         target: str = "compose",
         min_stop_grace_period: float = 5.0,
         source: Path | None = None,
+        buildkit_check: str | None = None,
     ) -> None:
         set_field = object.__setattr__
         set_field(self, "select", select)
@@ -128,6 +134,7 @@ class Settings(Record):
         set_field(self, "target", target)
         set_field(self, "min_stop_grace_period", min_stop_grace_period)
         set_field(self, "source", source)
+        set_field(self, "buildkit_check", buildkit_check)
 
     @property
     def root(self) -> Path:
@@ -269,6 +276,20 @@ def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
         target=_target(path, table.get("target", "compose")),
         min_stop_grace_period=_seconds(path, "min-stop-grace-period", table.get("min-stop-grace-period", 5)),
         source=path,
+        buildkit_check=_buildkit_check(path, table.get("buildkit-check")),
+    )
+
+
+def _buildkit_check(path: Path, value: object) -> str | None:
+    from dockwise.suppress import valid_check_options
+
+    if value is None:
+        return None
+    if isinstance(value, str) and valid_check_options(value.strip()):
+        return value.strip()
+    raise ConfigError(
+        f"{path}: buildkit-check must be BuildKit's check options, such as "
+        f"'skip=JSONArgsRecommended;error=true', not {value!r}"
     )
 
 

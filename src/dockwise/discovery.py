@@ -302,6 +302,14 @@ class DockerIgnore(Record):
     def has_exceptions(self) -> bool:
         return any(negated for negated, _ in self.rules)
 
+    @property
+    def ignores_everything(self) -> bool:
+        """`*`, `**` or `**/*` with no `!` exception: `COPY . .` copies nothing (BuildKit's test too)."""
+        if self.has_exceptions:
+            return False
+        everything = {_docker_pattern(pattern).pattern for pattern in ("*", "**", "**/*")}
+        return any(rule.pattern in everything for _, rule in self.rules)
+
     def excludes(self, relative: str) -> bool:
         """Whether the path (relative to the .dockerignore's directory) is left out of the context."""
         parents = _with_parents(relative)

@@ -95,6 +95,7 @@ def lint_text_with(
         required_labels=settings.required_labels,
         strict_labels=settings.strict_labels,
         context_dir=context_dir,
+        buildkit_check=settings.buildkit_check,
     )
     return apply_settings(lint_text(text, path, rules, options), path, settings)
 
@@ -110,11 +111,12 @@ def lint_text(
         dockerfile = parse(text, path)
     except DockerfileSyntaxError as error:
         return [InvalidSyntax.from_error(path, text, error)]
-    context = DockerfileContext(path, dockerfile, options or RuleOptions())
+    options = options or RuleOptions()
+    context = DockerfileContext(path, dockerfile, options)
     diagnostics: list[Diagnostic] = []
     for rule in rules if rules is not None else dockerfile_rules():
         diagnostics.extend(rule.check(context))
-    found = sorted(filter_diagnostics(diagnostics, dockerfile), key=_sort_key)
+    found = sorted(filter_diagnostics(diagnostics, dockerfile, options.buildkit_check), key=_sort_key)
     dockerfile.forget_build()
     return found
 

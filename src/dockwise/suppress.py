@@ -8,7 +8,10 @@ Selectors name rules the way users know them: a code (`DW101`), a code prefix (`
 - `# dockwise: ignore-file=DW3` anywhere, for the whole file;
 - `# hadolint ignore=DL3008` and `# hadolint global ignore=DL3008`, through the rules' aliases;
 - BuildKit's `# check=skip=JSONArgsRecommended` directive (`skip=all` means every rule that has a
-  BuildKit counterpart).
+  BuildKit counterpart), for the file when it is a parser directive, and for one instruction when it is
+  among the comments directly above it (BuildKit merges the first such `check=` comment into the checks of
+  that instruction, or of the stage its FROM starts; text after a blank is a remark: `skip=X // why`);
+  the directive's `error=true` (a finding of a BuildKit check fails the build) makes those findings errors.
 
 Filtering happens once, after the rules ran; rules never look at pragmas.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from dockwise.diagnostics import Diagnostic, FileLocation
+from dockwise.diagnostics import Diagnostic, FileLocation, Severity
 from dockwise.dockerfile.tree import Dockerfile, Trivia
 from dockwise.patterns import LazyPattern
 from dockwise.record import Record
@@ -115,11 +118,12 @@ class Suppressions(Record):
         )
 
 
-def read_suppressions(dockerfile: Dockerfile) -> Suppressions:
-    """Collect the pragmas of a parsed Dockerfile."""
+def read_suppressions(dockerfile: Dockerfile, buildkit_check: str | None = None) -> Suppressions:
+    """Collect the pragmas of a parsed Dockerfile; `buildkit_check`, BuildKit's check options given to the
+    build, replaces the file's `# check=` directive as BuildKit's build argument does."""
     file_selectors: list[Selector] = []
     spans: list[tuple[int, int, tuple[Selector, ...]]] = []
-    check = dockerfile.directives.check
+    check = dockerfile.directives.check if buildkit_check is None else buildkit_check
     if check:
         file_selectors.extend(_buildkit_skips(check))
     text = dockerfile.text
@@ -135,9 +139,76 @@ def read_suppressions(dockerfile: Dockerfile) -> Suppressions:
             pragma = _read_pragma(comment.strip())
             if pragma and pragma[0] == "ignore" and not pragma[1]:
                 selectors.extend(parse_selectors([pragma[2]]))
+        selectors.extend(_instruction_check_skips(instruction.comments))
         if selectors:
             spans.append((instruction.start_line, instruction.end_line, tuple(selectors)))
     return Suppressions(tuple(file_selectors), tuple(spans))
+
+
+_CHECK_COMMENT = LazyPattern(r"(?i)check\s*=\s*(.+?)\s*")
+"""A comment's text (without `#`) that BuildKit's directive parser reads as the `check` directive."""
+
+
+def _instruction_check_skips(comments: Sequence[str]) -> list[Selector]:
+    """The checks skipped by the first `check=` comment directly above an instruction, as BuildKit reads it
+    (its value ends at the first blank; an option BuildKit cannot read makes it ignore the comment)."""
+    for comment in comments:
+        match = _CHECK_COMMENT.fullmatch(comment.strip())
+        if match is None:
+            continue
+        value = match.group(1).split(" ", 1)[0]
+        if not valid_check_options(value):
+            return []
+        return _buildkit_skips(value) + _covering_rules(value)
+    return []
+
+
+def _covering_rules(check: str) -> list[Selector]:
+    """The dockwise rules that cover a skipped BuildKit check without carrying its code (coverage.py):
+    a skip written above one instruction silences them there too, but not a rule for a build failure."""
+    from dockwise.rules.coverage import COVERED_WITHOUT_ALIAS
+
+    selectors = []
+    for skip in _buildkit_skips(check):
+        covering = COVERED_WITHOUT_ALIAS.get(skip.text)
+        if covering is not None and covering[0] not in ("DW001", "DW002"):
+            selectors.append(Selector(covering[0]))
+    return selectors
+
+
+def valid_check_options(check: str) -> bool:
+    """Whether BuildKit accepts `check`: `key=value` parts among skip, experimental and error=<bool>."""
+    for part in check.split(";"):
+        key, equals, value = part.partition("=")
+        key = key.strip()
+        if not equals or key not in ("skip", "experimental", "error"):
+            return False
+        if key == "error" and value.strip().lower() not in _GO_BOOLS:
+            return False
+    return True
+
+
+def _errors_on_warnings(check: str) -> bool:
+    """Whether BuildKit's check options say `error=true` (a build with a check's finding fails)."""
+    if not valid_check_options(check):
+        return False
+    values = [
+        part.partition("=")[2].strip().lower()
+        for part in check.split(";")
+        if part.strip().startswith("error")
+    ]
+    return bool(values) and values[-1] in ("1", "t", "true")
+
+
+def _as_build_error(diagnostic: Diagnostic) -> Diagnostic:
+    rule = rule_by_code(diagnostic.code)
+    if rule is None or not _BUILDKIT_ALL.matches(rule) or diagnostic.severity is Severity.ERROR:
+        return diagnostic
+    return diagnostic.replace(severity=Severity.ERROR)
+
+
+_GO_BOOLS = frozenset(("1", "t", "true", "0", "f", "false"))
+"""The spellings Go's strconv.ParseBool accepts (in any of the cases it allows)."""
 
 
 def _buildkit_skips(check: str) -> list[Selector]:
@@ -172,10 +243,17 @@ class _AllBuildKitChecks(Selector):
 _BUILDKIT_ALL = _AllBuildKitChecks("all")
 
 
-def filter_diagnostics(diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile) -> list[Diagnostic]:
-    """The diagnostics of `dockerfile` that none of its pragmas turns off."""
+def filter_diagnostics(
+    diagnostics: Iterable[Diagnostic], dockerfile: Dockerfile, buildkit_check: str | None = None
+) -> list[Diagnostic]:
+    """The diagnostics of `dockerfile` that none of its pragmas turns off (`read_suppressions`); with
+    BuildKit's `error=true` check option, the findings of BuildKit's checks are errors, as they fail the
+    build."""
     diagnostics = list(diagnostics)
-    suppressions = read_suppressions(dockerfile)
+    check = dockerfile.directives.check if buildkit_check is None else buildkit_check
+    if check and _errors_on_warnings(check):
+        diagnostics = [_as_build_error(diagnostic) for diagnostic in diagnostics]
+    suppressions = read_suppressions(dockerfile, buildkit_check)
     if not suppressions.file and not suppressions.spans:
         return diagnostics
     kept = []

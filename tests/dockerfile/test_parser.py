@@ -286,3 +286,10 @@ def test_locate_finds_text_in_the_arguments_across_continuation_lines() -> None:
     assert text[found.start : found.end] == "b"
     assert text[found.start - 6 : found.start] == "      "
     assert label.locate("missing") == label.arguments_range
+
+
+def test_parser_directives_are_not_among_the_comments_above_the_first_instruction() -> None:
+    """BuildKit strips them, so a `# check=` directive is not read again as a comment on the FROM."""
+    dockerfile = parse("# syntax=docker/dockerfile:1\n# check=skip=all\n# the base\nFROM alpine:3.20\n")
+    assert dockerfile.instructions[0].comments == ("the base",)
+    assert dockerfile.directives.check == "skip=all"

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from dockwise.rules import all_rules
-from dockwise.rules.coverage import BUILDKIT, COVERED_WITHOUT_ALIAS, HADOLINT, NOT_COVERED, uncovered
+from dockwise.rules.coverage import (
+    BUILDKIT,
+    COVERED_WITHOUT_ALIAS,
+    HADOLINT,
+    NOT_COVERED,
+    PEER_DIFFERENCES,
+    documented_difference,
+    uncovered,
+)
 
 PEER_CODES = {check.code for check in HADOLINT + BUILDKIT}
 
@@ -30,3 +38,14 @@ def test_hadolint_and_buildkit_aliases_name_real_checks() -> None:
             buildkit = re.fullmatch(r"(?=.*[a-z])[A-Z][A-Za-z]+", alias)
             if hadolint or buildkit:
                 assert alias in PEER_CODES, f"{rule.code}: alias {alias} is no hadolint or BuildKit check"
+
+
+def test_documented_peer_differences_are_found_by_the_case_the_adapters_name() -> None:
+    assert PEER_DIFFERENCES, "the BuildKit differences are documented"
+    for difference in PEER_DIFFERENCES:
+        assert difference.peer in ("hadolint", "buildkit")
+        assert difference.behaviour
+        assert difference.reason
+        assert documented_difference(difference.peer, difference.case) == difference.reason
+    unknown = "frontend/dockerfile/dockerfile_check_test.go:1 (testNone)"
+    assert documented_difference("buildkit", unknown) is None

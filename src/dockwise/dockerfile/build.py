@@ -285,13 +285,14 @@ class Build:
         )
         reference: ImageReference | None = None
         # A base that needs a build argument (`FROM ${BASE}`, `FROM docker:${VERSION}-dind` with no default)
-        # builds when the argument is given: a warning for the rule catalogue (BuildKit's
-        # InvalidDefaultArgInFrom), not a build error.
+        # builds when the argument is given, and so does one whose ARG default makes no valid reference
+        # (`FROM busy${SFX}` with `ARG SFX="box:"`, built with `--build-arg SFX=box:1.36`): a warning for the
+        # rule catalogue (BuildKit's InvalidDefaultArgInFrom, DW168), not a build error.
         if base_stage is None and expanded not in ("scratch", ""):
             try:
                 reference = parse_image_reference(expanded)
             except InvalidImageReference as error:
-                if not missing:
+                if not missing and "$" not in base_name:
                     self.problems.append(
                         BuildProblem(f"invalid base image {expanded!r}: {error}", instruction)
                     )

@@ -145,13 +145,13 @@ class _Parser:
                 continue
             if stripped[0] == "#":
                 comment = tokens[index - 1][1:].strip(GO_SPACE)
-                if comment:
+                kind: TriviaKind = "comment"
+                if directives.found and directives.found[-1].line == line_number:
+                    kind = "directive"  # BuildKit leaves directives out of the comments above an instruction
+                elif comment:
                     comments.append(comment)
                 else:
                     comments = []
-                kind: TriviaKind = "comment"
-                if directives.found and directives.found[-1].line == line_number:
-                    kind = "directive"
                 nodes.append(Trivia(kind, line_number, start, starts[index]))
                 continue
             escape = directives.escape

@@ -392,6 +392,19 @@ class Dockerfile:
             return self.instructions[index]
         return None
 
+    def word(self, text: str) -> str:
+        """An argument as BuildKit reads it once its quotes and escapes are removed (`"/etc/app/"` is
+        `/etc/app/`), with `$VARIABLE` references left as written; the text itself where BuildKit's
+        lexer cannot read it."""
+        if not any(special in text for special in ("'", '"', self.escape)):
+            return text
+        from dockwise.dockerfile.lexer import ExpansionError, Lexer
+
+        try:
+            return Lexer(self.escape, skip_unset=True).process(text).text
+        except ExpansionError:
+            return text
+
     @property
     def build(self) -> Build:
         """The semantic model: stages, ARG/ENV scopes, the stage graph."""

@@ -174,13 +174,15 @@ def rule_diagnostic(
 class RuleOptions(Record):
     """The project settings that some rules read (the rest of the settings only filter their output)."""
 
-    __slots__ = ("context_dir", "required_labels", "strict_labels", "trusted_registries")
+    __slots__ = ("buildkit_check", "context_dir", "required_labels", "strict_labels", "trusted_registries")
     trusted_registries: tuple[str, ...]
     required_labels: tuple[tuple[str, str], ...]
     """Label name and value type, as `Settings.required_labels`."""
     strict_labels: bool
     context_dir: Path | None
     """The build context (the Dockerfile's directory), for `.dockerignore`; None for standard input."""
+    buildkit_check: str | None
+    """`Settings.buildkit_check`: read where pragmas are, after the rules ran."""
 
     def __init__(
         self,
@@ -188,11 +190,13 @@ class RuleOptions(Record):
         required_labels: tuple[tuple[str, str], ...] = (),
         strict_labels: bool = False,
         context_dir: Path | None = None,
+        buildkit_check: str | None = None,
     ) -> None:
         object.__setattr__(self, "trusted_registries", trusted_registries)
         object.__setattr__(self, "required_labels", required_labels)
         object.__setattr__(self, "strict_labels", strict_labels)
         object.__setattr__(self, "context_dir", context_dir)
+        object.__setattr__(self, "buildkit_check", buildkit_check)
 
 
 _RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeline", ...]]

@@ -168,6 +168,52 @@ NOT_COVERED: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class PeerDifference:
+    """A case of a peer's own test suite where dockwise deliberately reports something else."""
+
+    peer: str
+    case: str
+    """Where the case is in the peer's repository (`path:line (test)`), as benchmarks/peers names it."""
+    behaviour: str
+    """What dockwise does there."""
+    reason: str
+
+
+PEER_DIFFERENCES: tuple[PeerDifference, ...] = (
+    # BuildKit, frontend/dockerfile/dockerfile_check_test.go (benchmarks/peers/buildkit.py)
+    PeerDifference(
+        "buildkit",
+        "frontend/dockerfile/dockerfile_check_test.go:583 (testNoEmptyContinuation)",
+        "DW051 reports the empty continuation line at the instruction's first line, not its last",
+        "the finding belongs to the instruction, and its fix deletes the empty lines inside it; BuildKit "
+        "places its warning on the last line only because its parser knows the problem there",
+    ),
+    PeerDifference(
+        "buildkit",
+        "frontend/dockerfile/dockerfile_check_test.go:936 (testWarningsBeforeError)",
+        "an unknown instruction is DW001, and nothing else is reported for the file",
+        "a file BuildKit refuses to build has one finding that matters (BuildKit's build fails at that "
+        "line too); the rules read a parsed file, and dockwise's parser stops there",
+    ),
+    PeerDifference(
+        "buildkit",
+        "frontend/dockerfile/dockerfile_check_test.go:1102 (testWorkdirRelativePath)",
+        "DW502 reports `WORKDIR subdir/` after an absolute WORKDIR in the stage it is built FROM",
+        "as hadolint's DL3000, every relative WORKDIR is reported: it still depends on an earlier "
+        "instruction, and DW502's fix writes the absolute path it resolves to",
+    ),
+)
+
+
+def documented_difference(peer: str, source: str) -> str | None:
+    """Why dockwise deliberately differs from a peer's test case (`path:line (test)`), if it is documented."""
+    for difference in PEER_DIFFERENCES:
+        if difference.peer == peer and (difference.case == source or source.startswith(difference.case)):
+            return difference.reason
+    return None
+
+
 def covering_rules(check: PeerCheck, rules: list[type[Rule]]) -> list[str]:
     """The dockwise codes that cover a peer check (by alias, or by the table above)."""
     codes = [rule.code for rule in rules if check.code in rule.aliases]
@@ -216,4 +262,18 @@ def render_coverage(rules: list[type[Rule]]) -> str:
                 cell = f"not covered: {NOT_COVERED.get(check.code, 'NO RULE AND NO REASON')}"
             lines.append(f"| {check.code} | {check.meaning} | {cell} |")
         lines.append("")
+    lines += [
+        "## Deliberate differences from the peers' own test suites",
+        "",
+        "`benchmarks/peer_agreement.py` runs the cases of hadolint's and BuildKit's own tests through "
+        "dockwise; these are the cases where dockwise reports something else on purpose.",
+        "",
+        "| peer | case | dockwise | why |",
+        "| --- | --- | --- | --- |",
+    ]
+    for difference in PEER_DIFFERENCES:
+        lines.append(
+            f"| {difference.peer} | `{difference.case}` | {difference.behaviour} | {difference.reason} |"
+        )
+    lines.append("")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 FROM node:22-slim
 ARG NPM_TOKEN
 ENV DB_PASSWORD=changeme
+ARG AWS_ACCESS_KEY_ID
 RUN npm ci

@@ -43,10 +43,10 @@ def installs_dependencies(command: ShellCommand) -> bool:
     return False
 
 
-def _is_broad_copy(instruction: Instruction) -> bool:
+def _is_broad_copy(context: DockerfileContext, instruction: Instruction) -> bool:
     if instruction.keyword not in ("COPY", "ADD") or instruction.parsed_flags.from_ or instruction.heredocs:
         return False
-    return any(source in _BROAD_SOURCES for source in instruction.arguments[:-1])
+    return any(context.dockerfile.word(source) in _BROAD_SOURCES for source in instruction.arguments[:-1])
 
 
 class BroadCopyBeforeInstall(DockerfileRule):
@@ -82,7 +82,7 @@ class BroadCopyBeforeInstall(DockerfileRule):
         for stage in context.dockerfile.build.stages:
             broad: Instruction | None = None
             for instruction in stage.instructions:
-                if broad is None and _is_broad_copy(instruction):
+                if broad is None and _is_broad_copy(context, instruction):
                     broad = instruction
                 elif broad is not None and instruction.keyword == "RUN":
                     install = next(

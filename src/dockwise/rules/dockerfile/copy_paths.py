@@ -4,12 +4,16 @@ WORKDIR, and sources the build context leaves out (`.dockerignore`)."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule
+
+if TYPE_CHECKING:
+    from dockwise.discovery import DockerIgnore
 
 _WILDCARDS = frozenset("*?[")
 
@@ -49,7 +53,8 @@ class CopySourcesIntoFile(DockerfileRule):
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in _copies(context):
             sources, destination = instruction.arguments[:-1], instruction.arguments[-1]
-            if len(sources) > 1 and not destination.endswith("/") and "$" not in destination:
+            path = context.dockerfile.word(destination)
+            if len(sources) > 1 and not path.endswith("/") and "$" not in path:
                 yield context.diagnostic(
                     self,
                     instruction.locate(destination),
@@ -91,7 +96,8 @@ class RelativeDestinationWithoutWorkdir(DockerfileRule):
         build = context.dockerfile.build
         for instruction in _copies(context):
             destination = instruction.arguments[-1]
-            if posixpath.isabs(destination) or destination.startswith(("$", "~")) or ":" in destination[:3]:
+            path = context.dockerfile.word(destination)
+            if posixpath.isabs(path) or path.startswith(("$", "~")) or ":" in path[:3]:
                 continue  # absolute, a variable, or a Windows path (C:\\...)
             stage = build.stage_of(instruction)
             if stage is None or stage.lineage()[-1].is_scratch:
@@ -147,25 +153,29 @@ class CopyIgnoredFile(DockerfileRule):
         ignore = _dockerignore(folder, context.path)
         if ignore is None:
             return
-        source_name, excludes = ignore
+        source_name, rules = ignore
         for instruction in _copies(context):
             if instruction.parsed_flags.from_:
                 continue
-            for source in instruction.arguments[:-1]:
+            for raw in instruction.arguments[:-1]:
+                source = context.dockerfile.word(raw)
                 if "$" in source or "://" in source or _WILDCARDS & set(source) or source.startswith("git@"):
                     continue
                 relative = posixpath.normpath(source.lstrip("/"))
-                if relative in (".", "") or relative.startswith(".."):
+                if relative.startswith(".."):
                     continue
-                if excludes(relative):
-                    yield context.diagnostic(
-                        self,
-                        instruction.locate(source),
-                        f"{source} is excluded by {source_name}: the build cannot copy it",
-                    )
+                if relative in (".", "") and not rules.ignores_everything:
+                    continue
+                if relative in (".", ""):
+                    message = f"{source_name} excludes every file of the context: {source} copies nothing"
+                elif rules.excludes(relative):
+                    message = f"{source} is excluded by {source_name}: the build cannot copy it"
+                else:
+                    continue
+                yield context.diagnostic(self, instruction.locate(raw), message)
 
 
-def _dockerignore(folder: Path, dockerfile_path: str) -> tuple[str, Callable[[str], bool]] | None:
+def _dockerignore(folder: Path, dockerfile_path: str) -> tuple[str, DockerIgnore] | None:
     from dockwise.discovery import DockerIgnore
 
     own = folder / f"{Path(dockerfile_path).name}.dockerignore"
@@ -173,5 +183,5 @@ def _dockerignore(folder: Path, dockerfile_path: str) -> tuple[str, Callable[[st
         if candidate.is_file():
             ignore = DockerIgnore.read(candidate)
             if ignore is not None:
-                return candidate.name, ignore.excludes
+                return candidate.name, ignore
     return None

@@ -49,7 +49,7 @@ class AddInsteadOfCopy(DockerfileRule):
         for instruction in context.dockerfile.instructions:
             if instruction.keyword != "ADD" or len(instruction.arguments) < 2 or instruction.heredocs:
                 continue
-            sources = instruction.arguments[:-1]
+            sources = [context.dockerfile.word(source) for source in instruction.arguments[:-1]]
             if any(_REMOTE.search(source) or _ARCHIVE.search(source) for source in sources):
                 continue
             yield context.diagnostic(
@@ -166,7 +166,8 @@ class AddRemoteWithoutChecksum(DockerfileRule):
                 continue
             if instruction.parsed_flags.checksum:
                 continue
-            urls = [s for s in instruction.arguments[:-1] if _HTTP.match(s) and not _GIT.search(s)]
+            sources = [context.dockerfile.word(source) for source in instruction.arguments[:-1]]
+            urls = [s for s in sources if _HTTP.match(s) and not _GIT.search(s)]
             if urls:
                 yield context.diagnostic(
                     self, instruction.range, f"{urls[0]} is downloaded without --checksum: pin its sha256"

@@ -20,11 +20,12 @@ _SECRET_TOKENS = frozenset(
     {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"}
 )
 #: Tokens that make a name about a secret rather than the secret itself. Wider than BuildKit's
-#: (public, file, version): `GPG_KEY` in the official images is a public key fingerprint.
+#: (public, file, version): `GPG_KEY` in the official images is a public key fingerprint. `id` is not among
+#: them: `AWS_ACCESS_KEY_ID` is half of a credential pair, and BuildKit reports it too.
 _NOT_SECRET_TOKENS = frozenset(
     {
         "public", "file", "files", "version", "gpg", "pgp", "fingerprint", "fingerprints", "path", "dir",
-        "url", "id", "ids", "ttl", "timeout", "seconds", "length", "type", "name", "names", "server", "host",
+        "url", "ttl", "timeout", "seconds", "length", "type", "name", "names", "server", "host",
         "servers", "keyring", "keyserver", "keys", "sha", "sha256", "sha512", "checksum", "env", "signing",
         "release", "plugin", "use", "enable", "enabled", "method", "mode",
     }
@@ -159,7 +160,7 @@ class SecretFileCopied(DockerfileRule):
             if instruction.parsed_flags.from_:
                 continue  # from another stage or image, not from the build context
             for source in instruction.arguments[:-1]:
-                if is_secret_file(source):
+                if is_secret_file(context.dockerfile.word(source)):
                     stage = context.dockerfile.build.stage_of(instruction)
                     yield context.diagnostic(
                         self,

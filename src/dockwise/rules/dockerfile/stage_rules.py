@@ -258,7 +258,8 @@ class CopyWholeFilesystem(DockerfileRule):
         for instruction in context.dockerfile.instructions:
             if instruction.keyword != "COPY" or not instruction.parsed_flags.from_:
                 continue
-            if any(source.strip() in ("/", "/.", "/*") for source in instruction.arguments[:-1]):
+            sources = [context.dockerfile.word(source).strip() for source in instruction.arguments[:-1]]
+            if any(source in ("/", "/.", "/*") for source in sources):
                 yield context.diagnostic(
                     self,
                     instruction.arguments_range,
@@ -270,7 +271,8 @@ class CopyWholeFilesystem(DockerfileRule):
 class ConstantPlatform(DockerfileRule):
     """`FROM --platform=linux/amd64` with a fixed platform.
 
-    Not reported when the stage name says the platform is deliberate (`AS build-amd64`), as BuildKit does.
+    Not reported when the stage name says the platform is deliberate, naming its OS or architecture
+    (`AS build-amd64`, `AS linux`), as BuildKit does.
 
     ## Why is this bad?
     A fixed platform makes multi-platform builds produce the wrong architecture silently (an amd64
@@ -300,8 +302,10 @@ class ConstantPlatform(DockerfileRule):
             platform = stage.from_instruction.parsed_flags.platform
             if not platform or "$" in platform:
                 continue
+            # BuildKit lets a stage named for the platform's OS or architecture pin it (`AS linux`,
+            # `AS build_arm64`): such a stage exists to build for that platform.
             parts = [part for part in re.split(r"[/,]", platform.lower()) if part]
-            if stage.name and any(part in stage.name.lower() for part in parts[1:]):
+            if stage.name and any(part in stage.name.lower() for part in parts[:2]):
                 continue
             yield context.diagnostic(
                 self,

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Edit, Fix, Severity, TextRange
-from dockwise.dockerfile.build import AUTOMATIC_PLATFORM_ARGS, PREDEFINED_PROXY_ARGS
+from dockwise.dockerfile.build import AUTOMATIC_PLATFORM_ARGS, PREDEFINED_PROXY_ARGS, Stage
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.dockerfile.instruction_fixes import legacy_key_value
@@ -325,11 +325,20 @@ class UndefinedVariable(DockerfileRule):
         build = context.dockerfile.build
         for stage in build.stages:
             from_scratch = stage.lineage()[-1].is_scratch
+            declared = _declarations(stage.lineage())
             for instruction in stage.instructions:
                 if instruction.keyword not in _EXPANDED:
                     continue
                 known = set(build.variables_before(instruction)) | set(AUTOMATIC_PLATFORM_ARGS)
                 known |= PREDEFINED_PROXY_ARGS | {"PATH"}  # BuildKit gives every stage a default PATH
+                # `ARG foo` with no value declares foo: BuildKit takes it as defined (it expands to nothing
+                # unless --build-arg gives it); a build argument this stage declares only further down is
+                # not defined yet (an ENV further down may be re-setting what the base image sets).
+                known |= {name for name, _, index in declared if index < instruction.index}
+                later = {
+                    name: index for name, keyword, index in reversed(declared)
+                    if index > instruction.index and keyword == "ARG"
+                }  # fmt: skip
                 texts: list[tuple[str, str | None]] = [(text, None) for text in instruction.arguments]
                 texts += [(flag, flag[2:].split("=", 1)[0]) for flag in instruction.flags]
                 if instruction.keyword == "ENV":
@@ -341,10 +350,13 @@ class UndefinedVariable(DockerfileRule):
                         if match.group(2) or name in known or name in reported:
                             continue
                         close = [other for other in sorted(known) if _is_typo_of(name, other)]
-                        if not close and not from_scratch:
+                        if not close and not from_scratch and name not in later:
                             continue
                         reported.add(name)
                         hint = f" (did you mean {close[0]}?)" if close else ""
+                        if name in later:
+                            line = context.dockerfile.instructions[later[name]].start_line
+                            hint = f" (its ARG comes later, on line {line})"
                         reference = match.group(0)
                         if reference.startswith("${") and text[match.end() : match.end() + 1] == "}":
                             reference += "}"
@@ -352,6 +364,18 @@ class UndefinedVariable(DockerfileRule):
                         yield context.diagnostic(
                             self, where, f"${name} is not defined here and expands to nothing{hint}"
                         )
+
+
+def _declarations(lineage: list[Stage]) -> list[tuple[str, str, int]]:
+    """(name, keyword, instruction index) of every ARG and ENV in a stage and the stages it is built FROM."""
+    found: list[tuple[str, str, int]] = []
+    for stage in lineage:
+        for instruction in stage.instructions:
+            if instruction.keyword == "ARG":
+                found += [(word.split("=", 1)[0], "ARG", instruction.index) for word in instruction.arguments]
+            elif instruction.keyword == "ENV":
+                found += [(key, "ENV", instruction.index) for key in instruction.arguments[::2]]
+    return found
 
 
 def _blank(match: re.Match[str]) -> str:
