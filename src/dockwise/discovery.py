@@ -307,7 +307,7 @@ class DockerIgnore(Record):
         """`*`, `**` or `**/*` with no `!` exception: `COPY . .` copies nothing (BuildKit's test too)."""
         if self.has_exceptions:
             return False
-        everything = {_docker_pattern(pattern).pattern for pattern in ("*", "**", "**/*")}
+        everything = {docker_pattern(pattern).pattern for pattern in ("*", "**", "**/*")}
         return any(rule.pattern in everything for _, rule in self.rules)
 
     def excludes(self, relative: str) -> bool:
