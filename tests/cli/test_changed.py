@@ -1,0 +1,62 @@
+"""`dockwise changed`: the re-run steps per Dockerfile of a project, and the exit status CI reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import run, write
+
+COPY_ALL_FIRST = 'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "server.js"]\n'
+MANIFESTS_FIRST = (
+    "FROM node:22\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n"
+    'CMD ["node", "server.js"]\n'
+)
+
+
+def test_a_readme_edit_that_reruns_npm_ci_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "api" / "Dockerfile", COPY_ALL_FIRST)
+    write(tmp_path / "web" / "Dockerfile", MANIFESTS_FIRST)
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "changed", "api/README.md", "web/README.md")
+    assert status == 1
+    assert "api/Dockerfile (target stage-0): 2 of 3 steps re-run, 1 costly (1 avoidable)" in out
+    assert "costly and avoidable (no dependency manifest changed): `npm ci` installs Node.js dependencies" in out
+    assert "web/Dockerfile (target stage-0): 1 of 4 steps re-run" in out
+    assert run(capsys, "changed", "--exit-zero", "api/README.md")[0] == 0
+
+
+def test_a_manifest_change_may_rerun_the_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "Dockerfile", MANIFESTS_FIRST)
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "changed", "--format", "json", "package-lock.json")
+    assert status == 0
+    (dockerfile,) = json.loads(out)["dockerfiles"]
+    assert [(r["line"], r["avoidable"]) for r in dockerfile["reruns"]] == [(3, False), (4, False), (5, False)]
+    assert dockerfile["reruns"][1]["costly"] == "`npm ci` installs Node.js dependencies"
+
+
+def test_files_outside_a_context_change_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "api" / "Dockerfile", COPY_ALL_FIRST)
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "changed", "docs/index.md")
+    assert status == 0
+    assert "nothing re-runs, all 3 steps stay cached" in out
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "changed", "--project", str(tmp_path / "nope"), "x")
+    assert status == 2
+    assert "not a directory" in err
+    write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN <<EOF\n")
+    status, out, _ = run(capsys, "changed", "--project", str(tmp_path), "x")
+    assert status == 2
+    assert "unterminated heredoc" in out
