@@ -151,12 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
         "read_only with tmpfs /tmp, init, memory and pids limits); changes behaviour, so try --diff first",
     )
     _add_selection_arguments(fix)
-    from dockwise.commands import changed, graph, images, verify
+    from dockwise.commands import changed, graph, images, report, verify
 
     images.add_parsers(commands, _add_selection_arguments, SEVERITY_NAMES)
     verify.add_parser(commands)
     graph.add_parser(commands)
     changed.add_parser(commands)
+    report.add_parser(commands, _add_selection_arguments)
     commands.add_parser(
         "lsp", help="run the language server on stdio (diagnostics, fixes and rule docs in the editor)"
     )
@@ -219,6 +220,10 @@ def _run(arguments: argparse.Namespace) -> int:
         from dockwise.commands.verify import run_verify
 
         return run_verify(arguments)
+    if arguments.command == "report":
+        from dockwise.commands.report import run_report
+
+        return run_report(arguments)
     if arguments.command == "changed":
         from dockwise.commands.changed import run_changed
 
