@@ -112,6 +112,7 @@ def lint_runtime_group(
         message = f"{problem.yaml_path}: {problem.message} (Compose schema)"
         diagnostics.append(_invalid(problem.path, problem.range, message))
     services = {spec.name: spec for spec in specs}
+    declared = None if not project.complete or _overlay_alone(group) else dict(project.declared)
     for spec in specs:
         diagnostics.extend(_invalid_values(spec, texts[spec.path]))
         context = RunSpecContext(
@@ -122,10 +123,20 @@ def lint_runtime_group(
             texts[spec.path],
             min_stop_grace_period=settings.min_stop_grace_period,
             texts=texts,
+            declared=declared,
+            dotenv=project.dotenv,
         )
         for rule in rules:
             diagnostics.extend(rule.run(context))
     return _results(group, texts, diagnostics, settings)
+
+
+_OVERLAY_NAME = re.compile(r"(?:docker-)?compose\.[^.]+\.ya?ml")
+
+
+def _overlay_alone(group: tuple[Path, ...]) -> bool:
+    """An overlay (`compose.<x>.yaml`) read without its base: what it uses may be declared there."""
+    return len(group) == 1 and _OVERLAY_NAME.fullmatch(group[0].name) is not None
 
 
 def lint_script_text(

@@ -12,9 +12,9 @@ The plain text is what pipes, files and tests get; on a terminal the same lines 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from dockwise.diagnostics import Applicability, Diagnostic, Severity, SourceText
+from dockwise.diagnostics import Applicability, Category, Diagnostic, Severity, SourceText
 from dockwise.lint import FileResult, LintReport
 from dockwise.report.positions import span_of
 
@@ -74,13 +74,14 @@ def _file_lines(result: FileResult, header: bool) -> Iterator[list[Segment]]:
     source = SourceText(result.path, result.text) if result.text is not None else None
     if header:
         yield [(result.path, "bold"), (f": {_counted(result.diagnostics)}", "")]
+    cuts = _secret_cuts(result.diagnostics, source)
     groups: dict[str | None, list[Diagnostic]] = {}
     for diagnostic in result.diagnostics:
         groups.setdefault(diagnostic.subject, []).append(diagnostic)
     for subject, diagnostics in groups.items():
         if subject is not None and len(groups) > 1:
             yield [(subject, "bold"), (f": {_counted(diagnostics)}", "")]
-        yield from _run_lines(result.path, diagnostics, source)
+        yield from _run_lines(result.path, diagnostics, source, cuts)
 
 
 def _counted(diagnostics: Sequence[Diagnostic]) -> str:
@@ -106,7 +107,7 @@ def _plural(severity: Severity, count: int) -> str:
 
 
 def _run_lines(
-    path: str, diagnostics: Sequence[Diagnostic], source: SourceText | None
+    path: str, diagnostics: Sequence[Diagnostic], source: SourceText | None, cuts: Mapping[int, int]
 ) -> Iterator[list[Segment]]:
     """Each finding's line; findings at the same span in a row share the excerpt shown after the last."""
     index = 0
@@ -116,12 +117,25 @@ def _run_lines(
         while end < len(diagnostics) and span is not None and _span_key(diagnostics[end]) == span:
             end += 1
         if end - index == 1:
-            yield from _diagnostic_lines(path, diagnostics[index], source)
+            yield from _diagnostic_lines(path, diagnostics[index], source, cuts)
         else:
             for diagnostic in diagnostics[index:end]:
-                yield from _diagnostic_lines(path, diagnostic, source, excerpt=False)
-            yield from _excerpt_lines(diagnostics[end - 1], source)
+                yield from _diagnostic_lines(path, diagnostic, source, cuts, excerpt=False)
+            yield from _excerpt_lines(diagnostics[end - 1], source, cuts)
         index = end
+
+
+def _secret_cuts(diagnostics: Sequence[Diagnostic], source: SourceText | None) -> dict[int, int]:
+    """The lines that hold a secret a finding reports, and the column after which they are not shown
+    (for that finding and every other one on the line), so that the report never repeats a secret."""
+    cuts: dict[int, int] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.category not in _SECRET_CATEGORIES:
+            continue
+        span = span_of(diagnostic, source)
+        if span is not None and span.end.line == span.start.line:
+            cuts[span.start.line] = min(cuts.get(span.start.line, span.end.column), span.end.column)
+    return cuts
 
 
 def _span_key(diagnostic: Diagnostic) -> tuple[str, int, int] | None:
@@ -139,6 +153,10 @@ def _fix_marker(diagnostic: Diagnostic) -> list[Segment]:
         return [(" [fix: --unsafe-fixes]", "green")]
     return [(" [fix]", "bold green")]
 
+
+_SECRET_CATEGORIES = (Category.SECRETS_IN_BUILD, Category.SECRETS_IN_IMAGE)
+"""Findings about a secret show their source line only up to the end of what they point at (a
+variable's name, a flag), so that the report never repeats the secret."""
 
 MAX_SHOWN = 160
 """The most of a source line shown under a finding. A one-line Compose file or a minified script of
@@ -159,7 +177,11 @@ def _window(text: str, caret: int, width: int) -> tuple[str, int, int]:
 
 
 def _diagnostic_lines(
-    path: str, diagnostic: Diagnostic, source: SourceText | None, excerpt: bool = True
+    path: str,
+    diagnostic: Diagnostic,
+    source: SourceText | None,
+    cuts: Mapping[int, int],
+    excerpt: bool = True,
 ) -> Iterator[list[Segment]]:
     """The finding's line, then (with `excerpt`) its source line and caret, then its notes."""
     span = span_of(diagnostic, source)
@@ -175,21 +197,28 @@ def _diagnostic_lines(
         *_fix_marker(diagnostic),
     ]
     if excerpt:
-        yield from _excerpt_lines(diagnostic, source)
+        yield from _excerpt_lines(diagnostic, source, cuts)
     for note in diagnostic.notes:
         yield [("       = ", "dim"), ("note: ", "bold"), (note, "")]
 
 
-def _excerpt_lines(diagnostic: Diagnostic, source: SourceText | None) -> Iterator[list[Segment]]:
+def _excerpt_lines(
+    diagnostic: Diagnostic, source: SourceText | None, cuts: Mapping[int, int]
+) -> Iterator[list[Segment]]:
     """The source line of the finding with a caret under its span."""
     span = span_of(diagnostic, source)
     if span is None or source is None:
         return
     style = _SEVERITY_STYLES[diagnostic.severity]
-    text = source.line_text(span.start.line).lstrip("\ufeff").expandtabs(1)
+    text = source.line_text(span.start.line).lstrip("\ufeff")
     width = 1
     if span.end.line == span.start.line:
         width = max(1, span.end.column - span.start.column)
+    cut = cuts.get(span.start.line)
+    if cut is not None and text[cut - 1 :].strip(" :\r\n"):  # the line goes on with a secret
+        text = text[: cut - 1] + " …"
+        width = max(1, min(width, cut - span.start.column))
+    text = text.expandtabs(1)
     text, caret, width = _window(text, span.start.column - 1, width)
     yield [(f"  {span.start.line:>4} | ", "dim"), (text, "")]
     yield [("       | ", "dim"), (" " * caret, ""), ("^" * width, style)]

@@ -21,9 +21,9 @@ from dockwise.diagnostics import TextRange
 from dockwise.errors import DockwiseError
 from dockwise.limits import MAX_SOURCE_BYTES
 from dockwise.runspec import shellwords
-from dockwise.runspec.docker_run import DockerRunError, parse_mount, parse_port, parse_volume
+from dockwise.runspec.docker_run import DockerRunError, parse_mount, parse_port, parse_volume, restart_problem
 from dockwise.runspec.interpolation import InterpolationError, interpolate, read_env_file
-from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RunSpec, VolumeMount
+from dockwise.runspec.model import HealthCheck, InvalidValue, PortMapping, RawString, RunSpec, VolumeMount
 from dockwise.runspec.schema import SchemaProblem, schema_problems
 from dockwise.runspec.units import UnitError, parse_duration, parse_integer, parse_number, parse_size
 from dockwise.runspec.workload import compose_jobs
@@ -53,6 +53,9 @@ class _Positions:
     by_path: dict[tuple[str, ...], tuple[str, TextRange]] = field(default_factory=dict)
     lines: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
     """Line and column (1-based) of each `extends` key, for messages."""
+    raw: dict[str, dict[tuple[str, ...], list[RawString]]] = field(default_factory=dict)
+    """Each service's strings with a `$` as written, by service name and key; a later file's strings
+    for a key replace an earlier file's."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,15 @@ class ComposeProject:
     services: dict[str, RunSpec]
     networks: tuple[str, ...]
     """The networks the files declare (besides `default`)."""
+    declared: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The names each top-level mapping (`networks`, `volumes`, `secrets`, `configs`) declares, for the
+    kinds the files declare at all (`networks: {}` counts; no `networks` key does not)."""
+    dotenv: frozenset[str] = frozenset()
+    """The variables the project's `.env` (or the environment given to the loader) defines; the
+    process environment of the linter is not the deployment's, so it is not counted."""
+    complete: bool = True
+    """False when the files `include` others that were not read: then what the project declares is
+    not all known."""
     problems: tuple[str, ...] = ()
     """What Compose itself would refuse but a linter reads past (`${VAR:?}` with VAR unset)."""
     schema_problems: tuple[SchemaProblem, ...] = ()
@@ -85,7 +97,10 @@ def load_compose(
     each file is also checked against the Compose schema (problems are reported, not raised)."""
     if not paths:
         raise ComposeError("no Compose file given")
-    env = dict(environment) if environment is not None else _environment(paths[0].parent)
+    if environment is not None:
+        env, dotenv = dict(environment), frozenset(environment)
+    else:
+        env, dotenv = _environment(paths[0].parent)
     positions = _Positions()
     merged: dict[str, Any] = {}
     missing: list[str] = []
@@ -117,15 +132,31 @@ def load_compose(
             if any(p.yaml_path.startswith(f"services.{name}") for p in problems):
                 continue  # the schema problem already says what is wrong with this service
             raise ComposeError(f"{paths[-1]}: service {name!r}: {error}") from None
-    networks = merged.get("networks") or {}
-    declared = tuple(str(n) for n in networks) if isinstance(networks, dict) else ()
     return ComposeProject(
-        tuple(str(p) for p in paths), specs, declared, tuple(dict.fromkeys(missing)), tuple(problems)
+        tuple(str(p) for p in paths),
+        specs,
+        _declared(merged, "networks"),
+        declared={
+            kind: _declared(merged, kind)
+            for kind in ("networks", "volumes", "secrets", "configs")
+            if kind in merged
+        },
+        dotenv=dotenv,
+        complete="include" not in merged,
+        problems=tuple(dict.fromkeys(missing)),
+        schema_problems=tuple(problems),
     )
 
 
-def _environment(folder: Path) -> dict[str, str]:
-    """The process environment over the project's `.env` (the environment wins, as in Compose)."""
+def _declared(merged: dict[str, Any], kind: str) -> tuple[str, ...]:
+    """The names a top-level mapping (`networks`, `volumes`, `secrets`, `configs`) declares."""
+    found = merged.get(kind)
+    return tuple(str(name) for name in found) if isinstance(found, dict) else ()
+
+
+def _environment(folder: Path) -> tuple[dict[str, str], frozenset[str]]:
+    """The process environment over the project's `.env` (the environment wins, as in Compose), and
+    the names the `.env` defines."""
     import os
 
     env: dict[str, str] = {}
@@ -136,8 +167,9 @@ def _environment(folder: Path) -> dict[str, str]:
             env.update(read_env_file(dotenv))
         except (OSError, UnicodeDecodeError) as error:
             raise ComposeError(f"{dotenv}: cannot read: {error}") from None
+    names = frozenset(env)
     env.update(os.environ)
-    return env
+    return env, names
 
 
 def _check_size(path: Path, kind: str = "a Compose file") -> None:
@@ -194,6 +226,7 @@ def line_starts(text: str) -> list[int]:
 
 _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
+_BOOL = "tag:yaml.org,2002:bool"
 
 
 class _NodeWalker:
@@ -220,6 +253,8 @@ class _NodeWalker:
         self.missing = missing
         self.constructor = yaml.constructor.SafeConstructor()
         self.yaml = yaml
+        self.raw_keys: set[tuple[str, ...]] = set()
+        """The keys whose raw strings this file has replaced (a list's items add to each other)."""
 
     def value(self, node: Any, path: tuple[str, ...]) -> Any:
         if node.tag == "!reset":
@@ -234,13 +269,30 @@ class _NodeWalker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, path) for item in node.value]
+        if node.tag == _BOOL and path[-1:] == ("restart",):
+            return node.value  # `restart: no` is the string "no" to Compose: its YAML 1.2 has no `no` boolean
         if node.tag in (_STR, "!reset", "!override") or node.tag.startswith("!"):
+            if "$" in node.value and len(path) > 2 and path[0] == "services":
+                self._keep_raw(node, path)
             return self._interpolated(node)
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError):
             # A scalar its resolved type cannot read (a timestamp like 2024-99-99): keep the text.
             return node.value
+
+    def _keep_raw(self, node: Any, path: tuple[str, ...]) -> None:
+        """Keep a service's string with a `$` as written, with where it is."""
+        start, end = node.start_mark, node.end_mark
+        if end.line >= len(self.lines):
+            return
+        where = TextRange(self.lines[start.line] + start.column, self.lines[end.line] + end.column)
+        by_key = self.positions.raw.setdefault(path[1], {})
+        key = path[2:]
+        if path not in self.raw_keys:
+            self.raw_keys.add(path)
+            by_key[key] = []
+        by_key[key].append(RawString(key, node.value, self.file, where))
 
     def _interpolated(self, node: Any) -> str:
         try:
@@ -511,6 +563,26 @@ def _runspec(
         if service_key in service or limit_key in limits:
             raw = limits[limit_key] if limit_key in limits else service.get(service_key)
             read(field_name, parse, raw, ("deploy", "resources", "limits", limit_key), (service_key,))
+        if "limits" in _dict(deploy.get("resources")) and not _unset(service.get(service_key)):
+            conflict = _distinct_limits(service[service_key], limits.get(limit_key), parse)
+            if conflict:
+                found = positions.by_path.get((*prefix, service_key))
+                own, other = conflict
+                message = (
+                    f"`{service_key}: {own}` and `deploy.resources.limits.{limit_key}: {other}` differ"
+                    if other is not None
+                    else f"`{service_key}: {own}` beside a `deploy.resources.limits` without "
+                    f"`{limit_key}` (Compose compares it with 0)"
+                )
+                where_written = found[1] if found is not None and found[0] == file else None
+                invalid.append(
+                    InvalidValue(
+                        field_name,
+                        f"service {name!r}: {message}, and Compose refuses distinct values: set the "
+                        f"limit in one place",
+                        where_written,
+                    )
+                )
     if "memswap_limit" in service:
         swap = service["memswap_limit"]
         read("memory_swap", lambda raw: -1 if str(raw) == "-1" else parse_size(raw), swap, ("memswap_limit",))
@@ -524,6 +596,11 @@ def _runspec(
         if service.get(key) is not None:
             values[field_name] = str(service[key])
             mark(field_name, key)
+    problem = restart_problem(values["restart"], False) if "restart" in values else None
+    if problem is not None and "$" not in values["restart"]:
+        invalid.append(
+            InvalidValue("restart", f"service {name!r}: restart {values.pop('restart')}: {problem}")
+        )
     restart_policy = deploy.get("restart_policy") if isinstance(deploy, dict) else None
     if "restart" not in values and isinstance(restart_policy, dict) and restart_policy.get("condition"):
         values["restart"] = str(restart_policy["condition"])
@@ -532,7 +609,7 @@ def _runspec(
         if key in service:
             values[key] = _boolean(service[key])
             mark(key, key)
-    for key in ("cap_add", "cap_drop", "security_opt", "secrets"):
+    for key in ("cap_add", "cap_drop", "security_opt", "secrets", "configs"):
         if key in service:
             items = service[key] or []
             values[key] = tuple(
@@ -546,6 +623,8 @@ def _runspec(
             value = service[key]
             words = shellwords.split(value) if isinstance(value, str) else [str(v) for v in value]
             values[key] = tuple(words)
+            if isinstance(value, str):
+                values["string_form"] = (*values.get("string_form", ()), key)
             mark(key, key)
     if "networks" in service:
         networks = service["networks"] or []
@@ -589,6 +668,22 @@ def _runspec(
     if "healthcheck" in service:
         values["healthcheck"] = _healthcheck(_dict(service["healthcheck"]), name, invalid)
         mark("healthcheck", "healthcheck")
+    build = _dict(service.get("build"))
+    if build.get("args"):
+        args = build["args"]
+        values["build_args"] = {
+            str(k): (None if v is None else str(v))
+            for k, v in _as_mapping(args if isinstance(args, list | dict) else {}).items()
+        }
+        mark("build_args", "build", "args")
+    if isinstance(build.get("secrets"), list):
+        values["build_secrets"] = tuple(
+            str(item.get("source", "")) if isinstance(item, dict) else str(item) for item in build["secrets"]
+        )
+        mark("build_secrets", "build", "secrets")
+    raw = positions.raw.get(name)
+    if raw:
+        values["raw"] = tuple(string for strings in raw.values() for string in strings)
     keys = {str(key): positions.by_path.get((*prefix, str(key)), (file, span)) for key in service}
     return RunSpec(
         origin="compose",
@@ -601,6 +696,31 @@ def _runspec(
         invalid=tuple(invalid),
         **values,
     )
+
+
+def _distinct_limits(
+    service_value: Any, limit_value: Any, parse: Callable[[Any], Any]
+) -> tuple[str, str | None] | None:
+    """The two values as written when the service-level key and `deploy.resources.limits` disagree
+    (compose-go's consistency check: a `limits` mapping without the key counts as 0), else None.
+    Values that cannot be read are the InvalidValue's business, not this check's."""
+    try:
+        own = parse(service_value)
+        other = 0 if _unset(limit_value) else parse(limit_value)
+    except UnitError:
+        return None
+    if not own:
+        return None  # compose-go checks only a non-zero service-level value
+    if isinstance(own, float) or isinstance(other, float):
+        import struct
+
+        # compose-go compares float32 values: 0.1 written twice is equal whatever its spelling
+        same = struct.pack("f", float(own)) == struct.pack("f", float(other))
+    else:
+        same = own == other
+    if same:
+        return None
+    return str(service_value), None if _unset(limit_value) else str(limit_value)
 
 
 def _unset(value: Any) -> bool:

@@ -240,6 +240,13 @@ def _fields(
                       ("log-driver", "logging_driver")):  # fmt: skip
         if text(flag) is not None:
             result[key] = text(flag)
+    restart = text("restart")
+    if restart is not None and not any(mark in restart for mark in "%{}<>"):  # templates, placeholders
+        problem = restart_problem(restart, bool(values.get("rm")))
+        if problem is not None:
+            if restart_problem(restart, False) is not None:
+                result.pop("restart")  # a value the Engine does not know (not only one --rm rules out)
+            invalid.append(InvalidValue("restart", f"--restart {restart}: {problem}", where.get("restart")))
     for flag in ("read-only", "privileged", "init", "use-api-socket"):
         if flag in values:
             result[flag.replace("-", "_")] = bool(values[flag])
@@ -288,6 +295,31 @@ def _fields(
         result["entrypoint"] = (entrypoint,)
     result["invalid"] = tuple(invalid)
     return result
+
+
+_RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure")
+
+
+def restart_problem(policy: str, auto_remove: bool) -> str | None:
+    """Why the CLI or the Engine refuses a `--restart` value (docker/cli's ParseRestartPolicy and the
+    checks after it, moby's ValidateRestartPolicy), or None."""
+    name, colon, count = policy.partition(":")
+    if colon and not name:
+        return "no policy before the colon"
+    if count:
+        try:
+            retries = int(count)
+        except ValueError:
+            return f"the retry count {count!r} is not an integer"
+        if name != "on-failure":
+            return "only on-failure takes a retry count"
+        if retries < 0:
+            return "the retry count cannot be negative"
+    if name and name not in _RESTART_POLICIES:
+        return f"unknown policy: use one of {', '.join(_RESTART_POLICIES)}"
+    if auto_remove and name not in ("", "no"):
+        return "--rm removes the container when it stops, so it cannot restart: choose one"
+    return None
 
 
 def _pairs(items: list[str]) -> dict[str, str]:

@@ -133,3 +133,64 @@ def read_env_file(path: Path) -> dict[str, str]:
                 value = value[: comment.start()].rstrip()
         values[name.strip()] = value
     return values
+
+
+class Reference:
+    """One `$VAR` or `${VAR<operator>word}` as written (not `$$`), with where it is in its string."""
+
+    __slots__ = ("end", "name", "operator", "start", "word")
+
+    def __init__(self, name: str, operator: str, word: str, start: int, end: int) -> None:
+        self.name = name
+        self.operator = operator
+        """`:-`, `-`, `:?`, `?`, `:+`, `+`, or "" for `$VAR` and `${VAR}`."""
+        self.word = word
+        """The default, message or alternative as written (it may hold references itself)."""
+        self.start = start
+        self.end = end
+
+
+def references(text: str) -> list[Reference]:
+    """The variables Compose would interpolate in `text`, outermost only, in order. Malformed ones are
+    left out (the loader reports them)."""
+    found: list[Reference] = []
+    position = text.find("$")
+    while 0 <= position < len(text) - 1:
+        following = text[position + 1]
+        if following == "$":
+            position = text.find("$", position + 2)
+            continue
+        if following == "{":
+            end = _closing_brace(text, position + 2)
+            match = _NAME.match(text, position + 2)
+            if end is not None and match is not None:
+                rest = text[match.end() : end]
+                operator = next((o for o in (":-", ":?", ":+", "-", "?", "+") if rest.startswith(o)), "")
+                if operator or not rest:
+                    word = rest[len(operator) :]
+                    found.append(Reference(match.group(0), operator, word, position, end + 1))
+            position = text.find("$", (end if end is not None else position) + 1)
+            continue
+        match = _NAME.match(text, position + 1)
+        if match is not None:
+            found.append(Reference(match.group(0), "", "", position, match.end()))
+        position = text.find("$", position + 1)
+    return found
+
+
+def _closing_brace(text: str, position: int) -> int | None:
+    """The `}` that closes a `${` whose name starts at `position` (nested `${...}` counted)."""
+    depth = 1
+    while position < len(text):
+        char = text[position]
+        if char == "}":
+            depth -= 1
+            if depth == 0:
+                return position
+        elif char == "$" and text.startswith("${", position):
+            depth += 1
+            position += 1
+        elif char == "$" and text.startswith("$$", position):
+            position += 1
+        position += 1
+    return None

@@ -66,6 +66,18 @@ class InvalidValue:
 
 
 @dataclass(frozen=True, slots=True)
+class RawString:
+    """A Compose string as written, before interpolation (kept only for strings with a `$`): checks of
+    what Compose's `${VAR}` does to a value need the text it replaced."""
+
+    key: tuple[str, ...]
+    """The keys under the service (`("healthcheck", "test")`); list items share their list's key."""
+    text: str
+    path: str
+    range: TextRange
+
+
+@dataclass(frozen=True, slots=True)
 class RunSpec:
     """How one container is run."""
 
@@ -116,6 +128,17 @@ class RunSpec:
     """"service" (runs until stopped) or "job" (runs to completion); see `dockwise.runspec.workload`."""
     workload_reason: str = ""
     """Why a spec is a job (`restart: "no"` with a command, `--rm` without `-d`, a test script ...)."""
+    configs: tuple[str, ...] = ()
+    """Compose `configs` (their sources)."""
+    build_args: Mapping[str, str | None] = field(default_factory=dict)
+    """Compose `build.args` (a `docker build` reads them; they are kept in the image's history)."""
+    build_secrets: tuple[str, ...] = ()
+    """Compose `build.secrets` (their sources)."""
+    string_form: tuple[str, ...] = ()
+    """The Compose keys (`command`, `entrypoint`) written as one string: Compose splits it into words
+    itself and runs no shell."""
+    raw: tuple[RawString, ...] = field(default=(), compare=False)
+    """The service's strings with a `$`, as written (Compose files only)."""
     where: Mapping[str, TextRange] = field(default_factory=dict, compare=False)
     """Where each field was set, by field name (`memory`, `ports`, ...)."""
     span: TextRange = field(default_factory=lambda: TextRange(0, 0))

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dockwise.rules.runtime import config, exposure, hardening, lifecycle, limits, swarm
+from dockwise.rules.runtime import config, exposure, hardening, lifecycle, limits, misread, secrets, swarm
 
-__all__ = ["config", "exposure", "hardening", "lifecycle", "limits", "swarm"]
+__all__ = ["config", "exposure", "hardening", "lifecycle", "limits", "misread", "secrets", "swarm"]

@@ -43,6 +43,11 @@ class RunSpecContext:
     texts: Mapping[str, str] = field(default_factory=dict)
     """The text of every file of a merged Compose project, by path."""
     min_stop_grace_period: float = 5.0
+    declared: Mapping[str, tuple[str, ...]] | None = None
+    """The `networks`, `volumes`, `secrets` and `configs` the Compose project declares; None when that
+    is not known (a `docker run` line, a project that `include`s files not read)."""
+    dotenv: frozenset[str] = frozenset()
+    """The variables the project's `.env` defines (Compose interpolates them at load time)."""
 
     def diagnostic(
         self, rule: type[Rule] | Rule, field_name: str, message: str, *, fix: Fix | None = None

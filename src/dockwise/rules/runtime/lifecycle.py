@@ -283,10 +283,13 @@ class StopSignalKill(RunSpecRule):
 
 
 class SecretInEnvironment(RunSpecRule):
-    """A secret written in plain text in `environment` (`DB_PASSWORD: hunter2`, `-e API_TOKEN=...`).
+    """A secret written in plain text in `environment` (`DB_PASSWORD: hunter2`, `- API_TOKEN=...`,
+    `-e API_TOKEN=...`), a connection URL with a password under any name (`DATABASE_URL:
+    postgres://app:pw@db/app`), or a `${DB_PASSWORD:-default}` that ships one.
 
-    Values that only name a file (`/run/secrets/...`, `*_FILE`) or come from a variable (`${DB_PASSWORD}`)
-    are fine.
+    Values that only name a file (`/run/secrets/...`, `*_FILE`), come from a variable (`${DB_PASSWORD}`,
+    `${DB_PASSWORD:?}`) or are placeholders (`changeme`, `<password>`) are fine. The finding names the
+    variable, never its value.
 
     ## Why is this bad?
     The value sits in the repository, in `docker inspect`, in the container's `/proc/1/environ` and in
@@ -316,19 +319,9 @@ class SecretInEnvironment(RunSpecRule):
     severity = Severity.WARNING
 
     def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
-        block_start = context.spec.location("environment").start
-        for name, value in context.spec.environment.items():
-            if not value or not secret_like(name, value):
-                continue
-            if (
-                context.spec.origin == "compose"
-                and value not in context.text[block_start : block_start + 20000]
-            ):
-                continue  # the value came from `${VAR}`, not from the file
-            yield context.diagnostic(
-                self, "environment", f"{context.spec.name} sets {name} in plain text: use a secret"
-            )
-            return
+        from dockwise.rules.runtime.secrets import secret_findings
+
+        yield from secret_findings(self, context, "environment", ("environment",), "sets")
 
 
 class UnboundedLogs(RunSpecRule):

@@ -33,7 +33,8 @@ class SwarmIneffectiveSetting(RunSpecRule):
     """A Compose key that `docker stack deploy` refuses or silently drops (only with `--target swarm`).
 
     The stack loader validates against its own v3 schema and forbids the v2 resource keys (`mem_limit`,
-    `cpus`, `pids_limit` ...), and it drops `security_opt`, `privileged`, service-level `tmpfs`,
+    `cpus`, `pids_limit` ...) and an unquoted `deploy.resources.limits.cpus: 0.5` (the schema wants the
+    string "0.5"), and it drops `security_opt`, `privileged`, service-level `tmpfs`,
     `restart` and more without applying them: a hardening setting that looks present is not. A port's
     host IP (`127.0.0.1:5432:5432`) is dropped too (docker/cli warns "ignoring IP-address"): Swarm
     publishes on every interface, through the routing mesh, whatever the file says.
@@ -88,3 +89,30 @@ class SwarmIneffectiveSetting(RunSpecRule):
                     f"docker stack deploy ignores the host IP {port.host_ip} of port {port.target}: "
                     "Swarm publishes it on every interface of every node",
                 )
+        numeric = _numeric_limit_cpus(context)
+        if numeric is not None:
+            yield context.diagnostic(
+                self,
+                "cpus",
+                f"docker stack deploy refuses `cpus: {numeric}` unquoted (its v3 schema wants a string): "
+                f'write cpus: "{numeric}"',
+            )
+
+
+def _numeric_limit_cpus(context: RunSpecContext) -> str | None:
+    """The value of `deploy.resources.limits.cpus` when it is written as a YAML number."""
+    spec = context.spec
+    where = spec.where.get("cpus")
+    own = spec.keys.get("cpus")
+    if where is None or (own is not None and own[1] == where and own[0] == spec.file_of("cpus")):
+        return None  # not set, or set by the service-level key (refused above)
+    written = context.text_of("cpus")[where.start : where.end]
+    key, colon, value = written.partition(":")
+    value = value.split(" #", 1)[0].strip()
+    if key.strip() != "cpus" or not colon or not value:
+        return None
+    try:
+        float(value)
+    except ValueError:
+        return None  # quoted, or `${CPUS}` (docker/cli interpolates it into a string)
+    return value
