@@ -56,6 +56,38 @@ def is_dockerfile_name(name: str) -> bool:
     return False
 
 
+_FRAGMENT_WORDS = frozenset(
+    {
+        "j2",
+        "jinja",
+        "jinja2",
+        "tmpl",
+        "tpl",
+        "template",
+        "m4",
+        "part",
+        "partial",
+        "fragment",
+        "snippet",
+        "inc",
+    }
+)
+"""Words of a file name (between `.`, `-` and `_`) that make it a template or partial."""
+
+
+def is_whole_dockerfile_name(path: str | None) -> bool:
+    """Whether a file without FROM is a broken Dockerfile (DW002) rather than a fragment that a build script
+    completes: named as a Dockerfile (`Dockerfile`, `api.Dockerfile`, `Dockerfile.dev`) and not as a
+    template or partial (`Dockerfile.template`, `Dockerfile-tmpl`, `Dockerfile.in`, `base.part`); standard
+    input counts as whole."""
+    if path is None or path in ("-", "<stdin>", "<string>"):
+        return True
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    if not is_dockerfile_name(name) or name.endswith(".in"):
+        return False
+    return not _FRAGMENT_WORDS & set(re.split(r"[.\-_]+", name))
+
+
 class DiscoveryProblem(Record):
     """A path that could not be searched, and why."""
 

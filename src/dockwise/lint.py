@@ -7,13 +7,14 @@ diagnostic and no rule runs on it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
-from dockwise.dockerfile import parse
+from dockwise.dockerfile import Dockerfile, parse
 from dockwise.errors import DockerfileSyntaxError
 from dockwise.limits import MAX_SOURCE_BYTES
 from dockwise.record import Record
@@ -112,13 +113,77 @@ def lint_text(
     except DockerfileSyntaxError as error:
         return [InvalidSyntax.from_error(path, text, error)]
     options = options or RuleOptions()
+    rules = rules if rules is not None else dockerfile_rules()
     context = DockerfileContext(path, dockerfile, options)
     diagnostics: list[Diagnostic] = []
-    for rule in rules if rules is not None else dockerfile_rules():
-        diagnostics.extend(rule.check(context))
+    fragment = _is_named_fragment(dockerfile, path)
+    for rule in rules:
+        if rule.checks_fragments or not fragment:
+            diagnostics.extend(rule.check(context))
+    if dockerfile.triggers:
+        diagnostics.extend(_trigger_diagnostics(dockerfile, path, rules, options, diagnostics))
     found = sorted(filter_diagnostics(diagnostics, dockerfile, options.buildkit_check), key=_sort_key)
+    if found and _is_named_fragment(dockerfile, path):
+        found[0] = found[0].replace(notes=(*found[0].notes, FRAGMENT_NOTE))
     dockerfile.forget_build()
     return found
+
+
+def _is_named_fragment(dockerfile: Dockerfile, path: str) -> bool:
+    """A file without FROM whose name says it is a template or partial: said once, in a note, not DW002."""
+    from dockwise.dockerfile.build import is_fragment
+
+    if not is_fragment(dockerfile):
+        return False
+    from dockwise.discovery import is_whole_dockerfile_name
+
+    return not is_whole_dockerfile_name(path)
+
+
+FRAGMENT_NOTE = (
+    "this file has no FROM: it is linted as the body of a stage whose base is unknown (a file named as a "
+    "whole Dockerfile would be DW002)"
+)
+
+
+def _trigger_diagnostics(
+    dockerfile: Dockerfile,
+    path: str,
+    rules: Sequence[DockerfileRule],
+    options: RuleOptions,
+    found: Sequence[Diagnostic],
+) -> list[Diagnostic]:
+    """The findings inside ONBUILD triggers, each linted as the instruction it becomes in a child build.
+
+    `ONBUILD RUN apt-get install curl` breaks every image built FROM this one, yet the build of this image
+    never runs it. A fix is kept only when all its edits stay inside the trigger (one that adds a line
+    before the instruction would split the ONBUILD line).
+    """
+    triggers = sorted((t.range.start, t.range.end) for t in dockerfile.triggers)
+    starts = [start for start, _ in triggers]
+    child = dockerfile.as_child_build()
+    context = DockerfileContext(path, child, options)
+    seen = {(d.code, getattr(d.location, "range", None)) for d in found}
+    kept: list[Diagnostic] = []
+    fragment = _is_named_fragment(dockerfile, path)
+    for rule in rules:
+        if not rule.checks_triggers or (fragment and not rule.checks_fragments):
+            continue
+        for diagnostic in rule.check(context):
+            span = getattr(diagnostic.location, "range", None)
+            if span is None or (diagnostic.code, span) in seen:
+                continue
+            position = bisect_right(starts, span.start) - 1
+            if position < 0 or span.end > triggers[position][1]:
+                continue
+            start, end = triggers[position]
+            fix = diagnostic.fix
+            if fix is not None and not all(start <= e.range.start and e.range.end <= end for e in fix.edits):
+                kept.append(diagnostic.replace(fix=None))
+            else:
+                kept.append(diagnostic)
+    child.forget_build()
+    return kept
 
 
 def _sort_key(diagnostic: Diagnostic) -> tuple[int, str]:

@@ -6,7 +6,9 @@ Selectors name rules the way users know them: a code (`DW101`), a code prefix (`
 
 - `# dockwise: ignore=DW101,missing-user` on the line(s) above an instruction, for that instruction;
 - `# dockwise: ignore-file=DW3` anywhere, for the whole file;
-- `# hadolint ignore=DL3008` and `# hadolint global ignore=DL3008`, through the rules' aliases;
+- `# hadolint ignore=DL3008` and `# hadolint global ignore=DL3008`, through the rules' aliases, and
+  `# hadolint stage ignore=DL3008` above a FROM, for that whole stage; text after a second `#` is a remark
+  (`# hadolint ignore=DL3002 # runs as root to bind port 80`), as hadolint reads it;
 - BuildKit's `# check=skip=JSONArgsRecommended` directive (`skip=all` means every rule that has a
   BuildKit counterpart), for the file when it is a parser directive, and for one instruction when it is
   among the comments directly above it (BuildKit merges the first such `check=` comment into the checks of
@@ -28,24 +30,24 @@ from dockwise.record import Record
 from dockwise.rules import Rule, rule_by_code
 
 _PRAGMA_HEAD = re.compile(
-    r"#*\s*(?P<tool>dockwise|hadolint)\s*(?::\s*)?(?P<scope>global\s+)?(?P<kind>ignore-file|ignore)\s*=",
+    r"#*\s*(?P<tool>dockwise|hadolint)\s*(?::\s*)?(?P<scope>(?:global|stage)\s+)?(?P<kind>ignore-file|ignore)\s*=",
     re.IGNORECASE,
 )
 _PRAGMA_CODES = re.compile(r"[\w.,\s-]+")
 
 
-def _read_pragma(comment: str) -> tuple[str, bool, str] | None:
-    """The pragma in `comment`, if it is one: its kind (`ignore` or `ignore-file`), whether it is global,
-    and its codes. The codes are checked apart from the head: one expression for both, ending in
-    `=\\s*(?P<codes>[\\w.,\\s-]+?)\\s*$`, let three quantifiers share the blanks and took cubic time on a long
-    comment (10,000 characters ran for minutes)."""
+def _read_pragma(comment: str) -> tuple[str, str, str] | None:
+    """The pragma in `comment`, if it is one: its kind (`ignore` or `ignore-file`), its scope (`global`,
+    `stage` or ""), and its codes (a remark after `#` left out). The codes are checked apart from the
+    head: one expression for both, ending in `=\\s*(?P<codes>[\\w.,\\s-]+?)\\s*$`, let three quantifiers
+    share the blanks and took cubic time on a long comment (10,000 characters ran for minutes)."""
     head = _PRAGMA_HEAD.match(comment)
     if head is None:
         return None
-    codes = comment[head.end() :].strip()
+    codes = comment[head.end() :].partition("#")[0].strip()
     if not codes or _PRAGMA_CODES.fullmatch(codes) is None:
         return None
-    return head.group("kind").lower(), head.group("scope") is not None, codes
+    return head.group("kind").lower(), (head.group("scope") or "").strip().lower(), codes
 
 
 class Selector(Record):
@@ -131,17 +133,25 @@ def read_suppressions(dockerfile: Dockerfile, buildkit_check: str | None = None)
         if isinstance(node, Trivia) and node.kind == "comment":
             comment = text[node.start : node.end].strip()
             pragma = _read_pragma(comment)
-            if pragma and (pragma[0] == "ignore-file" or pragma[1]):
+            if pragma and (pragma[0] == "ignore-file" or pragma[1] == "global"):
                 file_selectors.extend(parse_selectors([pragma[2]]))
-    for instruction in dockerfile.instructions:
+    instructions = dockerfile.instructions
+    for position, instruction in enumerate(instructions):
         selectors: list[Selector] = []
+        stage_selectors: list[Selector] = []
         for comment in instruction.comments:
             pragma = _read_pragma(comment.strip())
             if pragma and pragma[0] == "ignore" and not pragma[1]:
                 selectors.extend(parse_selectors([pragma[2]]))
+            elif pragma and pragma[0] == "ignore" and pragma[1] == "stage" and instruction.keyword == "FROM":
+                stage_selectors.extend(parse_selectors([pragma[2]]))
         selectors.extend(_instruction_check_skips(instruction.comments))
         if selectors:
             spans.append((instruction.start_line, instruction.end_line, tuple(selectors)))
+        if stage_selectors:
+            following = (i for i in instructions[position + 1 :] if i.keyword == "FROM")
+            end = next((i.start_line - 1 for i in following), instructions[-1].end_line)
+            spans.append((instruction.start_line, end, tuple(stage_selectors)))
     return Suppressions(tuple(file_selectors), tuple(spans))
 
 

@@ -114,3 +114,31 @@ def test_a_pragma_separated_by_an_instruction_does_not_apply(
 ) -> None:
     text = "# dockwise: ignore=DW101\nARG X=1\nFROM node:latest\n"
     assert codes(tmp_path, capsys, text, "--select", "DW101") == [("DW101", 3)]
+
+
+def test_a_hadolint_pragma_may_end_in_a_remark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = NOISY.replace(
+        "FROM node\n", "# hadolint ignore=DL3006 # the base is pinned by the CI mirror\nFROM node\n"
+    )
+    assert codes(tmp_path, capsys, text, "--select", "DW101") == [("DW101", 1)]
+
+
+def test_a_hadolint_stage_pragma_covers_its_stage_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        "# hadolint stage ignore=DL3020,DL4000\n"
+        "FROM node:22 AS build\n"
+        "MAINTAINER someone\n"
+        "ADD package.json /app/\n"
+        "FROM node:22\n"
+        "ADD server.js /app/\n"
+    )
+    assert codes(tmp_path, capsys, text, "--select", "DW501,DW503") == [("DW501", 6)]
+
+
+def test_a_stage_pragma_above_another_instruction_does_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "FROM node:22\n# hadolint stage ignore=DL3020\nADD a.js /app/\nADD b.js /app/\n"
+    assert codes(tmp_path, capsys, text, "--select", "DW501") == [("DW501", 3), ("DW501", 4)]

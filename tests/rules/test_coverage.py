@@ -40,6 +40,36 @@ def test_hadolint_and_buildkit_aliases_name_real_checks() -> None:
                 assert alias in PEER_CODES, f"{rule.code}: alias {alias} is no hadolint or BuildKit check"
 
 
+def test_documented_peer_differences_name_a_case_once_and_say_why() -> None:
+    from dockwise.rules.coverage import PEER_DIFFERENCES, documented_difference
+
+    seen = set()
+    for difference in PEER_DIFFERENCES:
+        assert difference.peer in ("hadolint", "buildkit"), difference
+        assert difference.behaviour.strip(), difference
+        assert len(difference.reason.split()) >= 5, difference
+        assert "|" not in difference.behaviour + difference.reason, "a | would break the coverage.md table"
+        if difference.peer == "hadolint":
+            assert re.fullmatch(r"test/Hadolint/Rule/DL\d{4}Spec\.hs:\d+", difference.case), difference
+        key = (difference.peer, difference.case)
+        assert key not in seen, f"{key} is documented twice"
+        seen.add(key)
+        assert documented_difference(difference.peer, difference.case) == difference.reason
+    assert documented_difference("hadolint", "test/Hadolint/Rule/DL3008Spec.hs:1") is None
+
+
+def test_the_differences_are_rendered_into_coverage_md() -> None:
+    from dockwise.rules.coverage import PEER_DIFFERENCES, render_coverage
+
+    page = render_coverage(all_rules())
+    section = page.split("## Deliberate differences from the peers' own test suites", 1)[1]
+    for difference in PEER_DIFFERENCES:
+        assert (
+            f"| {difference.peer} | `{difference.case}` | {difference.behaviour} | {difference.reason} |"
+            in section
+        )
+
+
 def test_documented_peer_differences_are_found_by_the_case_the_adapters_name() -> None:
     assert PEER_DIFFERENCES, "the BuildKit differences are documented"
     for difference in PEER_DIFFERENCES:

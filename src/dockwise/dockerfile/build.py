@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from dockwise.diagnostics import TextRange
 from dockwise.dockerfile.flags import FlagProblem
 from dockwise.dockerfile.imageref import ImageReference, InvalidImageReference, parse_image_reference
 from dockwise.dockerfile.lexer import ExpansionError, Lexer
@@ -116,6 +117,12 @@ class Stage:
         self.instructions = instructions
 
     @property
+    def is_fragment(self) -> bool:
+        """The stage of a file without FROM: its base and the instructions before these are unknown, so
+        rules that conclude from what a stage lacks (no USER, no label) say nothing about it."""
+        return self.from_instruction.index < 0
+
+    @property
     def is_scratch(self) -> bool:
         return self.base_stage is None and self.base_expanded == "scratch"
 
@@ -218,7 +225,20 @@ class Build:
             if pending is not None:
                 stages.append(self._make_stage(len(stages), *pending, tuple(current), stages))
 
-        for instruction in self._instructions:
+        instructions = self._instructions
+        if is_fragment(self.dockerfile):
+            for instruction in instructions:
+                for problem in instruction.parsed_flags.problems:
+                    self.problems.append(BuildProblem(_flag_message(problem), instruction))
+            from dockwise.discovery import is_whole_dockerfile_name
+
+            if is_whole_dockerfile_name(self.dockerfile.path):
+                first = next(i for i in instructions if i.keyword != "ARG")
+                self.problems.append(BuildProblem(NO_FROM_MESSAGE, first))
+            return (), (
+                self._make_stage(0, _unknown_from(instructions[0]), None, "", None, instructions, []),
+            )
+        for instruction in instructions:
             for problem in instruction.parsed_flags.problems:
                 self.problems.append(BuildProblem(_flag_message(problem), instruction))
             if instruction.keyword == "FROM":
@@ -478,6 +498,34 @@ class Build:
         """Stages that the target does not need (BuildKit skips building them)."""
         used = {stage.index for stage in self.stages_for_target(target)}
         return tuple(stage for stage in self.stages if stage.index not in used)
+
+
+NO_FROM_MESSAGE = (
+    "no FROM: a Dockerfile starts its first stage with FROM "
+    "(linted as the body of a stage on an unknown base)"
+)
+
+
+def is_fragment(dockerfile: Dockerfile) -> bool:
+    """A file with instructions but no FROM (a snippet, a template's body): linted as one stage's body."""
+    instructions = dockerfile.instructions
+    return any(i.keyword != "ARG" for i in instructions) and not any(
+        i.keyword == "FROM" for i in instructions
+    )
+
+
+def _unknown_from(first: Instruction) -> Instruction:
+    """The FROM a fragment lacks: empty, where its first instruction starts, index -1 (`is_fragment`)."""
+    from dockwise.dockerfile.tree import Instruction, OffsetMap
+
+    start = first.source_range.start
+    return Instruction(
+        keyword="FROM", keyword_as_written="", line="", start_line=first.start_line,
+        end_line=first.start_line, start_column=1, end_column=1, source_range=TextRange(start, start),
+        flags=(), arguments=(), is_exec_form=False, heredocs=(), onbuild=None, comments=(), index=-1,
+        content_end=start, offsets=OffsetMap([0], [start]), keyword_span=(0, 0), flag_spans=(),
+        arguments_span=(0, 0),
+    )  # fmt: skip
 
 
 def _stage_label(stage: Stage) -> str:

@@ -302,8 +302,9 @@ class _Parser:
         except _ArgumentError as error:
             raise self.error(str(error), start_line, self._column(offsets.offset(lead)), end_line) from None
         arguments_span = (args_index, args_index + len(args))
+        # An ONBUILD trigger keeps the whole logical line: its spans and offsets index that line.
         return _Parts(
-            keyword, keyword_text, text, keyword_span, flags, flag_spans, arguments, arguments_span,
+            keyword, keyword_text, line, keyword_span, flags, flag_spans, arguments, arguments_span,
             is_exec_form, inner,
         )  # fmt: skip
 

@@ -169,6 +169,7 @@ class Instruction(Record):
     `start_line`/`end_line` are counted as BuildKit counts them (1-based; an instruction ends on its last
     continuation line or heredoc terminator). `line` is the logical line BuildKit parses (continuations
     joined, comment and empty lines inside them dropped); `arguments` is BuildKit's argument list for it.
+    The trigger of an ONBUILD shares the ONBUILD's `line` (its spans index it from the ONBUILD keyword on).
     """
 
     __slots__ = (
@@ -404,6 +405,27 @@ class Dockerfile:
             return Lexer(self.escape, skip_unset=True).process(text).text
         except ExpansionError:
             return text
+
+    @property
+    def triggers(self) -> tuple[Instruction, ...]:
+        """The instructions ONBUILD registers for child builds (not the ones a child build refuses)."""
+        return tuple(
+            i.onbuild
+            for i in self.instructions
+            if i.onbuild is not None and i.onbuild.keyword not in ("ONBUILD", "FROM", "MAINTAINER")
+        )
+
+    def as_child_build(self) -> Dockerfile:
+        """This file with every ONBUILD trigger in place of its ONBUILD, as the instruction it becomes when a
+        child image is built (its positions are the trigger's). For rules only: `render()` does not tile."""
+        triggers = {id(trigger) for trigger in self.triggers}
+        nodes = tuple(
+            node.onbuild
+            if isinstance(node, Instruction) and node.onbuild is not None and id(node.onbuild) in triggers
+            else node
+            for node in self.nodes
+        )
+        return Dockerfile(text=self.text, path=self.path, nodes=nodes, directives=self.directives)
 
     @property
     def build(self) -> Build:

@@ -304,6 +304,15 @@ class DockerfileRule(Rule):
     """A rule over one parsed Dockerfile."""
 
     abstract = True
+    checks_triggers: ClassVar[bool] = True
+    """Whether the rule also reads ONBUILD triggers, as the instructions they become in a child build (see
+    `dockwise.lint`). False for rules about a stage as a whole (its last USER, its labels, consecutive
+    RUNs): a trigger runs at the start of someone else's stage, so it is not this stage's own."""
+    checks_fragments: ClassVar[bool] = True
+    """Whether the rule reads a template or partial without FROM (`Dockerfile.template`, `base.part`: linted
+    as the body of a stage on an unknown base). False for rules that conclude from what a stage lacks (no
+    USER, no WORKDIR, an undefined variable): the rest of the Dockerfile it goes into may well have it. A
+    file named as a whole Dockerfile has nothing elsewhere, so every rule reads it (besides DW002)."""
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         raise NotImplementedError

@@ -174,14 +174,153 @@ class PeerDifference:
 
     peer: str
     case: str
-    """Where the case is in the peer's repository (`path:line (test)`), as benchmarks/peers names it."""
+    """Where the case is in the peer's repository (`path:line`, for BuildKit with the test's name), as
+    benchmarks/peers names it."""
     behaviour: str
     """What dockwise does there."""
     reason: str
 
 
-PEER_DIFFERENCES: tuple[PeerDifference, ...] = (
-    # BuildKit, frontend/dockerfile/dockerfile_check_test.go (benchmarks/peers/buildkit.py)
+def _differences(peer: str, cases: str, behaviour: str, reason: str) -> tuple[PeerDifference, ...]:
+    """One row per case (the cases as `path:line`, separated by blanks) with the same behaviour and reason."""
+    return tuple(PeerDifference(peer, case, behaviour, reason) for case in cases.split())
+
+
+_SPEC = "test/Hadolint/Rule/"
+
+# --- hadolint: cases of test/Hadolint/Rule/*Spec.hs (hadolint 2.15.1-8-g8f936c5) --------------------------
+_HADOLINT_DIFFERENCES = (
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL1001Spec.hs:20",
+        "no finding",
+        "DL1001 (no inline pragmas) is a review policy, not a property of the image: not covered",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3002Spec.hs:77 {_SPEC}DL4001Spec.hs:49",
+        "no finding",
+        "the USER and tools of a builder stage that the final image is not built FROM do not ship",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3009Spec.hs:31 {_SPEC}DL3009Spec.hs:71 {_SPEC}DL3060Spec.hs:96",
+        "no finding",
+        "an ONBUILD trigger of a stage that no shipped image is built FROM never runs in any image",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3009Spec.hs:132 {_SPEC}DL3009Spec.hs:133",
+        "no DW203",
+        "the cache mount on /var/lib/apt keeps the lists out of the layer; the .deb files kept once "
+        "docker-clean is removed are the apt cache-mount rules' matter, not DW203's",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3010Spec.hs:42 {_SPEC}DL3010Spec.hs:49",
+        "no finding",
+        "with the default escape character (no `escape` directive choosing the backtick) BuildKit reads the "
+        "backslashes of `build\\foo\\bar.tar.gz` as escapes: the build copies another path than the test "
+        "means",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3020Spec.hs:14 {_SPEC}DL3020Spec.hs:15 {_SPEC}DL3020Spec.hs:16",
+        "DW501 (use COPY)",
+        "ADD extracts tar archives only: a plain .gz, .bz2 or .xz file is copied as it is, so COPY says "
+        "the same more plainly (a compressed tar is named .tar.gz, .tgz ...)",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3022Spec.hs:14 {_SPEC}DL3022Spec.hs:33",
+        "no DW160",
+        "a file without FROM has no stages to compare `--from` with (it is DW002, or a fragment whose "
+        "stages are elsewhere)",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3022Spec.hs:22",
+        "no DW160",
+        "BuildKit resolves `--from` against every stage of the file, a later one too",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3025Spec.hs:46",
+        "no DW401",
+        "a HEALTHCHECK command is no PID 1 and gets no stop signal: its shell form does no harm",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3028Spec.hs:49 {_SPEC}DL3028Spec.hs:50",
+        "DW214 on `true`",
+        "as gem reads this line, `true` is a second gem to install, without a version (the build option "
+        "belongs after `--`)",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3033Spec.hs:80 {_SPEC}DL3041Spec.hs:111",
+        "DW216/DW217",
+        "an ARG declared only in another stage is empty in this one, so `git-core-${version}` has no version",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3038Spec.hs:15 {_SPEC}DL3038Spec.hs:17",
+        "no DW221",
+        "microdnf goes ahead without a terminal: official images run `microdnf install` without -y on "
+        "oraclelinux:9-slim and build every day",
+    ),
+    *_differences(
+        "hadolint",
+        " ".join(f"{_SPEC}DL3042Spec.hs:{line}" for line in (56, 57, 58, 59, 61, 62, 63, 64, 66, 67, 68, 69)),
+        "no DW205",
+        "pip turns its cache off for any PIP_NO_CACHE_DIR value it accepts, `0`, `off`, `no` and `false` "
+        "included (kept that way for compatibility)",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3048Spec.hs:21 {_SPEC}DL3048Spec.hs:22",
+        "no DW056",
+        "BuildKit expands `$character` in a LABEL key (here to nothing), so the key the image gets is "
+        "`invalid`, a valid one",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3057Spec.hs:19 {_SPEC}DL3057Spec.hs:65 {_SPEC}DL3057Spec.hs:73",
+        "no DW402",
+        "DW402 asks for a HEALTHCHECK where it matters, in an image that serves a port; hadolint's "
+        "opt-in rule asks it of every image",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3059Spec.hs:47 {_SPEC}DL3059Spec.hs:52 {_SPEC}DL3059Spec.hs:57 {_SPEC}DL3059Spec.hs:62",
+        "DW609 (opt-in)",
+        "a one-command RUN next to another RUN can join it whatever the other holds: one layer less",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3062Spec.hs:14 {_SPEC}DL3062Spec.hs:15 {_SPEC}DL3062Spec.hs:57 {_SPEC}DL3062Spec.hs:58",
+        "no DW215",
+        "`go install`/`go run` of a path without `@version` build the version the current module's "
+        "go.mod requires (outside a module Go refuses them)",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL3067Spec.hs:27",
+        "DW164",
+        "a stage's whole filesystem copied into /app still ships its shell, package manager and caches",
+    ),
+    *_differences(
+        "hadolint",
+        f"{_SPEC}DL4006Spec.hs:84",
+        "no DW603",
+        '`SHELL ["/bin/sh", "-o", "pipefail", "-c"]` either sets pipefail (busybox ash, bash as sh, '
+        "newer dash; POSIX.1-2024 has it) or stops the build at the first RUN: no failure goes unnoticed",
+    ),
+)
+# --- end of hadolint ---------------------------------------------------------------------------------------
+
+# --- BuildKit: frontend/dockerfile/dockerfile_check_test.go (benchmarks/peers/buildkit.py) ---
+_BUILDKIT_DIFFERENCES: tuple[PeerDifference, ...] = (
     PeerDifference(
         "buildkit",
         "frontend/dockerfile/dockerfile_check_test.go:583 (testNoEmptyContinuation)",
@@ -206,8 +345,12 @@ PEER_DIFFERENCES: tuple[PeerDifference, ...] = (
 )
 
 
+#: Cases of the peers' own test suites where dockwise deliberately differs (docs/rules/coverage.md).
+PEER_DIFFERENCES: tuple[PeerDifference, ...] = (*_BUILDKIT_DIFFERENCES, *_HADOLINT_DIFFERENCES)
+
+
 def documented_difference(peer: str, source: str) -> str | None:
-    """Why dockwise deliberately differs from a peer's test case (`path:line (test)`), if it is documented."""
+    """Why dockwise deliberately differs from a peer's test case (`path:line`), if it is documented."""
     for difference in PEER_DIFFERENCES:
         if difference.peer == peer and (difference.case == source or source.startswith(difference.case)):
             return difference.reason

@@ -9,3 +9,4 @@ RUN pip --version && pip freeze
 FROM python:3.12-slim
 ENV PIP_CONSTRAINT=/constraints.txt
 RUN pip install celery
+RUN pipx install black==24.10.0 && pip install git+ssh://git@github.com/org/tool.git@v2.0#egg=tool

@@ -6,3 +6,5 @@ COPY --chown=10001 tool-${VERSION}.tgz vendor.tar.xz /tmp/
 RUN cd /opt \
  && tar xf /tmp/tool-${VERSION}.tgz \
  && tar --extract --file=/tmp/vendor.tar.xz
+COPY dist/release.tar.gz /tmp/payload.tgz
+RUN tar -xzf /tmp/payload.tgz -C /opt

@@ -86,6 +86,7 @@ class UnusedStage(DockerfileRule):
     category = Category.MULTI_STAGE
     severity = Severity.INFO
     aliases = ()
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.unused_stages():

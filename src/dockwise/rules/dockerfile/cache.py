@@ -77,6 +77,7 @@ class BroadCopyBeforeInstall(DockerfileRule):
     severity = Severity.WARNING
     aliases = ()
     fix_availability = FixAvailability.SOMETIMES
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:

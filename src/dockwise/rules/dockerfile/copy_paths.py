@@ -91,6 +91,8 @@ class RelativeDestinationWithoutWorkdir(DockerfileRule):
     category = Category.WORKDIR_ABSOLUTE
     severity = Severity.WARNING
     aliases = ("DL3045",)
+    checks_triggers = False
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build
@@ -145,6 +147,7 @@ class CopyIgnoredFile(DockerfileRule):
     category = Category.SYNTAX
     severity = Severity.WARNING
     aliases = ("CopyIgnoredFile",)
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         folder = context.options.context_dir

@@ -153,6 +153,8 @@ class MissingRequiredLabel(DockerfileRule):
     category = Category.LABELS_METADATA
     severity = Severity.INFO
     aliases = ("DL3049",)
+    checks_triggers = False
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         final = context.final_stage

@@ -171,6 +171,8 @@ class ToolchainInFinalStage(DockerfileRule):
     category = Category.MULTI_STAGE
     severity = Severity.WARNING
     aliases = ()
+    checks_triggers = False
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         final = context.final_stage
@@ -257,6 +259,7 @@ class SerialIndependentBuilds(DockerfileRule):
     category = Category.MULTI_STAGE
     severity = Severity.INFO
     aliases = ()
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:

@@ -16,6 +16,8 @@ from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailabil
 from dockwise.rules.fixes import append_to_run, insert_after_word, subcommand_word
 
 _APT = frozenset({"apt-get", "apt"})
+_APT_FRONTENDS = _APT | {"aptitude"}
+"""Programs whose `install` fills /var/lib/apt/lists (aptitude too, whose options differ from apt-get's)."""
 _PIP = re.compile(r"pip[0-9.]*")
 _PYTHON = re.compile(r"python[0-9.]*")
 APT_OPTIONS_WITH_VALUE = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
@@ -112,6 +114,13 @@ _ASSIGNMENT = LazyPattern(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)")
 def environment(context: DockerfileContext, run: Instruction, command: ShellCommand) -> dict[str, str]:
     """The ARG and ENV values a command sees, with its own `NAME=value` prefixes (`UV_NO_CACHE=1 uv sync`)."""
     variables = context.dockerfile.build.variables_before(run)
+    for earlier in context.run_commands(run):
+        if earlier.range.start >= command.range.start:
+            break
+        if earlier.name == "export":  # `export PIP_NO_CACHE_DIR=1 && pip install ...`
+            variables.update(
+                (name, value) for name, _, value in (w.partition("=") for w in earlier.values()) if _
+            )
     if command.words and command.range.start < command.words[0].range.start:
         prefix = context.dockerfile.text[command.range.start : command.words[0].range.start]
         variables.update((name, value.strip("'\"")) for name, value in _ASSIGNMENT.findall(prefix))
@@ -164,8 +173,8 @@ class AptInstallWithoutYes(DockerfileRule):
         for _, command in _apt_installs(context, shipped_only=False):
             values = command.values()
             flags = _short_flags(command)
-            if "y" in flags or flags.count("q") >= 2:
-                continue
+            if "y" in flags or flags.count("q") + values.count("--quiet") >= 2:
+                continue  # -qq (and --quiet --quiet) implies -y
             if any(v in ("--yes", "--assume-yes", "--quiet=2", "-q=2") for v in values):
                 continue
             install = subcommand_word(command, ("install",))
@@ -247,7 +256,12 @@ class AptListsNotRemoved(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         reported: set[int] = set()
-        for instruction, command in _apt_installs(context, shipped_only=True):
+        installs = (
+            (instruction, command)
+            for instruction, command in runs(context, shipped_only=True)
+            if command.name in _APT_FRONTENDS and subcommand(command) == "install"
+        )
+        for instruction, command in installs:
             if instruction.index in reported:
                 continue
             if any(target.startswith("/var/lib/apt") for target in cache_mount_targets(instruction)):
@@ -422,6 +436,11 @@ class CacheLeftInLayer(DockerfileRule):
         """Whether the command is the manager's own way to empty its cache."""
         raise NotImplementedError
 
+    def cleans_after(self, filler: ShellCommand, command: ShellCommand) -> bool:
+        """Whether `command` empties the cache that `filler` wrote (`cleans`, unless the manager has several
+        programs with caches of their own)."""
+        return self.cleans(command)
+
     def keeps_no_cache(self, context: DockerfileContext, run: Instruction, command: ShellCommand) -> bool:
         """Whether options or variables tell the manager not to write the cache (`--no-cache`)."""
         return False
@@ -511,7 +530,7 @@ class CacheLeftInLayer(DockerfileRule):
             paths = self.cache_directories(environment(context, run, last))
             if any(_covers(target, path) for target in cache_mount_targets(run) for path in paths):
                 continue
-            if any(self.cleans(c) or _removes(c, paths) for c in commands[fillers[-1] + 1 :]):
+            if any(self.cleans_after(last, c) or _removes(c, paths) for c in commands[fillers[-1] + 1 :]):
                 continue
             fix = self.cache_mount_fix(context, run, last)
             yield context.diagnostic(self, last.range, self.message(last), fix=fix)
@@ -692,6 +711,7 @@ class WgetAndCurl(DockerfileRule):
     severity = Severity.INFO
     aliases = ("DL4001",)
     default_enabled = False
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         first: dict[str, ShellCommand] = {}

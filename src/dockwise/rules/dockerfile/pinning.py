@@ -21,6 +21,7 @@ from dockwise.rules.dockerfile.packages import (
     APT_OPTIONS_WITH_VALUE,
     arguments_after,
     has_option,
+    operands,
     option_value,
     pip_install_arguments,
     runs,
@@ -57,16 +58,55 @@ class _UnpinnedPackage(DockerfileRule):
         """The package name without a moving version (`tool` for `tool@latest`)."""
         return package
 
+    def hint(self, name: str) -> str:
+        """How to pin this package (`pin_hint`, unless the kind of package needs other words)."""
+        return self.pin_hint.format(name=name)
+
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for run, command in runs(context, shipped_only=False):
             for word in self.packages(context, run, command):
-                if word.value and not self.is_pinned(word.value):
-                    name = self.unversioned(word.value)
-                    problem = (
-                        "is installed without a version" if name == word.value else "moves with each release"
-                    )
-                    hint = self.pin_hint.format(name=name)
-                    yield context.diagnostic(self, word.range, f"{word.value} {problem}: {hint}")
+                value = word.value if word.value is not None else _value_in_stage(context, run, word.text)
+                if value and not self.is_pinned(value):
+                    name = self.unversioned(value if word.value is not None else value.rstrip("-=:@"))
+                    if word.value is None:
+                        problem = "has no version here (its variable is set only in another stage)"
+                    elif name == value:
+                        problem = "is installed without a version"
+                    else:
+                        problem = "moves with each release"
+                    hint = self.hint(name)
+                    shown = word.value if word.value is not None else word.text
+                    yield context.diagnostic(self, word.range, f"{shown} {problem}: {hint}")
+
+
+_REFERENCE = LazyPattern(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_PLAIN_WORD = LazyPattern(r"[A-Za-z0-9_.+:=@/~${}-]+")
+
+
+def _value_in_stage(context: DockerfileContext, run: Instruction, text: str) -> str | None:
+    """A package word that uses a variable which only another stage sets (`git-$version` where `ENV
+    version=...` is in the builder stage): its value here, with that variable empty, as the build sees it.
+
+    None when a variable is set in this stage, or nowhere in the file (it may come from the base image or
+    from the RUN's own shell), or when the word is more than plain text and variables."""
+    if not _PLAIN_WORD.fullmatch(text):
+        return None
+    names = [braced or bare for braced, bare in _REFERENCE.findall(text)]
+    build = context.dockerfile.build
+    if not names or any(name in build.variables_before(run) for name in names):
+        return None
+    script = run.line
+    if any(f"{name}=" in script or f"for {name} " in script or f"read {name}" in script for name in names):
+        return None  # set by the RUN's own shell
+    stage = build.stage_of(run)
+    others = [
+        build.environment(s)
+        for s in build.stages
+        if s is not stage and s not in (stage.lineage() if stage else ())
+    ]
+    if not any(name in env for env in others for name in names):
+        return None
+    return _REFERENCE.sub("", text)
 
 
 class AptUnpinnedPackage(_UnpinnedPackage):
@@ -151,12 +191,17 @@ class ApkUnpinnedPackage(_UnpinnedPackage):
         return bool(set("=~<>/") & set(package)) or package.endswith(".apk") or package.startswith("!")
 
 
+_PIP_VCS = ("git+", "hg+", "svn+", "bzr+")
+_PIPX_OPTIONS_WITH_VALUE = frozenset({"--python", "--pip-args", "--suffix", "--index-url", "--preinstall"})
+
+
 class PipUnpinnedPackage(_UnpinnedPackage):
     """`pip install` of a package without a version specifier (opt-in).
 
-    Also read: `python -m pip install` and `uv pip install` (hadolint skips the latter). Not reported:
-    requirement files (`-r`), commands with a constraints file (`-c`, or `PIP_CONSTRAINT` set), paths,
-    URLs, archives and direct references (`name @ url`).
+    Also read: `python -m pip install`, `uv pip install` (hadolint skips the latter) and `pipx install`.
+    A VCS URL (`git+https://...`) without `@<tag or commit>` installs the default branch and counts as
+    unpinned. Not reported: requirement files (`-r`), commands with a constraints file (`-c`, or
+    `PIP_CONSTRAINT` set), paths, other URLs, archives and direct references (`name @ url`).
 
     ## Why is this bad?
     Without a version, each build installs the newest release on PyPI, so a rebuild can break on a new
@@ -184,13 +229,24 @@ class PipUnpinnedPackage(_UnpinnedPackage):
         self, context: DockerfileContext, run: Instruction, command: ShellCommand
     ) -> list[ShellWord]:
         words = pip_install_arguments(command)
+        if command.name == "pipx":  # `pipx install black`: pip underneath, same pins
+            words = arguments_after(command, ("install",), _PIPX_OPTIONS_WITH_VALUE)
         if not words or has_option(command, ("--constraint",), "c"):
             return []
         if context.dockerfile.build.variables_before(run).get("PIP_CONSTRAINT"):
             return []
         return words
 
+    def hint(self, name: str) -> str:
+        if name.startswith(_PIP_VCS):
+            url, fragment, rest = name.partition("#")
+            return f"name a tag or commit: {url}@<ref>{fragment}{rest}"
+        return super().hint(name)
+
     def is_pinned(self, package: str) -> bool:
+        if package.startswith(_PIP_VCS):
+            url = package.partition("#")[0].partition("://")[2]
+            return "@" in url.partition("/")[2]  # a VCS URL installs the default branch unless it names a ref
         if _PIP_SPECIFIER.search(package) or package in (".", ".."):
             return True
         return "/" in package or "\\" in package or package.startswith(".") or package.endswith(_ARCHIVES)
@@ -206,11 +262,15 @@ _NPM_OPTIONS_WITH_VALUE = frozenset(
 )  # fmt: skip
 
 
+_NPM_GIT = ("git+", "git:", "git@")
+
+
 class NpmUnpinnedPackage(_UnpinnedPackage):
     """`npm install <package>` without `@version`.
 
-    Also read: `npm i` and `npm add`, which hadolint does not check. `@latest` counts as unpinned. Not
-    reported: a bare `npm install`/`npm ci` (the lock file pins), paths, tarballs, git and URL specs.
+    Also read: `npm i` and `npm add`, which hadolint does not check. `@latest` counts as unpinned, and so
+    does a git spec without `#<tag or commit>` (it installs the default branch's head). Not reported: a
+    bare `npm install`/`npm ci` (the lock file pins), paths, tarballs, URLs and GitHub shorthands.
 
     ## Why is this bad?
     A package named without a version installs whatever is newest on the registry, and with `-g` nothing
@@ -241,7 +301,9 @@ class NpmUnpinnedPackage(_UnpinnedPackage):
         return arguments_after(command, _NPM_INSTALL, _NPM_OPTIONS_WITH_VALUE)
 
     def is_pinned(self, package: str) -> bool:
-        if package.endswith((".tgz", ".tar.gz")) or package.startswith((".", "~", "file:", "git", "http")):
+        if package.startswith(_NPM_GIT):
+            return "#" in package  # a git spec installs the default branch's head unless it names a ref
+        if package.endswith((".tgz", ".tar.gz", ".tar")) or package.startswith((".", "~", "file:", "http")):
             return True
         rest = package[1:].partition("/")[2] if package.startswith("@") else package
         if "/" in rest or ":" in rest.split("@", 1)[0]:
@@ -250,8 +312,15 @@ class NpmUnpinnedPackage(_UnpinnedPackage):
         return bool(at) and version not in ("", *_MOVING_VERSIONS)
 
     def unversioned(self, package: str) -> str:
+        if package.startswith(_NPM_GIT):
+            return package
         head, at, _ = package.rpartition("@")
         return head if at and head else package
+
+    def hint(self, name: str) -> str:
+        if name.startswith(_NPM_GIT):
+            return f"name a tag or commit: {name}#<ref>"
+        return super().hint(name)
 
 
 _GEM_OPTIONS_WITH_VALUE = frozenset(
@@ -313,8 +382,9 @@ class GoUnpinnedPackage(_UnpinnedPackage):
 
     `@latest`, `@master`, `@main`, `@upgrade` and `@patch` move and count as unpinned. `go install` and
     `go run` without any `@version` take the version from the current module's `go.mod` and are not
-    reported (hadolint reports them); `go get` without one upgrades to the newest release and is. Local
-    packages (`./cmd/app`) and standard-library paths are never reported.
+    reported (hadolint reports them); `go get` (`go get -tool` too) of any path that is not local without
+    one upgrades to the newest release and is. Local packages (`./cmd/app`) are never reported, nor are
+    standard-library paths for `go install` and `go run`.
 
     ## Why is this bad?
     The tool built is whatever the module's default branch or newest tag holds at build time: the same
@@ -346,7 +416,12 @@ class GoUnpinnedPackage(_UnpinnedPackage):
         words = arguments_after(command, ("install", "get", "run"), _GO_OPTIONS_WITH_VALUE)
         if action == "run":
             words = words[:1]  # the rest are the program's arguments
-        remote = [word for word in words if word.value and _is_remote_go_path(word.value)]
+        if (
+            action == "get"
+        ):  # `go get` (also `-tool`) of any non-local path without a version takes the newest
+            remote = [word for word in words if word.value and not word.value.startswith((".", "/"))]
+        else:
+            remote = [word for word in words if word.value and _is_remote_go_path(word.value)]
         if action != "get":  # without @version, install and run take the version from go.mod
             remote = [word for word in remote if "@" in (word.value or "")]
         return remote
@@ -386,9 +461,22 @@ class _UnpinnedRpmPackage(_UnpinnedPackage):
     def packages(
         self, context: DockerfileContext, run: Instruction, command: ShellCommand
     ) -> list[ShellWord]:
+        self._modules = False
         if command.name not in self.programs:
             return []
+        module = arguments_after(command, ("module",), RPM_OPTIONS_WITH_VALUE)
+        if module:  # `dnf module install nodejs:20`: a module is pinned by its stream
+            first = operands(module, RPM_OPTIONS_WITH_VALUE)
+            if not first or first[0].value != "install":
+                return []
+            self._modules = True
+            return [word for word in first[1:] if word.value and ":" not in word.value]
         return arguments_after(command, ("install",), RPM_OPTIONS_WITH_VALUE)
+
+    def hint(self, name: str) -> str:
+        if getattr(self, "_modules", False):  # set by `packages` for the command being checked
+            return f"pin its stream as {name}:<stream>"
+        return super().hint(name)
 
     def is_pinned(self, package: str) -> bool:
         if package.startswith(("@", "(")) or "/" in package or package.endswith(".rpm"):
@@ -400,8 +488,10 @@ class YumUnpinnedPackage(_UnpinnedRpmPackage):
     """`yum install` of a package without a version (opt-in).
 
     A version is a `-<digit>` part of the name (`curl-7.76.1`), as rpm writes it; a name that itself
-    contains one (`java-11-openjdk`) therefore reads as pinned. Not reported: groups and modules (`@name`),
-    paths, URLs and `.rpm` files.
+    contains one (`java-11-openjdk`) therefore reads as pinned. `yum module install` pins a module by its
+    stream (`nodejs:20`). A word whose variable only another stage sets (`git-${VERSION}`) is read as
+    the build reads it, with the variable empty. Not reported: groups and modules (`@name`), paths, URLs
+    and `.rpm` files.
 
     ## Why is this bad?
     Without a version, the build installs whatever the repository has that day, so two builds of one
@@ -428,7 +518,8 @@ class YumUnpinnedPackage(_UnpinnedRpmPackage):
 class DnfUnpinnedPackage(_UnpinnedRpmPackage):
     """`dnf`, `microdnf` or `tdnf install` of a package without a version (opt-in).
 
-    Read as for yum (DW216): `name-version` pins; groups, modules, paths and `.rpm` files are not reported.
+    Read as for yum (DW216): `name-version` pins, `dnf module install` needs a stream (`nodejs:20`); groups,
+    `@module` names, paths and `.rpm` files are not reported.
 
     ## Why is this bad?
     Without a version, the build installs whatever the repository has that day, so two builds of one

@@ -38,6 +38,7 @@ class RepeatedStartInstruction(DockerfileRule):
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
     aliases = ("DL4003", "DL4004", "DL3012", "MultipleInstructionsDisallowed")
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
@@ -96,6 +97,7 @@ class ShellWrapperWithoutExec(DockerfileRule):
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
     fix_availability = FixAvailability.SOMETIMES
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         stage = context.final_stage

@@ -16,7 +16,7 @@ from dockwise.rules.dockerfile.pinning import RPM_OPTIONS_WITH_VALUE, ZYPPER_OPT
 _CHANGES_PACKAGES = frozenset(
     {"install", "in", "groupinstall", "localinstall", "reinstall", "update", "up", "upgrade", "remove", "rm",
      "erase", "downgrade", "autoremove", "distro-sync", "distrosync", "dsync", "swap", "groupupdate",
-     "groupremove", "update-minimal", "upgrade-minimal", "builddep"}
+     "groupremove", "update-minimal", "upgrade-minimal", "up-min", "rei", "builddep"}
 )  # fmt: skip
 #: `group` and `module` actions that change packages (`dnf module enable` too).
 _GROUP_ACTIONS = frozenset(
@@ -26,7 +26,7 @@ _GROUP_ACTIONS = frozenset(
 _FILLS_CACHE = frozenset(
     {"install", "in", "groupinstall", "localinstall", "reinstall", "update", "up", "upgrade", "downgrade",
      "distro-sync", "distrosync", "dsync", "swap", "groupupdate", "update-minimal", "upgrade-minimal",
-     "builddep", "makecache", "group", "module"}
+     "up-min", "rei", "builddep", "makecache", "mc", "group", "module"}
 )  # fmt: skip
 _YUM = frozenset({"yum"})
 _DNF = frozenset({"dnf", "dnf5", "microdnf", "tdnf"})
@@ -99,7 +99,8 @@ class YumWithoutYes(_RpmWithoutYes):
 class DnfWithoutYes(_RpmWithoutYes):
     """`dnf install` (or another command that changes packages) without `-y`; also tdnf.
 
-    microdnf is not reported (hadolint reports it): it never asks, and its `-y` does nothing.
+    microdnf is not reported (hadolint reports it): without a terminal it goes ahead, as the official
+    images that run `microdnf install` without `-y` on `oraclelinux:9-slim` show every day.
 
     ## Why is this bad?
     A build has no terminal to answer the confirmation prompt: dnf reads end of input as "no" and the
@@ -226,6 +227,12 @@ class _RpmCacheLeftInLayer(CacheLeftInLayer):
     def cleans(self, command: ShellCommand) -> bool:
         # On Enterprise Linux 8+ yum is dnf: any of them cleans the shared cache.
         return command.name in _YUM | _DNF and _action(command, RPM_OPTIONS_WITH_VALUE) == ("clean", "all")
+
+    def cleans_after(self, filler: ShellCommand, command: ShellCommand) -> bool:
+        # microdnf keeps its cache apart from dnf's: `dnf install && microdnf clean all` leaves dnf's.
+        if "microdnf" in (filler.name, command.name) and filler.name != command.name:
+            return False
+        return self.cleans(command)
 
     def message(self, command: ShellCommand) -> str:
         name = command.name

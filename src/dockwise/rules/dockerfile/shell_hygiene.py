@@ -158,6 +158,7 @@ class CdInsteadOfWorkdir(DockerfileRule):
     category = Category.SHELL_HYGIENE
     severity = Severity.INFO
     aliases = ("DL3003", "DS013")
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build
@@ -775,6 +776,7 @@ class ConsecutiveRuns(DockerfileRule):
     severity = Severity.INFO
     aliases = ("DL3059",)
     default_enabled = False
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.shipped_stages():
@@ -799,6 +801,11 @@ class ConsecutiveRuns(DockerfileRule):
 
 #: Archives ADD extracts by itself: tar, also compressed with gzip, bzip2 or xz (not zip, not zstd).
 _TAR_ARCHIVE = re.compile(r"[^*?\[$]+\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz)", re.IGNORECASE)
+
+
+def _basename(path: str) -> str:
+    """The last part of a path, with `/` or `\\` (Windows images) between parts."""
+    return re.split(r"[\\/]", path)[-1]
 
 
 def _extracts(command: ShellCommand) -> bool:
@@ -841,6 +848,7 @@ class CopiedArchiveExtracted(DockerfileRule):
     category = Category.COPY_VS_ADD
     severity = Severity.INFO
     aliases = ("DL3010",)
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build
@@ -848,16 +856,22 @@ class CopiedArchiveExtracted(DockerfileRule):
             copied: dict[str, tuple[Instruction, str]] = {}
             for instruction in stage.instructions:
                 if instruction.keyword == "COPY" and instruction.parsed_flags.from_ is None:
-                    for source in instruction.arguments[:-1]:
-                        name = posixpath.basename(build.expand(instruction, source))
+                    sources = instruction.arguments[:-1]
+                    for source in sources:
+                        name = _basename(build.expand(instruction, source))
                         if _TAR_ARCHIVE.fullmatch(name):
                             copied.setdefault(name, (instruction, source))
+                            destination = instruction.arguments[-1]
+                            if len(sources) == 1 and not destination.endswith(("/", "\\")):
+                                # `COPY app.tar /tmp/pkg.tar`: extracted under the name it was copied to
+                                renamed = _basename(build.expand(instruction, destination))
+                                copied.setdefault(renamed, (instruction, source))
                 for command in context.run_commands(instruction):
                     if not _extracts(command):
                         continue
                     for word in command.arguments:
                         value = word.value if word.value is not None else build.expand(instruction, word.text)
-                        name = posixpath.basename(value.strip("\"'").removeprefix("--file="))
+                        name = _basename(value.strip("\"'").removeprefix("--file="))
                         if name not in copied:
                             continue
                         copy, source = copied.pop(name)

@@ -110,6 +110,7 @@ class ShellFormCommand(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3025", "JSONArgsRecommended")
     fix_availability = FixAvailability.SOMETIMES
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         entrypoint = _start_config(context).entrypoint
@@ -172,6 +173,7 @@ class CmdIgnoredByShellEntrypoint(DockerfileRule):
     name = "cmd-ignored-by-shell-entrypoint"
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         config = _start_config(context)
@@ -226,6 +228,7 @@ class EntrypointWithoutCommand(DockerfileRule):
     name = "entrypoint-without-command"
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         config = _start_config(context)
@@ -275,6 +278,8 @@ class MissingHealthcheck(DockerfileRule):
     category = Category.HEALTHCHECK
     severity = Severity.INFO
     aliases = ("CKV_DOCKER_2", "DS026")
+    checks_triggers = False
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         instructions = context.shipped_instructions()

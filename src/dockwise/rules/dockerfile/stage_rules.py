@@ -74,6 +74,8 @@ class CopyFromUnknownStage(DockerfileRule):
     category = Category.MULTI_STAGE
     severity = Severity.WARNING
     aliases = ("DL3022",)
+    checks_triggers = False
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build

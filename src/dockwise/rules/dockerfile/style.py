@@ -44,6 +44,7 @@ class InconsistentInstructionCasing(DockerfileRule):
     severity = Severity.STYLE
     aliases = ("ConsistentInstructionCasing",)
     fix_availability = FixAvailability.ALWAYS
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         instructions = list(context.dockerfile.instructions)
@@ -89,6 +90,7 @@ class EmptyContinuationLine(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("NoEmptyContinuation",)
     fix_availability = FixAvailability.ALWAYS
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         text = context.dockerfile.text
@@ -146,6 +148,7 @@ class AmbiguousLegacyKeyValue(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("LegacyKeyValueFormat",)
     only_ambiguous: bool = True
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         text = context.dockerfile.text
@@ -257,6 +260,7 @@ class EnvReferencesSameStatement(DockerfileRule):
     category = Category.SYNTAX
     severity = Severity.WARNING
     aliases = ("DL3044",)
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
@@ -320,6 +324,8 @@ class UndefinedVariable(DockerfileRule):
     category = Category.SYNTAX
     severity = Severity.WARNING
     aliases = ("UndefinedVar",)
+    checks_triggers = False
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build
@@ -403,15 +409,15 @@ def _is_typo_of(name: str, other: str) -> bool:
     return previous[-1] <= 1
 
 
-_LABEL_KEY = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
+_LABEL_KEY = re.compile(r"[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*")
 _RESERVED_LABEL_PREFIXES = ("com.docker.", "io.docker.", "org.dockerproject.")
 
 
 class InvalidLabelKey(DockerfileRule):
     """A LABEL key outside Docker's key format, or in a namespace Docker reserves.
 
-    Keys are lowercase letters and digits separated by single dots or dashes, starting and ending with a
-    letter or digit; `com.docker.*`, `io.docker.*` and `org.dockerproject.*` belong to Docker.
+    Keys are lowercase letters and digits separated by single dots or dashes, starting with a letter and
+    ending with a letter or digit; `com.docker.*`, `io.docker.*` and `org.dockerproject.*` belong to Docker.
 
     ## Why is this bad?
     Tools that read labels (registries, scanners, `docker inspect --format`, Kubernetes annotations copied

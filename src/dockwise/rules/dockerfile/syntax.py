@@ -52,6 +52,15 @@ class InvalidSyntax(DockerfileRule):
 class InvalidBuildInstruction(DockerfileRule):
     """An instruction BuildKit parses but refuses to build.
 
+    A file with instructions but no FROM at all is reported once, and only when its name says it is a
+    whole Dockerfile (`Dockerfile`, `Containerfile`, `api.Dockerfile`, `Dockerfile.dev`, standard input).
+    A template or partial that a build script completes (a name with a word such as `template`, `tmpl`,
+    `j2`, `part`, `partial`, `snippet` or `inc`: `Dockerfile.template`, `Dockerfile-tmpl`; `Dockerfile.in`;
+    or any name that is not a Dockerfile's) is no error: its instructions are
+    linted as the body of a stage on an unknown base, and the first finding's note says so. Either way
+    every other rule reads the instructions, except in templates and partials the rules that conclude from
+    what the stage lacks (no USER, no WORKDIR, an undefined variable), which the rest of the file may have.
+
     ## Why is this bad?
     The parser accepts these lines, but the build fails on them: an unknown flag (`--netwrk`), a boolean
     flag with another value, an instruction other than ARG before the first FROM, `FROM` with two words,

@@ -66,6 +66,8 @@ class MissingUser(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("CKV_DOCKER_3", "DS002")
     fix_availability = FixAvailability.SOMETIMES
+    checks_triggers = False
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         stage = context.final_stage
@@ -120,6 +122,7 @@ class RootUserLast(DockerfileRule):
     category = Category.NON_ROOT_USER
     severity = Severity.WARNING
     aliases = ("DL3002", "CKV_DOCKER_8")
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         users = [i for i in context.shipped_instructions() if i.keyword == "USER" and i.arguments]
@@ -157,6 +160,7 @@ class UserWithoutNumericId(DockerfileRule):
     category = Category.NON_ROOT_USER
     severity = Severity.INFO
     aliases = ("DL3066",)
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         users = [i for i in context.shipped_instructions() if i.keyword == "USER" and i.arguments]
