@@ -229,21 +229,26 @@ def _bytes(count: Any) -> str:
 
 
 def stage_graph_svgs(paths: Sequence[Path]) -> dict[str, str]:
-    """The stage graph SVG of every Dockerfile among `paths` that parses (others show their findings)."""
+    """The stage graph SVG of every multi-stage Dockerfile among `paths` that parses (the others show
+    their findings only), drawn on every CPU like the lint."""
+    from dockwise.parallel import map_files
+
+    return {str(path): svg for path, svg in zip(paths, map_files(_graph_svg, paths), strict=True) if svg}
+
+
+def _graph_svg(path: Path) -> str | None:
     from dockwise.dockerfile import DockerfileSyntaxError, parse
     from dockwise.dockerfile.stage_graph import stage_graph
     from dockwise.lint import read_or_error
     from dockwise.report.graph import render_svg
 
-    graphs: dict[str, str] = {}
-    for path in paths:
-        text, _ = read_or_error(path)
-        if text is None:
-            continue
-        try:
-            dockerfile = parse(text, str(path))
-        except DockerfileSyntaxError:
-            continue
-        if len(dockerfile.build.stages) > 1:
-            graphs[str(path)] = render_svg(stage_graph(dockerfile.build))
-    return graphs
+    text, _ = read_or_error(path)
+    if text is None:
+        return None
+    try:
+        dockerfile = parse(text, str(path))
+    except DockerfileSyntaxError:
+        return None
+    if len(dockerfile.build.stages) < 2:
+        return None
+    return render_svg(stage_graph(dockerfile.build))
