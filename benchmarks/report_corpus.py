@@ -39,9 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not files:
         print(f"no corpus at {arguments.corpus}", file=sys.stderr)
         return 2
-    print(
-        f"{datetime.date.today().isoformat()} on {platform.platform()}, {os.cpu_count()} CPUs, {len(files)} files"
-    )
+    machine = f"{platform.platform()}, {os.cpu_count()} CPUs"
+    print(f"{datetime.date.today().isoformat()} on {machine}, {len(files)} files")
     with tempfile.TemporaryDirectory(prefix="dockwise-report-") as folder:
         python = regular_install(Path(folder))
         page = Path(folder) / "report.html"
