@@ -58,7 +58,7 @@ def render(inputs: ReportInputs) -> str:
     )
     environment.filters["bytes"] = _bytes
     template = environment.get_template("report.html.j2")
-    files = _files(inputs.report)
+    files = _files(inputs.report, inputs.graphs)
     findings = [finding for file in files for finding in file["findings"]]
     by_severity = Counter(finding["severity"] for finding in findings)
     return template.render(
@@ -78,10 +78,11 @@ def render(inputs: ReportInputs) -> str:
     )
 
 
-def _files(report: LintReport) -> list[dict[str, Any]]:
+def _files(report: LintReport, graphs: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The files with something to show: findings, a read error, or a stage graph."""
     files = []
     for result in report.files:
-        if not result.diagnostics and not result.error:
+        if not result.diagnostics and not result.error and result.path not in graphs:
             continue
         source = SourceText(result.path, result.text) if result.text is not None else None
         findings = []
