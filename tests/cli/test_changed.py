@@ -60,3 +60,26 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixtur
     status, out, _ = run(capsys, "changed", "--project", str(tmp_path), "x")
     assert status == 2
     assert "unterminated heredoc" in out
+
+
+def test_measured_step_times_from_verify_are_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "Dockerfile", COPY_ALL_FIRST)
+    steps = [
+        {
+            "stage": "stage-0 1/4",
+            "instruction": "FROM docker.io/library/node:22",
+            "cached": False,
+            "seconds": 0.1,
+        },
+        {"stage": "stage-0 2/4", "instruction": "WORKDIR /app", "cached": False, "seconds": 0.2},
+        {"stage": "stage-0 3/4", "instruction": "COPY . .", "cached": False, "seconds": 0.4},
+        {"stage": "stage-0 4/4", "instruction": "RUN npm ci", "cached": False, "seconds": 41.5},
+    ]
+    verify = write(tmp_path / "verify.json", json.dumps({"build": {"seconds": 43.0, "steps": steps}}))
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "changed", "--verify-json", str(verify), "server.js")
+    assert status == 1
+    assert "RUN npm ci  (follows the re-run step on line 3)  41.5 s when verify built it" in out
+    assert "about 41.9 s of measured build time re-runs" in out

@@ -30,7 +30,15 @@ def add_parser(commands: Any) -> None:
         "--target", metavar="STAGE", help="the stage built (default: each file's last stage)"
     )
     changed.add_argument("--format", choices=("text", "json"), default="text")
-    changed.add_argument("--exit-zero", action="store_true", help="exit 0 even when a costly step re-runs")
+    changed.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when an avoidable install re-runs"
+    )
+    changed.add_argument(
+        "--verify-json",
+        type=Path,
+        metavar="FILE",
+        help="`dockwise verify --format json` of an uncached build: show each re-run step's measured time",
+    )
 
 
 def run_changed(arguments: argparse.Namespace) -> int:
@@ -39,6 +47,7 @@ def run_changed(arguments: argparse.Namespace) -> int:
     from dockwise.lint import read_or_error
     from dockwise.rebuild import RebuildAnswer, reruns_for
 
+    timings = _timings(arguments.verify_json) if arguments.verify_json else {}
     project = Path(arguments.project)
     if not project.is_dir():
         raise DockwiseError(f"{project}: not a directory")
@@ -64,7 +73,7 @@ def run_changed(arguments: argparse.Namespace) -> int:
     if arguments.format == "json":
         sys.stdout.write(_json(answers, problems))
     else:
-        sys.stdout.write(_text(answers, problems, arguments.files))
+        sys.stdout.write(_text(answers, problems, timings))
     if problems:
         return 2
     avoidable = any(answer.avoidable for answer in answers)
@@ -79,7 +88,29 @@ def _relative(file: Path, context: Path) -> str | None:
         return None
 
 
-def _text(answers: list[Any], problems: list[str], files: list[str]) -> str:
+def _timings(path: Path) -> dict[tuple[str, str], float]:
+    """Seconds per (stage, instruction) from a verify report's build steps, as BuildKit printed them;
+    steps verify found in the cache have no time."""
+    from dockwise.commands.report import _json_file
+
+    document = _json_file(path, "dockwise verify --format json")
+    build = document.get("build") or {}
+    found: dict[tuple[str, str], float] = {}
+    for step in build.get("steps", []) if isinstance(build, dict) else []:
+        seconds = step.get("seconds")
+        if step.get("cached") or seconds is None:
+            continue
+        stage = str(step.get("stage", "")).rsplit(" ", 1)[0]
+        found[(stage, " ".join(str(step.get("instruction", "")).split()))] = float(seconds)
+    return found
+
+
+def step_key(stage: str, instruction: Any) -> tuple[str, str]:
+    """How BuildKit's progress names a step: the stage label and the instruction as written."""
+    return stage, " ".join(instruction.line.split())
+
+
+def _text(answers: list[Any], problems: list[str], timings: dict[tuple[str, str], float]) -> str:
     from dockwise.dockerfile.stage_graph import stage_label
 
     lines: list[str] = []
@@ -92,6 +123,10 @@ def _text(answers: list[Any], problems: list[str], files: list[str]) -> str:
             costly, avoidable = len(answer.costly), len(answer.avoidable)
             summary = f"{count} of {answer.steps} steps re-run" + (f", {costly} costly" if costly else "")
             lines.append(heading + summary + (f" ({avoidable} avoidable)" if avoidable else ""))
+            known = [timings.get(step_key(stage_label(r.stage), r.instruction)) for r in answer.reruns]
+            if timings and any(value is not None for value in known):
+                total = sum(value for value in known if value is not None)
+                lines.append(f"  about {total:.1f} s of measured build time re-runs")
         for rerun in answer.reruns:
             stage = stage_label(rerun.stage)
             text = " ".join(
@@ -99,6 +134,9 @@ def _text(answers: list[Any], problems: list[str], files: list[str]) -> str:
             )
             shown = text if len(text) <= 60 else text[:59] + "…"
             line = f"  line {rerun.instruction.start_line:>3}  {stage}: {shown}  ({rerun.reason})"
+            measured = timings.get(step_key(stage, rerun.instruction))
+            if measured is not None:
+                line += f"  {measured:.1f} s when verify built it"
             if rerun.costly:
                 kind = (
                     "costly and avoidable (no dependency manifest changed)" if rerun.avoidable else "costly"
