@@ -121,3 +121,12 @@ def test_maintainer_to_label_is_unsafe() -> None:
     [finding] = _fixes("FROM alpine:3.20\nMAINTAINER Jane <jane@example.com>\n", "DW503")
     assert finding.fix is not None
     assert finding.fix.applicability is Applicability.UNSAFE
+
+
+def test_add_to_copy_reads_quoted_and_absolute_sources_in_the_build_context(tmp_path: Path) -> None:
+    (tmp_path / "app.conf").write_text("listen 80;\n", encoding="utf-8")
+    options = RuleOptions(context_dir=tmp_path)
+    for source in ('"app.conf"', "/app.conf"):
+        [finding] = _fixes(f"FROM alpine:3.20\nADD {source} /etc/app/\n", "DW501", options)
+        assert finding.fix is not None
+        assert finding.fix.applicability is Applicability.SAFE, source

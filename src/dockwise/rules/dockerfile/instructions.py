@@ -79,10 +79,11 @@ def _copy_fix(context: DockerfileContext, instruction: Instruction) -> Fix | Non
     if fix is None:
         return None
     folder = context.options.context_dir
-    sources = instruction.arguments[:-1]
+    sources = [context.dockerfile.word(source) for source in instruction.arguments[:-1]]
     known = folder is not None and all(
-        not any(ch in source for ch in "*?[$\\") and _plain_source(folder / source) for source in sources
-    )
+        not any(ch in source for ch in "*?[$\\") and _plain_source(folder / source.lstrip("/"))
+        for source in sources
+    )  # a source is read in the build context, even one written as an absolute path
     return fix if known else fix.replace(applicability=Applicability.UNSAFE)
 
 

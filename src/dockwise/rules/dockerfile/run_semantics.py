@@ -194,8 +194,8 @@ def _downloads(context: DockerfileContext, instruction: Instruction) -> list[str
     """The paths a RUN's curl/wget or an ADD of a URL writes an archive to (when they can be told)."""
     found: list[str] = []
     if instruction.keyword == "ADD":
-        sources = instruction.arguments[:-1]
-        destination = instruction.arguments[-1] if instruction.arguments else ""
+        words = [context.dockerfile.word(argument) for argument in instruction.arguments]
+        sources, destination = words[:-1], words[-1] if words else ""
         for source in sources:
             if source.startswith(("http://", "https://")) and _ARCHIVE.search(source.split("?")[0]):
                 name = posixpath.basename(source.split("?")[0])
