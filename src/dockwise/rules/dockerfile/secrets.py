@@ -287,7 +287,7 @@ class CredentialInBuildStep(DockerfileRule):
                     if _URL_WITH_CREDENTIALS.search(source):
                         yield context.diagnostic(
                             self,
-                            instruction.range,
+                            instruction.keyword_range,  # the report shows the line up to here only
                             "the ADD URL carries a user and password, which the image history keeps: "
                             "download it in a RUN with --mount=type=secret",
                         )
@@ -314,7 +314,8 @@ class CredentialInBuildStep(DockerfileRule):
                     message = f"{command.name} writes {written_to}, a credential file that stays in the layer"
                 else:
                     continue
-                yield context.diagnostic(self, command.range, message + ": use RUN --mount=type=secret")
+                where = command.words[0].range if literal else command.range  # never show a literal secret
+                yield context.diagnostic(self, where, message + ": use RUN --mount=type=secret")
 
 
 def _removed_later(commands: Sequence[ShellCommand], target: str) -> bool:
