@@ -242,6 +242,7 @@ class VolatileArgBeforeInstall(DockerfileRule):
         "Unsafe: the RUNs the ARG is moved past no longer see the variable in their environment; the "
         "fix is offered only when none of them names it, but a script they run could still read it."
     )
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:

@@ -52,6 +52,7 @@ class PackageManagerAsInit(DockerfileRule):
     name = "package-manager-as-init"
     category = Category.EXEC_FORM_SIGNALS
     severity = Severity.WARNING
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         start = _start_config(context)
@@ -124,6 +125,7 @@ class HealthcheckToolMissing(DockerfileRule):
     name = "healthcheck-tool-missing"
     category = Category.HEALTHCHECK
     severity = Severity.ERROR
+    checks_triggers = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         final = context.final_stage

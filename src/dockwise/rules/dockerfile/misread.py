@@ -147,6 +147,8 @@ class GlobalArgNotInScope(DockerfileRule):
         "Unsafe: declaring the ARG in the stage gives the variable its global value where it was "
         "empty, which changes what the stage builds (the intent, but a change)."
     )
+    checks_triggers = False  # a trigger sees the child build's ARGs, not this file's
+    checks_fragments = False
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build

@@ -123,6 +123,7 @@ class AptCacheMountEmptied(DockerfileRule):
         "Unsafe: the inserted RUN removes a file of the base image and adds an apt setting, so the "
         "image differs (it keeps apt's downloads wherever no cache mount covers /var/cache/apt)."
     )
+    checks_triggers = False  # a trigger runs on a child's base, not this one
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
