@@ -37,7 +37,7 @@ def test_check_on_the_examples_finds_the_three_dockerfiles_and_no_syntax_errors(
 
 #: The deliberate mistakes of each example that today's rules detect (each example's README lists them all).
 EXPECTED_FINDINGS = {
-    "node-api": {"DW101", "DW206", "DW240", "DW301", "DW401", "DW402", "DW501"},
+    "node-api": {"DW101", "DW206", "DW240", "DW301", "DW401", "DW402", "DW405", "DW501"},
     "python-app": {"DW151", "DW202", "DW203", "DW205", "DW206", "DW302", "DW304", "DW402", "DW502", "DW503"},
     "go-service": {"DW151", "DW206", "DW246", "DW303", "DW401", "DW402", "DW504"},
 }

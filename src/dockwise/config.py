@@ -17,6 +17,9 @@ required-labels = ["org.opencontainers.image.source"]   # or a table: name = "ur
 strict-labels = false              # true: a label not in required-labels is reported
 target = "compose"                 # how Compose files are deployed: "compose" or "swarm" (stack deploy)
 min-stop-grace-period = "5s"       # DW742: the least time a service should get to stop
+package-cache = "remove"           # how fixes keep package caches out of layers: "remove" (--no-cache-dir,
+                                   # rm -rf the lists), "mount" (RUN --mount=type=cache, needs BuildKit)
+                                   # or "auto" (mount where the Dockerfile already needs BuildKit)
 
 [tool.dockwise.severity]           # per-rule severity overrides
 DW402 = "warning"
@@ -55,9 +58,11 @@ _KEYS = frozenset(
         "target",
         "min-stop-grace-period",
         "buildkit-check",
+        "package-cache",
     }
 )
 TARGETS = ("compose", "swarm")
+PACKAGE_CACHE_MODES = ("remove", "mount", "auto")
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
 
@@ -74,6 +79,7 @@ class Settings(Record):
         "fail_on",
         "ignore",
         "min_stop_grace_period",
+        "package_cache",
         "per_file_ignores",
         "required_labels",
         "select",
@@ -102,6 +108,10 @@ class Settings(Record):
     buildkit_check: str | None
     """BuildKit's check options given when the build runs (`--build-arg BUILDKIT_DOCKERFILE_CHECK=...`,
     e.g. `skip=JSONArgsRecommended;error=true`): like BuildKit, they replace each file's `# check=`."""
+    package_cache: str
+    """How the package-cache fixes keep a cache out of the layer: "remove" it in the same RUN (or tell
+    the manager not to keep one), "mount" a BuildKit cache on it (faster rebuilds; needs BuildKit), or
+    "auto": mount in Dockerfiles that need BuildKit already (`# syntax=`, RUN --mount, heredocs)."""
     source: Path | None
     """The config file these settings came from (None: defaults)."""
 
@@ -118,6 +128,7 @@ class Settings(Record):
         strict_labels: bool = False,
         target: str = "compose",
         min_stop_grace_period: float = 5.0,
+        package_cache: str = "remove",
         source: Path | None = None,
         buildkit_check: str | None = None,
     ) -> None:
@@ -133,6 +144,7 @@ class Settings(Record):
         set_field(self, "strict_labels", strict_labels)
         set_field(self, "target", target)
         set_field(self, "min_stop_grace_period", min_stop_grace_period)
+        set_field(self, "package_cache", package_cache)
         set_field(self, "source", source)
         set_field(self, "buildkit_check", buildkit_check)
 
@@ -275,6 +287,7 @@ def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
         strict_labels=_boolean(path, "strict-labels", table.get("strict-labels", False)),
         target=_target(path, table.get("target", "compose")),
         min_stop_grace_period=_seconds(path, "min-stop-grace-period", table.get("min-stop-grace-period", 5)),
+        package_cache=_package_cache(path, table.get("package-cache", "remove")),
         source=path,
         buildkit_check=_buildkit_check(path, table.get("buildkit-check")),
     )
@@ -308,6 +321,13 @@ def _target(path: Path, value: object) -> str:
     if value in TARGETS:
         return str(value)
     raise ConfigError(f"{path}: target must be one of {', '.join(TARGETS)}, not {value!r}")
+
+
+def _package_cache(path: Path, value: object) -> str:
+    if value in PACKAGE_CACHE_MODES:
+        return str(value)
+    choices = ", ".join(PACKAGE_CACHE_MODES)
+    raise ConfigError(f"{path}: package-cache must be one of {choices}, not {value!r}")
 
 
 def _from_hadolint(path: Path, document: Any) -> Settings:

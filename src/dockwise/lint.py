@@ -97,6 +97,7 @@ def lint_text_with(
         strict_labels=settings.strict_labels,
         context_dir=context_dir,
         buildkit_check=settings.buildkit_check,
+        package_cache=settings.package_cache,
     )
     return apply_settings(lint_text(text, path, rules, options), path, settings)
 

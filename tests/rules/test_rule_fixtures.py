@@ -81,6 +81,7 @@ def rule_options(folder: Path) -> RuleOptions:
         required_labels=settings.required_labels,
         strict_labels=settings.strict_labels,
         context_dir=folder,
+        package_cache=settings.package_cache,
     )
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 _CODE = re.compile(r"DW\d{3}")
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _REQUIRED_SECTIONS = ("## Why is this bad?", "## Example", "## Use instead")
+#: How a rule's `fix_safety` note starts: all its fixes safe, all unsafe, or some of each.
+FIX_SAFETY_KINDS = ("Safe:", "Unsafe:", "Mixed:")
 
 
 class FixAvailability(StrEnum):
@@ -78,6 +80,10 @@ class Rule:
     severity: ClassVar[Severity]
     aliases: ClassVar[tuple[str, ...]] = ()
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    fix_safety: ClassVar[str] = ""
+    """For a rule that offers fixes: why each fix keeps behaviour (applied by `dockwise fix`) or changes it
+    (applied only with `--unsafe-fixes`). It starts with "Safe:", "Unsafe:" or "Mixed:" (which fixes are
+    which), is rendered into the rule's docs page, and a test holds every fix the rule makes to it."""
     default_enabled: ClassVar[bool] = True
     """False for opt-in rules (a matter of policy, such as pinning apt versions): they run only when a
     selection or a severity override names them."""
@@ -121,6 +127,8 @@ def _validate(cls: type[Rule]) -> None:
     missing = [section for section in _REQUIRED_SECTIONS if section not in doc]
     if missing:
         raise TypeError(f"rule {cls.__name__}: docstring lacks {', '.join(missing)}")
+    if cls.fix_availability is not FixAvailability.NONE and not cls.fix_safety.startswith(FIX_SAFETY_KINDS):
+        raise TypeError(f"rule {cls.__name__}: a fixable rule says why its fixes are safe (fix_safety)")
 
 
 def loaded_rules() -> list[type[Rule]]:
@@ -174,7 +182,14 @@ def rule_diagnostic(
 class RuleOptions(Record):
     """The project settings that some rules read (the rest of the settings only filter their output)."""
 
-    __slots__ = ("buildkit_check", "context_dir", "required_labels", "strict_labels", "trusted_registries")
+    __slots__ = (
+        "buildkit_check",
+        "context_dir",
+        "package_cache",
+        "required_labels",
+        "strict_labels",
+        "trusted_registries",
+    )
     trusted_registries: tuple[str, ...]
     required_labels: tuple[tuple[str, str], ...]
     """Label name and value type, as `Settings.required_labels`."""
@@ -183,6 +198,8 @@ class RuleOptions(Record):
     """The build context (the Dockerfile's directory), for `.dockerignore`; None for standard input."""
     buildkit_check: str | None
     """`Settings.buildkit_check`: read where pragmas are, after the rules ran."""
+    package_cache: str
+    """`Settings.package_cache`: "remove", "mount" or "auto", which fix the package-cache rules offer."""
 
     def __init__(
         self,
@@ -191,12 +208,14 @@ class RuleOptions(Record):
         strict_labels: bool = False,
         context_dir: Path | None = None,
         buildkit_check: str | None = None,
+        package_cache: str = "remove",
     ) -> None:
         object.__setattr__(self, "trusted_registries", trusted_registries)
         object.__setattr__(self, "required_labels", required_labels)
         object.__setattr__(self, "strict_labels", strict_labels)
         object.__setattr__(self, "context_dir", context_dir)
         object.__setattr__(self, "buildkit_check", buildkit_check)
+        object.__setattr__(self, "package_cache", package_cache)
 
 
 _RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeline", ...]]

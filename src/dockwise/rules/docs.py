@@ -33,6 +33,8 @@ def render_rule(rule: type[Rule]) -> str:
         rule.documentation(),
         "",
     ]
+    if rule.fix_safety and rule.fix_availability != "none":
+        lines += ["## Fix safety", rule.fix_safety, ""]
     return "\n".join(lines)
 
 

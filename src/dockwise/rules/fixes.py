@@ -91,3 +91,25 @@ def workdir_at(context: DockerfileContext, instruction: Instruction) -> str | No
             elif workdir is not None:
                 workdir = posixpath.join(workdir, value)
     return workdir
+
+
+def wants_cache_mount(context: DockerfileContext) -> bool:
+    """Whether the package-cache fixes should mount a BuildKit cache (`package-cache = "mount"`, or "auto"
+    in a Dockerfile that already needs BuildKit: a `# syntax=` line, a RUN --mount or a heredoc)."""
+    mode = context.options.package_cache
+    if mode != "auto":
+        return mode == "mount"
+    dockerfile = context.dockerfile
+    return dockerfile.directives.syntax is not None or any(
+        instruction.heredocs or (instruction.keyword == "RUN" and instruction.mounts)
+        for instruction in dockerfile.instructions
+    )
+
+
+def mount_caches(instruction: Instruction, mounts: Collection[str], title: str) -> Fix | None:
+    """Unsafe: add `--mount=type=cache,target=...` flags (each `mounts` entry is the text after `target=`)
+    to a RUN, so what the step caches stays out of the layer. Needs BuildKit, hence unsafe."""
+    if instruction.keyword != "RUN" or not mounts:
+        return None
+    flags = "".join(f" --mount=type=cache,target={mount}" for mount in mounts)
+    return Fix(title, (Edit.insert(instruction.keyword_range.end, flags),), Applicability.UNSAFE)

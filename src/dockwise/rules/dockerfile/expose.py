@@ -86,6 +86,10 @@ class ExposeProtocolCasing(DockerfileRule):
     severity = Severity.STYLE
     aliases = ("ExposeProtoCasing",)
     fix_availability = FixAvailability.ALWAYS
+    fix_safety = (
+        "Safe: BuildKit stores the exposed port's protocol in lowercase whatever the case written, so "
+        "the image config is the same."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for where, word in _ports(context):

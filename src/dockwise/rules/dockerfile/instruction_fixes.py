@@ -68,6 +68,7 @@ def maintainer_to_label(context: DockerfileContext, instruction: Instruction) ->
     return Fix(
         "Use LABEL org.opencontainers.image.authors",
         (Edit(instruction.range, f'{keyword} org.opencontainers.image.authors="{quoted}"'),),
+        Applicability.UNSAFE,  # the image's Author field becomes empty
     )
 
 

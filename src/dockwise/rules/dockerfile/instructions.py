@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
-from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.diagnostics import Applicability, Category, Diagnostic, Fix, Severity
+from dockwise.dockerfile.tree import Instruction
 from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.dockerfile.instruction_fixes import absolute_workdir, add_to_copy, maintainer_to_label
@@ -44,6 +46,12 @@ class AddInsteadOfCopy(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3020", "CKV_DOCKER_4", "DS005")
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Mixed: ADD unpacks any local tar archive it copies, whatever the file is called. The fix is "
+        "safe when every source is a file or directory of the build context and no source file is an "
+        "archive (read from its first bytes); otherwise it is unsafe, because COPY would copy such an "
+        "archive unopened."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
@@ -56,8 +64,39 @@ class AddInsteadOfCopy(DockerfileRule):
                 self,
                 instruction.range,
                 "ADD of local files: use COPY (ADD is for URLs and archives)",
-                fix=add_to_copy(context, instruction),
+                fix=_copy_fix(context, instruction),
             )
+
+
+#: How the archives ADD unpacks begin: gzip, bzip2, xz, zstd (tar itself is told by "ustar" at 257).
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
+
+
+def _copy_fix(context: DockerfileContext, instruction: Instruction) -> Fix | None:
+    """ADD → COPY: safe when every source is in the build context and no source file is an archive
+    (ADD unpacks one whatever its name), unsafe when that cannot be told."""
+    fix = add_to_copy(context, instruction)
+    if fix is None:
+        return None
+    folder = context.options.context_dir
+    sources = [context.dockerfile.word(source) for source in instruction.arguments[:-1]]
+    known = folder is not None and all(
+        not any(ch in source for ch in "*?[$\\") and _plain_source(folder / source.lstrip("/"))
+        for source in sources
+    )  # a source is read in the build context, even one written as an absolute path
+    return fix if known else fix.replace(applicability=Applicability.UNSAFE)
+
+
+def _plain_source(path: Path) -> bool:
+    """A directory, or a file of the build context that does not start like an archive."""
+    try:
+        if path.is_dir():
+            return True
+        with path.open("rb") as handle:
+            head = handle.read(262)
+    except OSError:
+        return False
+    return not head.startswith(_COMPRESSED_MAGIC) and head[257:262] != b"ustar"
 
 
 class RelativeWorkdir(DockerfileRule):
@@ -84,6 +123,7 @@ class RelativeWorkdir(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3000", "CKV_DOCKER_10", "DS009")
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = "Safe: the WORKDIR becomes the absolute path the relative one resolved to."
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         build = context.dockerfile.build
@@ -124,6 +164,10 @@ class DeprecatedMaintainer(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL4000", "MaintainerDeprecated", "CKV_DOCKER_6", "DS022")
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Unsafe: the author moves from the image's Author field (`docker inspect` .Author, which "
+        "becomes empty) to the `org.opencontainers.image.authors` label."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:

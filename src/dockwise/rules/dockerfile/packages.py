@@ -13,7 +13,13 @@ from dockwise.dockerfile.shell import ShellCommand, ShellWord
 from dockwise.dockerfile.tree import Instruction
 from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
-from dockwise.rules.fixes import append_to_run, insert_after_word, subcommand_word
+from dockwise.rules.fixes import (
+    append_to_run,
+    insert_after_word,
+    mount_caches,
+    subcommand_word,
+    wants_cache_mount,
+)
 
 _APT = frozenset({"apt-get", "apt"})
 _APT_FRONTENDS = _APT | {"aptitude"}
@@ -168,6 +174,11 @@ class AptInstallWithoutYes(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3014",)
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Safe: a build that passes today never reached the prompt, so -y changes nothing for it; one "
+        "that needed a confirmation was aborted by apt (a build has no terminal) and now installs "
+        "what it asked for."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for _, command in _apt_installs(context, shipped_only=False):
@@ -208,6 +219,10 @@ class AptInstallRecommends(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3015",)
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Unsafe: --no-install-recommends changes which packages are installed; a tool that came as a "
+        "recommendation disappears (git without openssh-client can no longer clone over ssh)."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for _, command in _apt_installs(context, shipped_only=True):
@@ -218,7 +233,11 @@ class AptInstallRecommends(DockerfileRule):
                 continue
             install = subcommand_word(command, ("install",))
             fix = insert_after_word(
-                context, install, " --no-install-recommends", "Add --no-install-recommends"
+                context,
+                install,
+                " --no-install-recommends",
+                "Add --no-install-recommends",
+                Applicability.UNSAFE,  # fewer packages: a tool that came as a recommendation goes
             )
             yield context.diagnostic(
                 self, command.range, f"{command.name} install also installs recommended packages", fix=fix
@@ -253,6 +272,13 @@ class AptListsNotRemoved(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3009",)
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Mixed: removing the lists is safe when no later RUN of the stage, or of a stage built from "
+        "it, runs apt without its own `apt-get update`; otherwise it is unsafe, because such a step "
+        'finds no lists and fails. Where `package-cache` asks for a mount ("mount", or "auto" in a '
+        "Dockerfile that needs BuildKit already) the fix mounts caches on /var/cache/apt and "
+        "/var/lib/apt instead: unsafe, as it needs BuildKit and later steps no longer find the lists."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         reported: set[int] = set()
@@ -274,10 +300,52 @@ class AptListsNotRemoved(DockerfileRule):
                     command.range,
                     "apt lists stay in this layer: rm -rf /var/lib/apt/lists/* in the same RUN "
                     "or use a cache mount",
-                    fix=append_to_run(
-                        context, instruction, "rm -rf /var/lib/apt/lists/*", "Remove the apt lists"
-                    ),
+                    fix=self._fix(context, instruction),
                 )
+
+    def _fix(self, context: DockerfileContext, instruction: Instruction) -> Fix | None:
+        if wants_cache_mount(context) and runs_as_root(context, instruction):
+            mounts = ("/var/cache/apt,sharing=locked", "/var/lib/apt,sharing=locked")
+            return mount_caches(instruction, mounts, "Mount build caches on apt's cache and lists")
+        later = _later_apt_without_update(context, instruction)
+        return append_to_run(
+            context,
+            instruction,
+            "rm -rf /var/lib/apt/lists/*",
+            "Remove the apt lists",
+            Applicability.UNSAFE if later else Applicability.SAFE,  # a later apt step needs the lists
+        )
+
+
+def _later_runs(context: DockerfileContext, instruction: Instruction) -> Iterator[Instruction]:
+    """The RUNs after `instruction` in its stage and in the stages built from it."""
+    stage = context.dockerfile.build.stage_of(instruction)
+    for other in context.dockerfile.build.stages:
+        if stage is None or stage not in other.lineage():
+            continue
+        for later in other.instructions:
+            if later.keyword == "RUN" and later.index > instruction.index:
+                yield later
+
+
+def _later_apt_without_update(context: DockerfileContext, instruction: Instruction) -> bool:
+    """Whether a later RUN uses apt's lists (apt-get install, apt-cache ...) without updating them first."""
+    for later in _later_runs(context, instruction):
+        for command in context.run_commands(later):
+            if command.name in _APT and subcommand(command) == "update":
+                break
+            if command.name in _APT or command.name == "apt-cache":
+                return True
+    return False
+
+
+def _apk_updates(command: ShellCommand) -> bool:
+    """`apk update`, or `apk add --update`/`-U` (which fetches the index before adding)."""
+    if command.name != "apk":
+        return False
+    return subcommand(command) == "update" or bool(
+        {"--update", "-U", "--update-cache"} & set(command.values())
+    )
 
 
 class ApkAddWithCache(DockerfileRule):
@@ -304,6 +372,13 @@ class ApkAddWithCache(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3019",)
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Mixed: --no-cache is safe when the same RUN fetches the index first, or no earlier step left "
+        "one: apk then installs from an index fetched now either way. It is unsafe after an earlier "
+        "`apk update` left an index in the image: the freshly fetched one may select newer versions. "
+        'Where `package-cache` asks for a mount ("mount", or "auto" in a Dockerfile that needs '
+        "BuildKit already) the fix mounts a cache on /var/cache/apk: unsafe, as it needs BuildKit."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction, command in runs(context, shipped_only=True):
@@ -321,11 +396,30 @@ class ApkAddWithCache(DockerfileRule):
                 for other in context.run_commands(instruction)
             )
             if not cleans:
-                add = subcommand_word(command, ("add",))
-                fix = insert_after_word(context, add, " --no-cache", "Add --no-cache")
                 yield context.diagnostic(
-                    self, command.range, "apk add without --no-cache keeps the index in the layer", fix=fix
+                    self,
+                    command.range,
+                    "apk add without --no-cache keeps the index in the layer",
+                    fix=self._fix(context, instruction, command),
                 )
+
+    def _fix(self, context: DockerfileContext, instruction: Instruction, command: ShellCommand) -> Fix | None:
+        if wants_cache_mount(context):
+            return mount_caches(instruction, ("/var/cache/apk",), "Mount a build cache on /var/cache/apk")
+        commands = context.run_commands(instruction)
+        fetched_here = any(_apk_updates(c) for c in commands[: commands.index(command) + 1])
+        stage = context.dockerfile.build.stage_of(instruction)
+        earlier = [
+            each
+            for chain in (reversed(stage.lineage()) if stage is not None else ())
+            for each in chain.instructions
+            if each.keyword == "RUN" and each.index < instruction.index
+        ]
+        left_index = any(_apk_updates(c) for each in earlier for c in context.run_commands(each))
+        # An index an earlier step left is what apk installs from now; --no-cache fetches a newer one.
+        applicability = Applicability.UNSAFE if left_index and not fetched_here else Applicability.SAFE
+        add = subcommand_word(command, ("add",))
+        return insert_after_word(context, add, " --no-cache", "Add --no-cache", applicability)
 
 
 class PipInstallWithCache(DockerfileRule):
@@ -354,6 +448,12 @@ class PipInstallWithCache(DockerfileRule):
     severity = Severity.WARNING
     aliases = ("DL3042",)
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Mixed: --no-cache-dir is safe: pip installs the same packages and only skips writing its "
+        'download cache. Where `package-cache` asks for a mount ("mount", or "auto" in a Dockerfile '
+        "that needs BuildKit already) the fix mounts a cache on /root/.cache/pip: unsafe, as it needs "
+        "BuildKit and reuses downloads of earlier builds."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction, command in runs(context, shipped_only=True):
@@ -371,8 +471,16 @@ class PipInstallWithCache(DockerfileRule):
                 self,
                 command.range,
                 "pip install keeps its download cache in the layer",
-                fix=_pip_no_cache_fix(context, command),
+                fix=self._fix(context, instruction, command),
             )
+
+    def _fix(self, context: DockerfileContext, instruction: Instruction, command: ShellCommand) -> Fix | None:
+        moved = environment(context, instruction, command).get("PIP_CACHE_DIR") or "--cache-dir" in str(
+            command.values()
+        )
+        if wants_cache_mount(context) and runs_as_root(context, instruction) and not moved:
+            return mount_caches(instruction, ("/root/.cache/pip",), "Mount a build cache on /root/.cache/pip")
+        return _pip_no_cache_fix(context, command)
 
 
 PIP_OPTIONS_WITH_VALUE = frozenset(
@@ -423,6 +531,11 @@ class CacheLeftInLayer(DockerfileRule):
     abstract = True
     category = Category.PACKAGE_MANAGER_HYGIENE
     severity = Severity.WARNING
+    fix_safety = (
+        "Unsafe: the fix mounts a BuildKit cache on the cache directory: the build then needs "
+        "BuildKit, and the cache is kept between builds instead of being written into the layer "
+        "(later RUNs without the mount no longer see it)."
+    )
     cache_paths: ClassVar[tuple[str, ...]]
     """Where the cache lives, as paths or path fragments (`/var/cache/yum`, `.npm`)."""
     cache_variables: ClassVar[tuple[tuple[str, str], ...]] = ()

@@ -98,6 +98,10 @@ class ShellWrapperWithoutExec(DockerfileRule):
     severity = Severity.WARNING
     fix_availability = FixAvailability.SOMETIMES
     checks_triggers = False
+    fix_safety = (
+        "Unsafe: with `exec` the last command replaces the shell, so nothing the shell would do after "
+        "it (traps, an exit status of its own) runs any more."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         stage = context.final_stage

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.dockerfile.build import Stage
+from dockwise.dockerfile.shell import ShellCommand
+from dockwise.dockerfile.tree import Instruction
+from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.dockerfile.secret_mount import mount_secret
 
@@ -61,6 +65,8 @@ class SecretInArgOrEnv(DockerfileRule):
     RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci
     # docker build --secret id=npmrc,src=$HOME/.npmrc .
     ```
+    When one RUN uses the variable, the finding names it: `RUN --mount=type=secret,id=NAME,env=NAME`
+    (Dockerfile 1.10 and later) gives that RUN the same variable without storing it.
     """
 
     code = "DW304"
@@ -86,12 +92,31 @@ class SecretInArgOrEnv(DockerfileRule):
                         "good; use RUN --mount=type=secret",
                     )
                 elif _is_secret_name(name):
+                    users = _runs_using(context, name)
+                    if len(users) == 1:
+                        advice = (
+                            f"it is used by one RUN (line {users[0].start_line}): give it to that RUN with "
+                            f"--mount=type=secret,id={name},env={name}"
+                        )
+                    else:
+                        advice = "use RUN --mount=type=secret"
                     yield context.diagnostic(
                         self,
                         instruction.range,
                         f"{instruction.keyword} {name} looks like a secret: it ends up in the image config "
-                        "or history; use RUN --mount=type=secret",
+                        f"or history; {advice}",
                     )
+
+
+def _runs_using(context: DockerfileContext, name: str) -> list[Instruction]:
+    """The RUNs whose text names the variable."""
+    text = context.dockerfile.text
+    return [
+        run
+        for run in context.dockerfile.instructions
+        if run.keyword == "RUN"
+        and re.search(rf"\$\{{?{re.escape(name)}\b", text[run.source_range.start : run.source_range.end])
+    ]
 
 
 #: File names that hold credentials or private keys.
@@ -148,6 +173,10 @@ class SecretFileCopied(DockerfileRule):
     severity = Severity.ERROR
     aliases = ()
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Unsafe: the file becomes a build secret that the build command must pass (`--secret`), and "
+        "it is no longer in the image."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
@@ -162,11 +191,133 @@ class SecretFileCopied(DockerfileRule):
             for source in instruction.arguments[:-1]:
                 if is_secret_file(context.dockerfile.word(source)):
                     stage = context.dockerfile.build.stage_of(instruction)
+                    if (
+                        _is_ssh_key(source)
+                        and stage is not None
+                        and _uses_ssh_later(context, stage, instruction)
+                    ):
+                        advice = "use RUN --mount=type=ssh for the git clone (docker build --ssh default)"
+                    else:
+                        advice = "use RUN --mount=type=secret"
                     yield context.diagnostic(
                         self,
                         instruction.range,
                         f"{source} is a credential file: it stays in the layer even if deleted later; "
-                        "use RUN --mount=type=secret",
+                        + advice,
                         fix=mount_secret(context, stage, instruction, source) if stage else None,
                     )
                     break
+
+
+def _is_ssh_key(source: str) -> bool:
+    name = posixpath.basename(source.strip("\"'").rstrip("/"))
+    return name.startswith("id_") or ".ssh" in source or name.endswith(("_rsa", "_ed25519"))
+
+
+def _uses_ssh_later(context: DockerfileContext, stage: Stage, copy: Instruction) -> bool:
+    """Whether a later RUN of the stage clones or fetches with git or runs ssh (what the key is for)."""
+    for run in stage.instructions:
+        if run.keyword != "RUN" or run.index < copy.index:
+            continue
+        for command in context.run_commands(run):
+            if command.name in ("ssh", "scp", "ssh-keyscan"):
+                return True
+            if command.name == "git" and {"clone", "fetch", "pull", "submodule"} & set(command.values()):
+                return True
+    return False
+
+
+_URL_WITH_CREDENTIALS = LazyPattern(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
+#: Files that tools read credentials from, as `echo ... > FILE` writes them.
+_CREDENTIAL_TARGETS = frozenset(
+    {
+        ".npmrc",
+        ".netrc",
+        ".pypirc",
+        ".git-credentials",
+        ".yarnrc.yml",
+        ".dockercfg",
+        "credentials",
+        "pip.conf",
+    }
+)
+#: What a line of a credential file holds when it is a credential, not a setting (`registry=...`).
+_CREDENTIAL_WORDS = LazyPattern(r"auth|token|passw|secret|login|key|://[^/\s]*@", re.IGNORECASE)
+_REDIRECT = LazyPattern(r"[ \t]*(?:[12]?>>?|&>)[ \t]*([^\s;&|]+)")
+
+
+def _credential_target(path: str) -> bool:
+    path = path.strip("\"'")
+    return posixpath.basename(path) in _CREDENTIAL_TARGETS or path.endswith(".docker/config.json")
+
+
+class CredentialInBuildStep(DockerfileRule):
+    """A credential in an ADD URL (`https://user:pass@host/...`), or written into a file by `echo` or
+    `printf` in a RUN.
+
+    ## Why is this bad?
+    The ADD URL is recorded in the image history, and a RUN's command line too: `docker history` shows
+    the password to anyone who can pull the image. A credential file written by a RUN (`.npmrc`,
+    `.netrc`, `.git-credentials`) and not deleted in that same RUN stays in the layer for good.
+
+    ## Example
+    ```dockerfile
+    ARG NPM_TOKEN
+    RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > /root/.npmrc
+    RUN npm ci
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci
+    # docker build --secret id=npmrc,src=$HOME/.npmrc .
+    ```
+    """
+
+    code = "DW306"
+    name = "credential-in-build-step"
+    category = Category.SECRETS_IN_BUILD
+    severity = Severity.ERROR
+
+    def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
+        text = context.dockerfile.text
+        for instruction in context.dockerfile.instructions:
+            if instruction.keyword == "ADD":
+                for source in instruction.arguments[:-1]:
+                    if _URL_WITH_CREDENTIALS.search(source):
+                        yield context.diagnostic(
+                            self,
+                            instruction.keyword_range,  # the report shows the line up to here only
+                            "the ADD URL carries a user and password, which the image history keeps: "
+                            "download it in a RUN with --mount=type=secret",
+                        )
+                        break
+                continue
+            if instruction.keyword != "RUN":
+                continue
+            commands = context.run_commands(instruction)
+            for index, command in enumerate(commands):
+                if command.name not in ("echo", "printf"):
+                    continue
+                written = " ".join(w.text for w in command.arguments)
+                redirect = _REDIRECT.match(text, command.range.end)
+                target = redirect.group(1) if redirect else ""
+                literal = _CREDENTIAL_VALUE.search(written) or _URL_WITH_PASSWORD.search(written)
+                if literal:
+                    message = f"{command.name} writes a credential that the image history shows"
+                elif (
+                    _credential_target(target)
+                    and _CREDENTIAL_WORDS.search(written)
+                    and not _removed_later(commands[index + 1 :], target)
+                ):
+                    written_to = target.strip("\"'")
+                    message = f"{command.name} writes {written_to}, a credential file that stays in the layer"
+                else:
+                    continue
+                where = command.words[0].range if literal else command.range  # never show a literal secret
+                yield context.diagnostic(self, where, message + ": use RUN --mount=type=secret")
+
+
+def _removed_later(commands: Sequence[ShellCommand], target: str) -> bool:
+    name = posixpath.basename(target.strip("\"'"))
+    return any(c.name == "rm" and any(posixpath.basename(v) == name for v in c.values()) for c in commands)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.diagnostics import Applicability, Category, Diagnostic, Severity
 from dockwise.dockerfile.shell import POSIX_SHELLS
 from dockwise.dockerfile.tree import Instruction
 from dockwise.record import Record
@@ -111,6 +111,12 @@ class ShellFormCommand(DockerfileRule):
     aliases = ("DL3025", "JSONArgsRecommended")
     fix_availability = FixAvailability.SOMETIMES
     checks_triggers = False
+    fix_safety = (
+        "Mixed: safe for plain words when no ENTRYPOINT receives the CMD: the shell would only split "
+        "them and start the program, so the same program runs with the same arguments. Unsafe when "
+        "the command needs the shell (the fix keeps the shell and puts `exec` in front), or when the "
+        "CMD is the ENTRYPOINT's arguments (it gets the words instead of `/bin/sh -c ...`)."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         entrypoint = _start_config(context).entrypoint
@@ -123,11 +129,15 @@ class ShellFormCommand(DockerfileRule):
             shell = context.shell_for(instruction)
             if posixpath.basename(shell[0]) not in POSIX_SHELLS:
                 continue
+            fix = None if instruction.flags else exec_form(context, instruction)  # `CMD --x` fails: DW002
+            if fix is not None and instruction.keyword == "CMD" and entrypoint is not None:
+                # The ENTRYPOINT gets the words instead of `/bin/sh -c ...`: its own handling may differ.
+                fix = fix.replace(applicability=Applicability.UNSAFE)
             yield context.diagnostic(
                 self,
                 instruction.range,
                 _shell_form_message(instruction, " ".join(shell), entrypoint),
-                fix=None if instruction.flags else exec_form(context, instruction),  # `CMD --x` fails: DW002
+                fix=fix,
             )
 
 

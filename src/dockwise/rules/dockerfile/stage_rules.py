@@ -175,6 +175,10 @@ class StageNameCasing(DockerfileRule):
     severity = Severity.STYLE
     aliases = ("StageNameCasing",)
     fix_availability = FixAvailability.ALWAYS
+    fix_safety = (
+        "Safe: BuildKit compares stage names case-insensitively (FROM, COPY --from, RUN --mount "
+        "from=, --target), so every reference still finds the stage."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
@@ -211,6 +215,7 @@ class FromAsCasing(DockerfileRule):
     severity = Severity.STYLE
     aliases = ("FromAsCasing",)
     fix_availability = FixAvailability.ALWAYS
+    fix_safety = "Safe: `AS` is a case-insensitive keyword; only its spelling changes."
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:
@@ -340,6 +345,9 @@ class RedundantTargetPlatform(DockerfileRule):
     severity = Severity.INFO
     aliases = ("DL3065", "RedundantTargetPlatform")
     fix_availability = FixAvailability.ALWAYS
+    fix_safety = (
+        "Safe: a FROM without --platform already uses the target platform, so the same image is pulled."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.stages:

@@ -45,6 +45,7 @@ class InconsistentInstructionCasing(DockerfileRule):
     aliases = ("ConsistentInstructionCasing",)
     fix_availability = FixAvailability.ALWAYS
     checks_triggers = False
+    fix_safety = "Safe: BuildKit reads instruction keywords in any case; only the spelling changes."
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         instructions = list(context.dockerfile.instructions)
@@ -91,6 +92,10 @@ class EmptyContinuationLine(DockerfileRule):
     aliases = ("NoEmptyContinuation",)
     fix_availability = FixAvailability.ALWAYS
     checks_triggers = False
+    fix_safety = (
+        "Safe: BuildKit skips empty lines inside a continued instruction, so removing them leaves the "
+        "instruction it parses unchanged."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         text = context.dockerfile.text
@@ -200,6 +205,10 @@ class LegacyKeyValueFormat(AmbiguousLegacyKeyValue):
     severity = Severity.STYLE
     default_enabled = False
     fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        'Safe: `KEY="value"` gives the variable or label the same value as the legacy form; no fix is '
+        "offered where quotes or escapes in the value would have to be re-quoted."
+    )
     only_ambiguous = False
 
 

@@ -68,6 +68,9 @@ class MissingUser(DockerfileRule):
     fix_availability = FixAvailability.SOMETIMES
     checks_triggers = False
     checks_fragments = False
+    fix_safety = (
+        "Unsafe: the image then runs as another user, which changes what the process may read and write."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         stage = context.final_stage

@@ -1,0 +1,2 @@
+FROM postgres:17
+STOPSIGNAL 99

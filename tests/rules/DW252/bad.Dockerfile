@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+RUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt \
+    apt-get update && apt-get install -y --no-install-recommends gcc

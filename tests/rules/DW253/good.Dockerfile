@@ -1,0 +1,3 @@
+FROM alpine:3.20
+RUN --network=none make test
+RUN --security=sandbox echo fine

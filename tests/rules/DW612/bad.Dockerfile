@@ -1,0 +1,3 @@
+FROM python:3.12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 || true
+RUN pip install --no-cache-dir -r requirements.txt || :
