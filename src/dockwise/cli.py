@@ -99,6 +99,13 @@ def _add_selection_arguments(parser: argparse.ArgumentParser) -> None:
         help="only these rules: codes (DW101), prefixes (DW1), names, categories or peer codes (DL3007)",
     )
     parser.add_argument(
+        "--extend-select",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="run these rules too, besides the selection or the defaults (e.g. SC: ShellCheck)",
+    )
+    parser.add_argument(
         "--ignore", action="append", default=[], metavar="RULES", help="leave out these rules"
     )
 
@@ -255,6 +262,7 @@ def settings_for(arguments: argparse.Namespace) -> Settings:
         parse_selectors(arguments.ignore),
         getattr(arguments, "fail_on", None),
         getattr(arguments, "exit_zero", False),
+        parse_selectors(arguments.extend_select),
     )
 
 

@@ -10,7 +10,8 @@ back to defaults would change what CI enforces.
 ```toml
 [tool.dockwise]
 select = ["DW1", "DW3"]            # codes, prefixes, names, categories or peer codes; default: all
-ignore = ["DL3007"]
+extend-select = ["SC"]             # opt-in rules to run besides the selection (here ShellCheck, DW690)
+ignore = ["DL3007", "SC2086"]
 fail-on = "warning"                # error | warning | info | style
 trusted-registries = ["ghcr.io/acme", "docker.io"]
 required-labels = ["org.opencontainers.image.source"]   # or a table: name = "url" (a value type)
@@ -36,18 +37,22 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.errors import DockwiseError
 from dockwise.record import Record
 from dockwise.suppress import Selector, parse_selectors
 
+if TYPE_CHECKING:
+    from dockwise.rules import Rule
+
 DOCKWISE_FILES = (".dockwise.toml", "dockwise.toml")
 HADOLINT_FILES = (".hadolint.yaml", ".hadolint.yml")
 _KEYS = frozenset(
     {
         "select",
+        "extend-select",
         "ignore",
         "fail-on",
         "severity",
@@ -59,6 +64,7 @@ _KEYS = frozenset(
         "min-stop-grace-period",
         "buildkit-check",
         "package-cache",
+        "shellcheck-path",
     }
 )
 TARGETS = ("compose", "swarm")
@@ -76,6 +82,7 @@ class Settings(Record):
     __slots__ = (
         "buildkit_check",
         "exit_zero",
+        "extend_select",
         "fail_on",
         "ignore",
         "min_stop_grace_period",
@@ -84,6 +91,7 @@ class Settings(Record):
         "required_labels",
         "select",
         "severity",
+        "shellcheck_path",
         "source",
         "strict_labels",
         "target",
@@ -114,6 +122,10 @@ class Settings(Record):
     "auto": mount in Dockerfiles that need BuildKit already (`# syntax=`, RUN --mount, heredocs)."""
     source: Path | None
     """The config file these settings came from (None: defaults)."""
+    extend_select: tuple[Selector, ...]
+    """Rules to run besides the selection (or the defaults): how opt-in rules such as ShellCheck are added."""
+    shellcheck_path: str | None
+    """The ShellCheck executable DW690 runs (None: the one installed with dockwise, else on PATH)."""
 
     def __init__(
         self,
@@ -131,6 +143,8 @@ class Settings(Record):
         package_cache: str = "remove",
         source: Path | None = None,
         buildkit_check: str | None = None,
+        extend_select: tuple[Selector, ...] = (),
+        shellcheck_path: str | None = None,
     ) -> None:
         set_field = object.__setattr__
         set_field(self, "select", select)
@@ -147,6 +161,8 @@ class Settings(Record):
         set_field(self, "package_cache", package_cache)
         set_field(self, "source", source)
         set_field(self, "buildkit_check", buildkit_check)
+        set_field(self, "extend_select", extend_select)
+        set_field(self, "shellcheck_path", shellcheck_path)
 
     @property
     def root(self) -> Path:
@@ -154,8 +170,17 @@ class Settings(Record):
         return self.source.parent if self.source is not None else Path.cwd()
 
     def enabled_by_overrides(self) -> tuple[Selector, ...]:
-        """Opt-in rules that a severity override names are turned on (as hadolint's `override` does)."""
-        return tuple(Selector(text) for text in self.severity)
+        """Opt-in rules that a severity override names are turned on (as hadolint's `override` does), and
+        those `extend-select` adds (with a selection, `extend-select` joins it: see `merge_command_line`)."""
+        return tuple(Selector(text) for text in self.severity) + self.extend_select
+
+    def keeps_code(self, rule: type[Rule], code: str, path: str) -> bool:
+        """Whether the selection keeps a finding of another tool's code (`SC2086`) that `rule` reports."""
+        from dockwise.suppress import code_selected
+
+        select = self.select or tuple(s for s in self.extend_select if s.names_part_of(rule))
+        ignore = self.ignore + (self.ignored_for(path) if self.per_file_ignores else ())
+        return code_selected(rule, code, select, ignore)
 
     def ignored_for(self, path: str) -> tuple[Selector, ...]:
         """The selectors per-file-ignores turn off for one file."""
@@ -273,8 +298,15 @@ def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
     per_file = table.get("per-file-ignores", {})
     if not isinstance(severities, Mapping) or not isinstance(per_file, Mapping):
         raise ConfigError(f"{path}: severity and per-file-ignores must be tables")
+    select = parse_selectors(_strings(path, "select", table.get("select", [])))
+    extend = parse_selectors(_strings(path, "extend-select", table.get("extend-select", [])))
+    shellcheck = table.get("shellcheck-path")
+    if shellcheck is not None and not isinstance(shellcheck, str):
+        raise ConfigError(f"{path}: shellcheck-path must be a string, not {shellcheck!r}")
     return Settings(
-        select=parse_selectors(_strings(path, "select", table.get("select", []))),
+        select=select + extend if select else (),
+        extend_select=extend,
+        shellcheck_path=shellcheck,
         ignore=parse_selectors(_strings(path, "ignore", table.get("ignore", []))),
         fail_on=_severity(path, "fail-on", table.get("fail-on", "style")),
         severity={str(k): _severity(path, f"severity.{k}", v) for k, v in severities.items()},
@@ -344,6 +376,8 @@ def _from_hadolint(path: Path, document: Any) -> Settings:
     threshold = str(document.get("failure-threshold", "info")).lower()
     never_fail = threshold in ("none", "ignore")
     return Settings(
+        # hadolint runs ShellCheck on every RUN: a project moving from it keeps those findings
+        extend_select=(Selector("SC"),),
         ignore=parse_selectors(_strings(path, "ignored", document.get("ignored") or [])),
         fail_on=Severity.STYLE if never_fail else _severity(path, "failure-threshold", threshold),
         exit_zero=never_fail,
@@ -361,10 +395,15 @@ def merge_command_line(
     ignore: Sequence[Selector],
     fail_on: str | None,
     exit_zero: bool,
+    extend_select: Sequence[Selector] = (),
 ) -> Settings:
-    """Flags win over the file: `--select` replaces the file's selection, `--ignore` adds to its list."""
+    """Flags win over the file: `--select` replaces the file's selection (its `extend-select` included),
+    `--ignore` and `--extend-select` add to its lists."""
+    extend = (() if select else settings.extend_select) + tuple(extend_select)
+    chosen = tuple(select) or settings.select
     return settings.replace(
-        select=tuple(select) or settings.select,
+        select=chosen + tuple(extend_select) if chosen else (),
+        extend_select=extend,
         ignore=settings.ignore + tuple(ignore),
         fail_on=_SEVERITIES[fail_on] if fail_on else settings.fail_on,
         exit_zero=exit_zero or settings.exit_zero,
@@ -379,12 +418,15 @@ def apply_settings(diagnostics: Sequence[Diagnostic], path: str, settings: Setti
     overrides = [(Selector(text), severity) for text, severity in settings.severity.items()]
     kept = []
     for diagnostic in diagnostics:
-        rule = rule_by_code(diagnostic.code)
+        code = diagnostic.code
+        rule = rule_by_code(code)
         if rule is None:
             kept.append(diagnostic)
             continue
-        if any(selector.matches(rule) for selector in ignored):
+        if rule.subcode_prefix and not settings.keeps_code(rule, code, path):
             continue
-        severity = next((severity for selector, severity in overrides if selector.matches(rule)), None)
+        if any(selector.matches_code(rule, code) for selector in ignored):
+            continue
+        severity = next((s for selector, s in overrides if selector.matches_code(rule, code)), None)
         kept.append(diagnostic.replace(severity=severity) if severity else diagnostic)
     return kept

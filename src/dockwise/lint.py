@@ -83,6 +83,19 @@ def dockerfile_rules(
     ]
 
 
+def rule_options(settings: Settings, context_dir: Path | None = None) -> RuleOptions:
+    """The settings that rules read themselves."""
+    return RuleOptions(
+        trusted_registries=settings.trusted_registries,
+        required_labels=settings.required_labels,
+        strict_labels=settings.strict_labels,
+        context_dir=context_dir,
+        buildkit_check=settings.buildkit_check,
+        package_cache=settings.package_cache,
+        shellcheck_path=settings.shellcheck_path,
+    )
+
+
 def lint_text_with(
     text: str,
     path: str,
@@ -91,14 +104,7 @@ def lint_text_with(
     context_dir: Path | None = None,
 ) -> list[Diagnostic]:
     """`lint_text` with the settings' rule options, then their per-file ignores and severity overrides."""
-    options = RuleOptions(
-        trusted_registries=settings.trusted_registries,
-        required_labels=settings.required_labels,
-        strict_labels=settings.strict_labels,
-        context_dir=context_dir,
-        buildkit_check=settings.buildkit_check,
-        package_cache=settings.package_cache,
-    )
+    options = rule_options(settings, context_dir)
     return apply_settings(lint_text(text, path, rules, options), path, settings)
 
 
@@ -109,13 +115,34 @@ def lint_text(
     options: RuleOptions | None = None,
 ) -> list[Diagnostic]:
     """Lint Dockerfile text; the diagnostics come sorted by position."""
+    rules = rules if rules is not None else dockerfile_rules()
+    context = _context(text, path, options)
+    if isinstance(context, Diagnostic):
+        return [context]
+    _prepare(rules, [context])
+    return _check(context, rules)
+
+
+def _context(text: str, path: str, options: RuleOptions | None) -> DockerfileContext | Diagnostic:
+    """The file parsed for the rules, or the syntax error that stops them."""
     try:
         dockerfile = parse(text, path)
     except DockerfileSyntaxError as error:
-        return [InvalidSyntax.from_error(path, text, error)]
-    options = options or RuleOptions()
-    rules = rules if rules is not None else dockerfile_rules()
-    context = DockerfileContext(path, dockerfile, options)
+        return InvalidSyntax.from_error(path, text, error)
+    return DockerfileContext(path, dockerfile, options or RuleOptions())
+
+
+def _prepare(rules: Sequence[DockerfileRule], contexts: Sequence[DockerfileContext]) -> None:
+    """Let the rules that work ahead (ShellCheck's process) start on all these files."""
+    if contexts:
+        for rule in rules:
+            if rule.prepares:
+                rule.prepare(contexts)
+
+
+def _check(context: DockerfileContext, rules: Sequence[DockerfileRule]) -> list[Diagnostic]:
+    """Run the rules on one parsed file (and on its ONBUILD triggers), then its pragmas."""
+    dockerfile, path, options = context.dockerfile, context.path, context.options
     diagnostics: list[Diagnostic] = []
     fragment = _is_named_fragment(dockerfile, path)
     for rule in rules:
@@ -124,7 +151,7 @@ def lint_text(
     if dockerfile.triggers:
         diagnostics.extend(_trigger_diagnostics(dockerfile, path, rules, options, diagnostics))
     found = sorted(filter_diagnostics(diagnostics, dockerfile, options.buildkit_check), key=_sort_key)
-    if found and _is_named_fragment(dockerfile, path):
+    if found and fragment:
         found[0] = found[0].replace(notes=(*found[0].notes, FRAGMENT_NOTE))
     dockerfile.forget_build()
     return found
@@ -239,6 +266,35 @@ def lint_file(path: Path, rules: Sequence[DockerfileRule], settings: Settings) -
     return FileResult(display, text, tuple(lint_text_with(text, display, rules, settings, path.parent)))
 
 
+#: Files linted together when a rule works ahead for several (ShellCheck: one process for their RUNs).
+GROUP_SIZE = 32
+
+
+def lint_file_group(
+    paths: Sequence[Path], rules: Sequence[DockerfileRule], settings: Settings
+) -> list[FileResult]:
+    """`lint_file` for each path, with the rules that work ahead (`prepare`) seeing all files first."""
+    results: list[FileResult | None] = []
+    pending: list[tuple[int, str, str, DockerfileContext]] = []
+    for path in paths:
+        display = str(path)
+        text, problem = read_or_error(path)
+        if text is None:
+            results.append(FileResult(display, None, error=problem))
+            continue
+        context = _context(text, display, rule_options(settings, path.parent))
+        if isinstance(context, Diagnostic):
+            results.append(FileResult(display, text, tuple(apply_settings([context], display, settings))))
+            continue
+        pending.append((len(results), display, text, context))
+        results.append(None)
+    _prepare(rules, [context for *_, context in pending])
+    for index, display, text, context in pending:
+        found = apply_settings(_check(context, rules), display, settings)
+        results[index] = FileResult(display, text, tuple(found))
+    return [result for result in results if result is not None]
+
+
 STDIN = "-"
 """The path that means "read the Dockerfile from standard input" (as `hadolint -` does)."""
 
@@ -274,10 +330,13 @@ def lint_paths(
     from functools import cache, partial
 
     from dockwise.discovery import discover_project
-    from dockwise.parallel import map_files
+    from dockwise.parallel import MIN_FILES_PER_WORKER, map_files
 
     settings = settings or Settings()
     paths = list(paths)
+    dockerfiles, runtime = discover_project([path for path in paths if path != STDIN])
+    if len(dockerfiles.files) < MIN_FILES_PER_WORKER and _may_run_shellcheck(settings):
+        _start_shellcheck(dockerfiles.files, settings)
     rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
 
     @cache
@@ -290,8 +349,14 @@ def lint_paths(
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
         results.append(lint_stdin(stdin, rules, settings))
-    dockerfiles, runtime = discover_project([path for path in paths if path != STDIN])
-    linted = map_files(partial(lint_file, rules=rules, settings=settings), dockerfiles.files, jobs)
+    if any(rule.prepares for rule in rules):
+        files = dockerfiles.files
+        groups = [files[offset : offset + GROUP_SIZE] for offset in range(0, len(files), GROUP_SIZE)]
+        task = partial(lint_file_group, rules=rules, settings=settings)
+        per_worker = max(1, MIN_FILES_PER_WORKER // GROUP_SIZE)
+        linted = [result for group in map_files(task, groups, jobs, per_worker) for result in group]
+    else:
+        linted = map_files(partial(lint_file, rules=rules, settings=settings), dockerfiles.files, jobs)
     results.extend(_with_documented_runs(result, checks, settings, target) for result in linted)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in dockerfiles.problems)
     if runtime.files:
@@ -305,6 +370,46 @@ def lint_paths(
         else:
             results.extend(lint_runtime_group(tuple(compose_files), checks(), settings, target))
     return LintReport(tuple(results), problems)
+
+
+#: Selector texts that may turn DW690 (ShellCheck) on: a guess made before the rules are imported.
+_SHELLCHECK_SELECTORS = frozenset({"all", "sc", "dw", "dw6", "dw69", "dw690", "shellcheck", "shell-hygiene"})
+
+
+def _may_run_shellcheck(settings: Settings) -> bool:
+    """Whether the selection seems to run ShellCheck (DW690). Only decides whether to start it early: a
+    wrong guess costs one needless ShellCheck process, or the head start."""
+    chosen = [
+        selector.text.strip().lower() for selector in settings.select or settings.enabled_by_overrides()
+    ]
+    if not any(
+        text in _SHELLCHECK_SELECTORS or (text[2:].isdecimal() and text[:2] == "sc") for text in chosen
+    ):
+        return False
+    ignored = {selector.text.strip().lower() for selector in settings.ignore}
+    return not ignored & {"all", "sc", "dw690", "shellcheck", "shell-hygiene"}
+
+
+def _start_shellcheck(paths: Sequence[Path], settings: Settings) -> None:
+    """Start ShellCheck on the RUN scripts of a few files before the rules are imported (a one-file lint
+    spends most of its time importing them): DW690 then finds the answers ready or on their way. Any
+    problem here is left for the real lint to meet and report."""
+    try:
+        from dockwise.rules.run_scripts import RunScript, scripts_of
+        from dockwise.shellcheck import checker
+
+        texts: list[str] = []
+        for path in paths:
+            text, _ = read_or_error(path)
+            if text is None:
+                continue
+            context = _context(text, str(path), rule_options(settings, path.parent))
+            if isinstance(context, DockerfileContext):
+                texts.extend(file for _, script, file in scripts_of(context) if isinstance(script, RunScript))
+                context.dockerfile.forget_build()
+        checker(settings.shellcheck_path).submit(texts)
+    except Exception:
+        pass
 
 
 def lint_runtime_files(

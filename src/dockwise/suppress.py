@@ -72,6 +72,28 @@ class Selector(Record):
             return True
         return any(alias.lower() == lowered for alias in rule.aliases)
 
+    def matches_code(self, rule: type[Rule], code: str) -> bool:
+        """Whether this selector names a finding of `rule` with `code`: the whole rule, or, for a rule
+        reporting another tool's codes, that code or a prefix of it (`SC2086`, `SC20`)."""
+        if self.matches(rule):
+            return True
+        return (
+            code != rule.code
+            and self._names_subcodes(rule)
+            and code.lower().startswith(self.text.strip().lower())
+        )
+
+    def names_part_of(self, rule: type[Rule]) -> bool:
+        """Whether a selection with this selector runs `rule`: it names the rule or some of its codes."""
+        return self.matches(rule) or self._names_subcodes(rule)
+
+    def _names_subcodes(self, rule: type[Rule]) -> bool:
+        prefix = rule.subcode_prefix
+        wanted = self.text.strip()
+        if not prefix or not wanted.upper().startswith(prefix):
+            return False
+        return wanted[len(prefix) :].isdecimal()
+
 
 def parse_selectors(values: Iterable[str]) -> tuple[Selector, ...]:
     """`["DW1,DL3008", "missing-user"]` → selectors (commas and whitespace separate)."""
@@ -92,8 +114,21 @@ def is_selected(
     if any(selector.matches(rule) for selector in ignore):
         return False
     if select:
-        return any(selector.matches(rule) for selector in select)
-    return rule.default_enabled or any(selector.matches(rule) for selector in enable)
+        return any(selector.names_part_of(rule) for selector in select)
+    return rule.default_enabled or any(selector.names_part_of(rule) for selector in enable)
+
+
+def code_selected(
+    rule: type[Rule], code: str, select: Sequence[Selector], ignore: Sequence[Selector]
+) -> bool:
+    """For a rule that reports another tool's codes: whether the selection keeps its finding `code`
+    (`--select SC2086` keeps only that code; `--ignore SC2086` drops it). The rule's own code passes
+    whenever the rule runs: it says that the other tool could not run."""
+    if code == rule.code:
+        return True
+    if any(selector.matches_code(rule, code) for selector in ignore):
+        return False
+    return not select or any(selector.matches_code(rule, code) for selector in select)
 
 
 class Suppressions(Record):
@@ -110,12 +145,14 @@ class Suppressions(Record):
         object.__setattr__(self, "file", file)
         object.__setattr__(self, "spans", spans)
 
-    def suppressed(self, rule: type[Rule], line: int) -> bool:
-        """Whether a finding of `rule` starting on 1-based `line` is turned off."""
-        if any(selector.matches(rule) for selector in self.file):
+    def suppressed(self, rule: type[Rule], line: int, code: str | None = None) -> bool:
+        """Whether a finding of `rule` (with `code`, for a rule reporting another tool's codes) starting on
+        1-based `line` is turned off."""
+        code = code or rule.code
+        if any(selector.matches_code(rule, code) for selector in self.file):
             return True
         return any(
-            first <= line <= last and any(selector.matches(rule) for selector in selectors)
+            first <= line <= last and any(selector.matches_code(rule, code) for selector in selectors)
             for first, last, selectors in self.spans
         )
 
@@ -272,7 +309,7 @@ def filter_diagnostics(
         location = diagnostic.location
         if rule is not None and isinstance(location, FileLocation):
             line = dockerfile.position(location.range.start).line
-            if suppressions.suppressed(rule, line):
+            if suppressions.suppressed(rule, line, diagnostic.code):
                 continue
         kept.append(diagnostic)
     return kept

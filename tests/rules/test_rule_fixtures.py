@@ -4,7 +4,8 @@ For each rule: `bad*.Dockerfile` must produce the rule, `good*.Dockerfile` must 
 `expected*.txt` equals the text report of its `bad*` file (regenerate with DOCKWISE_UPDATE_SNAPSHOTS=1).
 When the rule's fixes (safe and unsafe) change a `bad*` file, `fixed*.Dockerfile` is the result: the rule
 no longer fires on it and it still parses.
-Every registered rule has a folder and every folder names a registered rule. The folder is the build
+Every registered rule has a folder and every folder names a registered rule, or one code of another tool
+that a rule reports (`SC2086` for ShellCheck's DW690: only that code counts there). The folder is the build
 context (a `.dockerignore` there is read), and a `dockwise.toml` there gives the rule options (required
 labels, trusted registries) that rules which need configuration read.
 """
@@ -22,14 +23,16 @@ from dockwise.dockerfile import parse
 from dockwise.fix import fix_text
 from dockwise.lint import FileResult, LintReport, lint_text
 from dockwise.report.text import render
-from dockwise.rules import DockerfileRule, RuleOptions, all_rules, registered_rules
+from dockwise.rules import DockerfileRule, RuleOptions, all_rules, registered_rules, rule_by_code
 from dockwise.rules.image._base import ImageRule
 from dockwise.rules.runtime._base import RunSpecRule
 from dockwise.runtime_lint import lint_runtime_file
 from tests.conftest import read_text
 
 FIXTURES = Path(__file__).parent
-RULE_FOLDERS = sorted(path for path in FIXTURES.iterdir() if path.is_dir() and path.name.startswith("DW"))
+RULE_FOLDERS = sorted(
+    path for path in FIXTURES.iterdir() if path.is_dir() and path.name.startswith(("DW", "SC"))
+)
 UPDATE = os.environ.get("DOCKWISE_UPDATE_SNAPSHOTS") == "1"
 
 
@@ -50,7 +53,8 @@ def own_diagnostics(path: Path) -> tuple[Diagnostic, ...]:
 
 def own_diagnostics_of(text: str, path: Path) -> tuple[Diagnostic, ...]:
     code = path.parent.name
-    rule = registered_rules()[code]
+    rule = registered_rules().get(code) or rule_by_code(code)
+    assert rule is not None, f"{code} names no rule"
     if issubclass(rule, ImageRule):
         import json
         import tempfile
@@ -70,7 +74,10 @@ def own_diagnostics_of(text: str, path: Path) -> tuple[Diagnostic, ...]:
         return tuple(d for d in result.diagnostics if d.code == code)
     rules = [rule()] if issubclass(rule, DockerfileRule) else []
     options = rule_options(path.parent)
-    return tuple(d for d in lint_text(text, path.name, rules, options) if d.code == code)
+    found = lint_text(text, path.name, rules, options)
+    if rule.subcode_prefix and code == rule.code:  # every finding of the rule, whatever its code
+        return tuple(d for d in found if rule_by_code(d.code) is rule)
+    return tuple(d for d in found if d.code == code)
 
 
 def rule_options(folder: Path) -> RuleOptions:
@@ -90,7 +97,14 @@ def check(path: Path) -> list[str]:
 
 
 def test_every_rule_has_a_fixture_folder_and_every_folder_a_rule() -> None:
-    assert {folder.name for folder in RULE_FOLDERS} == {rule.code for rule in all_rules()}
+    rules = all_rules()
+    subcodes = {folder.name for folder in RULE_FOLDERS if not folder.name.startswith("DW")}
+    assert {folder.name for folder in RULE_FOLDERS} - subcodes == {rule.code for rule in rules}
+    for code in subcodes:
+        found = rule_by_code(code)
+        assert found is not None, code
+        assert found.subcode_prefix, code
+        assert code.startswith(found.subcode_prefix), code
     for folder in RULE_FOLDERS:
         assert any(folder.glob(f"bad*{suffix}") for suffix in SUFFIXES), f"{folder.name} has no bad fixture"
         assert any(folder.glob(f"good*{suffix}") for suffix in SUFFIXES), f"{folder.name} has no good fixture"

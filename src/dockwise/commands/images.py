@@ -229,8 +229,9 @@ def _database(arguments: argparse.Namespace) -> int:
 
 def _read_options(arguments: argparse.Namespace) -> ReadOptions:
     """The layer cache (unless `--no-cache`) and `--platform`, as every image command takes them."""
+    from dockwise.cachedir import default_directory
     from dockwise.image.archive import ReadOptions
-    from dockwise.image.cache import LayerCache, default_directory
+    from dockwise.image.cache import LayerCache
 
     cache = None if arguments.no_cache else LayerCache(default_directory())
     return ReadOptions(cache=cache, platform=arguments.platform)

@@ -192,18 +192,25 @@ class _ParsedPipeline(Record):
 
 
 class _ParsedScript(Record):
-    __slots__ = ("commands", "has_error", "pipelines")
+    __slots__ = ("commands", "has_error", "pipelines", "too_deep")
     commands: tuple[_ParsedCommand, ...]
     pipelines: tuple[_ParsedPipeline, ...]
     has_error: bool
     """tree-sitter recovered from a syntax error (an unclosed quote or `$(`, a dangling operator)."""
+    too_deep: bool
+    """The syntax tree is deeper than `_MAX_DEPTH` (the walk left the deeper parts out)."""
 
     def __init__(
-        self, commands: tuple[_ParsedCommand, ...], pipelines: tuple[_ParsedPipeline, ...], has_error: bool
+        self,
+        commands: tuple[_ParsedCommand, ...],
+        pipelines: tuple[_ParsedPipeline, ...],
+        has_error: bool,
+        too_deep: bool = False,
     ) -> None:
         object.__setattr__(self, "commands", commands)
         object.__setattr__(self, "pipelines", pipelines)
         object.__setattr__(self, "has_error", has_error)
+        object.__setattr__(self, "too_deep", too_deep)
 
 
 class _Script(Record):
@@ -277,6 +284,12 @@ def parses_cleanly(script: str) -> bool:
     """Whether `script` is well-formed shell: no unclosed quote, substitution or dangling operator. Text
     appended to a script that is not would land inside whatever is left open."""
     return not _parse(script).has_error
+
+
+def nests_too_deep(script: str) -> bool:
+    """Whether `script` nests deeper than any real script does (`_MAX_DEPTH` levels of syntax tree):
+    ShellCheck's time grows with the square of the depth there."""
+    return _parse(script).too_deep
 
 
 def runs_one_command(script: str) -> bool:
@@ -376,7 +389,7 @@ def _parse(script: str, options: frozenset[str] = frozenset()) -> _ParsedScript:
     walker = _Walker(data, _byte_to_char(script, data), options)
     walker.walk(tree.root_node, 0)
     has_error = bool(tree.root_node.has_error) or walker.too_deep
-    return _ParsedScript(tuple(walker.commands), tuple(walker.pipelines), has_error)
+    return _ParsedScript(tuple(walker.commands), tuple(walker.pipelines), has_error, walker.too_deep)
 
 
 def _byte_to_char(script: str, data: bytes) -> Any:

@@ -41,14 +41,6 @@ from dockwise.image.layers import SCAN_VERSION, LayerScan
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-def default_directory() -> Path:
-    configured = os.environ.get("DOCKWISE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "dockwise"
-
-
 class LayerCache:
     """Scans by blob digest and by diff_id (`sha256:<hex>`), and raw config documents by image ID, in
     memory and on disk. `scan` finds an entry; whether it may answer for a given input is the caller's

@@ -25,6 +25,20 @@ def _uri(path: str) -> str:
     return quote(PurePath(path).as_posix(), safe="/:")
 
 
+def _other_tool_rule(code: str) -> dict[str, object]:
+    """A code no dockwise rule has: one of another tool's that a rule reports (ShellCheck's SC2086)."""
+    from dockwise.rules import rule_by_code
+
+    entry: dict[str, object] = {"id": code}
+    rule = rule_by_code(code)
+    if rule is not None and rule.code == "DW690":
+        from dockwise.rules.dockerfile.shellcheck import WIKI
+
+        entry["helpUri"] = WIKI.format(code=code.removeprefix("SC"))
+        entry["properties"] = {"category": str(rule.category), "tags": [str(rule.category), rule.code]}
+    return entry
+
+
 def render(report: LintReport) -> str:
     rules = registered_rules()
     findings = list(located(report))
@@ -34,7 +48,7 @@ def render(report: LintReport) -> str:
     for code in used:
         rule = rules.get(code)
         if rule is None:
-            rule_entries.append({"id": code})
+            rule_entries.append(_other_tool_rule(code))
             continue
         documentation = rule.documentation()
         rule_entries.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -69,6 +69,8 @@ def is_base_image(instructions: list[Instruction]) -> bool:
 
 
 _REGISTRY: dict[str, type[Rule]] = {}
+_SUBCODES: dict[str, type[Rule]] = {}
+"""Rules by the prefix of the other tool's codes they report (`SC`)."""
 
 
 class Rule:
@@ -88,6 +90,9 @@ class Rule:
     """False for opt-in rules (a matter of policy, such as pinning apt versions): they run only when a
     selection or a severity override names them."""
     abstract: ClassVar[bool] = False
+    subcode_prefix: ClassVar[str | None] = None
+    """For a rule that reports another tool's codes (ShellCheck's `SC2086`): their prefix. Its findings
+    carry those codes, and selectors and pragmas can name one code (`SC2086`) or the rule (`SC`)."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,6 +104,8 @@ class Rule:
                 f"rule code {cls.code} is used by {_REGISTRY[cls.code].__name__} and {cls.__name__}"
             )
         _REGISTRY[cls.code] = cls
+        if cls.subcode_prefix:
+            _SUBCODES[cls.subcode_prefix] = cls
 
     @classmethod
     def summary(cls) -> str:
@@ -137,8 +144,13 @@ def loaded_rules() -> list[type[Rule]]:
 
 
 def loaded_rule(code: str) -> type[Rule] | None:
-    """The rule with this code, if its family is imported."""
-    return _REGISTRY.get(code)
+    """The rule with this code (or that reports this other tool's code), if its family is imported."""
+    found = _REGISTRY.get(code)
+    if found is None and code[:1].isalpha():
+        prefix = code.rstrip("0123456789")
+        if prefix != code:
+            return _SUBCODES.get(prefix)
+    return found
 
 
 def make_diagnostic(
@@ -187,6 +199,7 @@ class RuleOptions(Record):
         "context_dir",
         "package_cache",
         "required_labels",
+        "shellcheck_path",
         "strict_labels",
         "trusted_registries",
     )
@@ -200,6 +213,8 @@ class RuleOptions(Record):
     """`Settings.buildkit_check`: read where pragmas are, after the rules ran."""
     package_cache: str
     """`Settings.package_cache`: "remove", "mount" or "auto", which fix the package-cache rules offer."""
+    shellcheck_path: str | None
+    """The ShellCheck executable to run (None: the one installed with dockwise, else on PATH)."""
 
     def __init__(
         self,
@@ -209,6 +224,7 @@ class RuleOptions(Record):
         context_dir: Path | None = None,
         buildkit_check: str | None = None,
         package_cache: str = "remove",
+        shellcheck_path: str | None = None,
     ) -> None:
         object.__setattr__(self, "trusted_registries", trusted_registries)
         object.__setattr__(self, "required_labels", required_labels)
@@ -216,6 +232,7 @@ class RuleOptions(Record):
         object.__setattr__(self, "context_dir", context_dir)
         object.__setattr__(self, "buildkit_check", buildkit_check)
         object.__setattr__(self, "package_cache", package_cache)
+        object.__setattr__(self, "shellcheck_path", shellcheck_path)
 
 
 _RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeline", ...]]
@@ -332,6 +349,11 @@ class DockerfileRule(Rule):
     as the body of a stage on an unknown base). False for rules that conclude from what a stage lacks (no
     USER, no WORKDIR, an undefined variable): the rest of the Dockerfile it goes into may well have it. A
     file named as a whole Dockerfile has nothing elsewhere, so every rule reads it (besides DW002)."""
+    prepares: ClassVar[bool] = False
+    """True for a rule whose `prepare` starts work ahead (ShellCheck's process) for several files."""
+
+    def prepare(self, contexts: Sequence[DockerfileContext]) -> None:
+        """Called with every file of a batch before `check` sees any of them (when `prepares`)."""
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         raise NotImplementedError

@@ -159,8 +159,6 @@ COVERED_WITHOUT_ALIAS: dict[str, tuple[str, str]] = {
 #: Peer checks dockwise deliberately has no rule for, and why.
 NOT_COVERED: dict[str, str] = {
     "DL1001": "a policy against pragmas is a review decision, not a property of the image",
-    "SC": "dockwise reads RUN bodies with a shell parser and has its own shell rules (DW6xx); running "
-    "ShellCheck on every RUN is a separate tool's job",
     "InvalidDefinitionDescription": "experimental in BuildKit and off by default: a documentation "
     "convention, not a build or image problem",
     "InvalidBaseImagePlatform": "needs the base image's manifest from a registry; a linter that reads "

@@ -37,7 +37,7 @@ class DatabaseError(DockwiseError):
 
 
 def default_path() -> Path:
-    from dockwise.image.cache import default_directory
+    from dockwise.cachedir import default_directory
 
     return default_directory() / "osv.sqlite"
 
