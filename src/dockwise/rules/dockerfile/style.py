@@ -344,6 +344,8 @@ class UndefinedVariable(DockerfileRule):
             for instruction in stage.instructions:
                 if instruction.keyword not in _EXPANDED:
                     continue
+                if not any("$" in text for text in (*instruction.arguments, *instruction.flags)):
+                    continue  # nothing to expand: skip the scope lookups, most instructions end here
                 known = set(build.variables_before(instruction)) | set(AUTOMATIC_PLATFORM_ARGS)
                 known |= PREDEFINED_PROXY_ARGS | {"PATH"}  # BuildKit gives every stage a default PATH
                 # `ARG foo` with no value declares foo: BuildKit takes it as defined (it expands to nothing
