@@ -53,16 +53,17 @@ def test_dockwise_names_the_steps_buildkit_runs_again(
     engine: Engine, base_images: BaseImages, tmp_path: Path, changed: str
 ) -> None:
     context = tmp_path / "context"
+    run = uuid.uuid4().hex  # BuildKit's cache outlives the test: content of this run only, so nothing hits it
     for name, text in FILES.items():
         (context / name).parent.mkdir(parents=True, exist_ok=True)
-        (context / name).write_text(text)
+        (context / name).write_text(text if name == ".dockerignore" else f"{text}# {run}\n")
     text = DOCKERFILE.format(base=base_images.busybox)
     (context / "Dockerfile").write_text(text)
     dockerfile = parse(text, str(context / "Dockerfile"))
     tag = f"dockwise-test/changed:{uuid.uuid4().hex[:12]}"
     try:
         engine.build(context, tag)
-        (context / changed).write_text((context / changed).read_text() + "# changed\n")
+        (context / changed).write_text((context / changed).read_text() + f"# changed in {run}\n")
         _, output = engine.build(context, tag)
     finally:
         engine.remove_image(tag)
