@@ -49,15 +49,36 @@ class FileResult(Record):
 
 
 class LintReport(Record):
-    """All files linted in one run, plus paths that could not be searched."""
+    """All files linted in one run, plus paths that could not be searched and what the search left out
+    (reason, count: see `dockwise.discovery.Discovery.skipped`)."""
 
-    __slots__ = ("files", "problems")
+    __slots__ = ("files", "problems", "skipped")
     files: tuple[FileResult, ...]
     problems: tuple[str, ...]
+    skipped: tuple[tuple[str, int], ...]
 
-    def __init__(self, files: tuple[FileResult, ...], problems: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        files: tuple[FileResult, ...],
+        problems: tuple[str, ...] = (),
+        skipped: tuple[tuple[str, int], ...] = (),
+    ) -> None:
         object.__setattr__(self, "files", files)
         object.__setattr__(self, "problems", problems)
+        object.__setattr__(self, "skipped", skipped)
+
+    @property
+    def skipped_text(self) -> str | None:
+        """One line that says what the search left out and why, or None when it left out nothing."""
+        if not self.skipped:
+            return None
+        parts = []
+        for reason, count in self.skipped:
+            kind, _, why = reason.partition(" ")
+            if count == 1:
+                kind = {"files": "file", "directories": "directory"}.get(kind, kind)
+            parts.append(f"{count} {kind} {why}")
+        return f"Skipped {', '.join(parts)} (give a path by name to check it)."
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -369,7 +390,7 @@ def lint_paths(
             problems += tuple(f"{path}: no such file" for path in missing)
         else:
             results.extend(lint_runtime_group(tuple(compose_files), checks(), settings, target))
-    return LintReport(tuple(results), problems)
+    return LintReport(tuple(results), problems, dockerfiles.skipped)
 
 
 #: Selector texts that may turn DW690 (ShellCheck) on: a guess made before the rules are imported.
