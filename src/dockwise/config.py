@@ -1,6 +1,7 @@
 """Settings: built-in defaults, then the project's config file, then command-line flags.
 
-The config file is the nearest one found walking up from the first checked path: `.dockwise.toml`,
+Each file is checked with the config file nearest to it, found walking up from its directory (`SettingsByFile`;
+the order of the paths on the command line does not matter): `.dockwise.toml`,
 `dockwise.toml`, or `pyproject.toml` with a `[tool.dockwise]` table (in one directory the dedicated file
 wins). When none exists, a `.hadolint.yaml`/`.hadolint.yml` found the same way is read instead, so a project
 moving from hadolint keeps its `ignored`, `override`, `failure-threshold`, `trustedRegistries` and
@@ -35,7 +36,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -211,6 +212,35 @@ def find_config(start: Path) -> Path | None:
         if hadolint is None:
             hadolint = next((candidate / n for n in HADOLINT_FILES if (candidate / n).is_file()), None)
     return hadolint
+
+
+class SettingsByFile:
+    """The settings of each checked file: the config nearest to it merged with the command line, or one
+    fixed config for every file (`--config`, `--isolated`). Looked up once per directory and loaded once
+    per config file, so a tree of thousands of files costs a few `stat`s per directory."""
+
+    def __init__(self, command_line: Callable[[Settings], Settings], fixed: Path | None | bool = False) -> None:
+        """`fixed`: False to search from each file, None for the defaults, or the config file to use."""
+        self._command_line = command_line
+        self._fixed = fixed
+        self._by_directory: dict[Path, Settings] = {}
+        self._by_config: dict[Path | None, Settings] = {}
+
+    def _settings(self, config: Path | None) -> Settings:
+        found = self._by_config.get(config)
+        if found is None:
+            found = self._by_config[config] = self._command_line(load_settings(config))
+        return found
+
+    def for_path(self, path: Path) -> Settings:
+        """The settings of the file (or directory) `path`."""
+        if self._fixed is not False:
+            return self._settings(self._fixed if isinstance(self._fixed, Path) else None)
+        directory = path if path.is_dir() else path.parent
+        found = self._by_directory.get(directory)
+        if found is None:
+            found = self._by_directory[directory] = self._settings(find_config(directory))
+        return found
 
 
 def load_settings(path: Path | None) -> Settings:
