@@ -1,7 +1,7 @@
 """Settings: built-in defaults, then the project's config file, then command-line flags.
 
-Each file is checked with the config file nearest to it, found walking up from its directory (`SettingsByFile`;
-the order of the paths on the command line does not matter): `.dockwise.toml`,
+Each file is checked with the config file nearest to it, found walking up from its directory
+(`SettingsByFile`; the order of the paths on the command line does not matter): `.dockwise.toml`,
 `dockwise.toml`, or `pyproject.toml` with a `[tool.dockwise]` table (in one directory the dedicated file
 wins). When none exists, a `.hadolint.yaml`/`.hadolint.yml` found the same way is read instead, so a project
 moving from hadolint keeps its `ignored`, `override`, `failure-threshold`, `trustedRegistries` and
@@ -219,7 +219,9 @@ class SettingsByFile:
     fixed config for every file (`--config`, `--isolated`). Looked up once per directory and loaded once
     per config file, so a tree of thousands of files costs a few `stat`s per directory."""
 
-    def __init__(self, command_line: Callable[[Settings], Settings], fixed: Path | None | bool = False) -> None:
+    def __init__(
+        self, command_line: Callable[[Settings], Settings], fixed: Path | bool | None = False
+    ) -> None:
         """`fixed`: False to search from each file, None for the defaults, or the config file to use."""
         self._command_line = command_line
         self._fixed = fixed

@@ -301,7 +301,8 @@ def _read_gitignore(path: Path) -> GitIgnoreSpec | None:
 
 
 class DockerIgnore(Record):
-    """A `.dockerignore` file (read by the rules about the build context, not by discovery): Go `filepath.Match` patterns with `**`, `!` exceptions, last match wins.
+    """A `.dockerignore` file: Go `filepath.Match` patterns with `**`, `!` exceptions, last match wins.
+    Read by the rules about the build context, not by discovery.
 
     Written here because `pathspec` has only gitignore flavours, and `.dockerignore` differs: patterns are
     anchored at the build context root, a trailing `/` has no meaning, and a path is excluded when it or a

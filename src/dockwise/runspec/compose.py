@@ -206,8 +206,8 @@ def _resolve_includes(
         raise ComposeError(f"{path}: `include` must be a list")
     for entry in entries:
         written = entry.get("path") if isinstance(entry, dict) else entry
-        files = written if isinstance(written, list) else [written]
-        if not files or not all(isinstance(item, str) and item for item in files):
+        files = [str(item) for item in (written if isinstance(written, list) else [written]) if item]
+        if not files or len(files) != (len(written) if isinstance(written, list) else 1):
             raise ComposeError(f"{path}: every `include` needs a path")
         targets = [(path.parent / item).resolve() for item in files]
         for target, item in zip(targets, files, strict=True):
