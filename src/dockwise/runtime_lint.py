@@ -67,9 +67,10 @@ def runtime_families(files: Sequence[Path]) -> list[Family]:
     In a directory, the default project is what `docker compose up` loads there: the files `COMPOSE_FILE`
     names in the directory's `.env` (split on `COMPOSE_PATH_SEPARATOR`, else the system's path separator),
     else the first base file with the first override file. Every other `compose.<name>.yaml` or
-    `docker-compose.<name>.yml` is an overlay, loaded as `docker compose -f <base> -f <overlay>` would
-    (never alone); a second base file (`docker-compose.yml` beside `compose.yaml`) is a project of its
-    own, and so is an overlay with no base beside it. Scripts and other files are linted alone.
+    `docker-compose.<name>.yml` (an override file the default project does not load too) is an overlay,
+    loaded as `docker compose -f <base> -f <overlay>` would (never alone); a second base file
+    (`docker-compose.yml` beside `compose.yaml`) is a project of its own, and so is an overlay with no
+    base beside it. Scripts and other files are linted alone.
     """
     families: list[Family] = []
     by_directory: dict[Path, list[Path]] = {}
@@ -106,8 +107,8 @@ def _directory_families(directory: Path, found: list[Path]) -> list[Family]:
     for path in found:
         if path.resolve() in members:
             continue
-        if path.name in BASE_NAMES or path.name in OVERRIDE_NAMES:
-            alone.append(((path,),))  # a second base, or an override the default project does not load
+        if path.name in BASE_NAMES:
+            alone.append(((path,),))  # a second base: a whole project of its own
         else:
             projects.append((default[0], path))
     return [tuple(projects), *alone]

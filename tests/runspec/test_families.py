@@ -1,0 +1,67 @@
+"""Which Compose files are linted together (`runtime_families`), and where a merged project's findings
+are reported (`lint_runtime_family`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from dockwise.config import Settings
+from dockwise.diagnostics import Diagnostic
+from dockwise.rules.runtime._base import RunSpecContext
+from dockwise.rules.runtime.limits import NoMemoryLimit
+from dockwise.runtime_lint import lint_runtime_family, runtime_families
+
+
+def touch(folder: Path, *names: str) -> list[Path]:
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("services: {}\n", encoding="utf-8")
+    return [folder / name for name in names]
+
+
+def test_families_follow_what_docker_compose_loads(tmp_path: Path) -> None:
+    base, override, prod, legacy, script = touch(
+        tmp_path,
+        "compose.yaml",
+        "docker-compose.override.yml",
+        "compose.prod.yaml",
+        "docker-compose.yml",
+        "run.sh",
+    )
+    (orphan,) = touch(tmp_path, "tests/docker-compose.test.yml")
+    assert runtime_families([base, legacy, override, prod, script, orphan]) == [
+        ((base, override), (base, prod)),  # any override name goes with the first base
+        ((legacy,),),  # a second base is a project of its own
+        ((script,),),
+        ((orphan,),),  # nothing to merge it into
+    ]
+    assert runtime_families([prod]) == [((base, override), (base, prod))], "named alone, merged all the same"
+
+
+class _RestartWithoutHealthCheck:
+    """A check over two fields: a finding at the base's `restart` that an overlay's `healthcheck` causes."""
+
+    def check(self, context: RunSpecContext) -> Iterator[Diagnostic]:
+        health = context.spec.healthcheck
+        if context.spec.restart and (health is None or health.disabled):
+            yield context.diagnostic(NoMemoryLimit, "restart", f"{context.spec.name} restarts blind")
+
+
+def test_a_finding_only_the_merge_has_says_with_which_files(tmp_path: Path) -> None:
+    base = tmp_path / "compose.yaml"
+    base.write_text(
+        "services:\n  api:\n    image: x\n    restart: always\n    healthcheck: {test: [CMD, ok]}\n"
+    )
+    debug = tmp_path / "compose.debug.yaml"
+    debug.write_text("services:\n  api:\n    healthcheck: {disable: true}\n")
+    rules = [_RestartWithoutHealthCheck()]
+    results = lint_runtime_family(((base,), (base, debug)), rules, Settings())  # type: ignore[list-item]
+    found = [(Path(r.path).name, d.message, d.notes) for r in results for d in r.diagnostics]
+    assert found == [
+        (
+            "compose.yaml",
+            "api restarts blind",
+            ("only with compose.debug.yaml (docker compose -f compose.yaml -f compose.debug.yaml)",),
+        )
+    ]
