@@ -56,7 +56,7 @@ def test_a_finding_only_the_merge_has_says_with_which_files(tmp_path: Path) -> N
     debug = tmp_path / "compose.debug.yaml"
     debug.write_text("services:\n  api:\n    healthcheck: {disable: true}\n")
     rules = [_RestartWithoutHealthCheck()]
-    results = lint_runtime_family(((base,), (base, debug)), rules, Settings())  # type: ignore[list-item]
+    results = lint_runtime_family(((base,), (base, debug)), rules, Settings())  # type: ignore[arg-type]
     found = [(Path(r.path).name, d.message, d.notes) for r in results for d in r.diagnostics]
     assert found == [
         (
