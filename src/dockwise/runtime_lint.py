@@ -142,10 +142,20 @@ def runtime_groups(files: Sequence[Path]) -> list[Project]:
 def lint_runtime_family(
     family: Family, rules: Sequence[RunSpecRule], settings: Settings, target: str = "compose"
 ) -> list[FileResult]:
-    """Lint every project of a family, and report each finding once, at the file that sets (or should
-    set) the field: a finding of `base + overlay` that the base alone has too is the base's (its message
-    and code are the same), whatever the overlay's position says; a finding only the merge has, outside
-    the overlay itself, says with which files it appears. One FileResult per file."""
+    """Lint every project of a family (an overlay that stands alone as a project of its own), and report
+    each finding once, at the file that sets (or should set) the field: a finding of `base + overlay`
+    that the base alone has too is the base's (its message and code are the same), whatever the
+    overlay's position says; a finding only the merge has, outside the overlay itself, says with which
+    files it appears. One FileResult per file."""
+    alone = [project[1:] for project in family[1:] if _stands_alone(project)]
+    found = [r for project in alone for r in lint_runtime_group(project, rules, settings, target)]
+    merged = tuple(project for project in family if project[1:] not in alone)
+    return found + _lint_merged(merged, rules, settings, target)
+
+
+def _lint_merged(
+    family: Family, rules: Sequence[RunSpecRule], settings: Settings, target: str
+) -> list[FileResult]:
     if len(family) == 1 and len(family[0]) == 1:
         return lint_runtime_group(family[0], rules, settings, target)
     reference_project = family[0][:1]
@@ -191,6 +201,48 @@ def lint_runtime_family(
         diagnostics.sort(key=lambda d: (getattr(d.location, "range", TextRange(0, 0)).start, d.code))
         results.append(FileResult(path, texts.get(path), tuple(diagnostics), errors.get(path)))
     return results
+
+
+def _stands_alone(project: Project) -> bool:
+    """Whether the overlay of `(base, overlay)` is a whole project of its own, which `docker compose -f
+    overlay` runs without the base (`compose.armv7.yaml`, `docker-compose.images.yml`): every service has
+    an image, a build or an `extends`, and needs no service the file does not define. Merged over the base,
+    such a file would make findings up and hide others; an overlay that patches a service, or uses
+    `!reset`/`!override`, is merged. An override file (Compose merges it by default) never stands alone."""
+    if len(project) != 2 or project[1].name in OVERRIDE_NAMES:
+        return False
+    import yaml
+
+    try:
+        text = project[1].read_text(encoding="utf-8")
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False  # `!reset` and `!override` are overlay tags; a broken file is reported merged
+    services = document.get("services") if isinstance(document, dict) else None
+    if not isinstance(services, dict) or not services:
+        return False
+    for service in services.values():
+        if not isinstance(service, dict) or not any(key in service for key in ("image", "build", "extends")):
+            return False
+        if any(name not in services for name in _services_needed(service)):
+            return False
+    return True
+
+
+def _services_needed(service: dict[str, object]) -> list[str]:
+    """The services a service refers to: depends_on, links, `network_mode: service:x`, volumes_from."""
+    needed: list[str] = []
+    depends = service.get("depends_on")
+    if isinstance(depends, list | dict):
+        needed.extend(str(name) for name in depends)
+    for key in ("links", "volumes_from"):
+        items = service.get(key)
+        if isinstance(items, list):
+            needed.extend(str(item).split(":")[0] for item in items if not str(item).startswith("container:"))
+    mode = service.get("network_mode")
+    if isinstance(mode, str) and mode.startswith("service:"):
+        needed.append(mode.removeprefix("service:"))
+    return needed
 
 
 def _attributed(

@@ -65,3 +65,27 @@ def test_a_finding_only_the_merge_has_says_with_which_files(tmp_path: Path) -> N
             ("only with compose.debug.yaml (docker compose -f compose.yaml -f compose.debug.yaml)",),
         )
     ]
+
+
+def test_a_file_that_stands_alone_is_not_merged_over_the_base(tmp_path: Path) -> None:
+    """photoprism's compose.armv7.yaml and example-voting-app's docker-compose.images.yml are whole
+    projects of their own: merged over the base they would take its settings and hide their own."""
+    base = tmp_path / "compose.yaml"
+    base.write_text(
+        "services:\n  app:\n    image: app\n    mem_limit: 1g\n  db:\n    image: db\n    mem_limit: 1g\n"
+    )
+    whole = tmp_path / "compose.armv7.yaml"
+    whole.write_text(
+        "services:\n  app:\n    image: app:arm\n    depends_on: [db]\n  db:\n    image: db:arm\n"
+    )
+    patch = tmp_path / "compose.prod.yaml"
+    patch.write_text(
+        "services:\n  app:\n    environment: {MODE: prod}\n  extra:\n    image: x\n    mem_limit: 1g\n"
+    )
+    rules = [NoMemoryLimit()]
+    results = lint_runtime_family(((base,), (base, whole), (base, patch)), rules, Settings())
+    found = sorted((Path(r.path).name, d.message) for r in results for d in r.diagnostics)
+    assert found == [
+        ("compose.armv7.yaml", "app has no memory limit: set one"),
+        ("compose.armv7.yaml", "db has no memory limit: set one"),
+    ], "the prod overlay patches app (no image): merged, it takes the base's limit"
