@@ -152,3 +152,16 @@ def test_compose_file_in_dotenv_names_the_default_project(
     assert found_in(capsys, "--select", "DW701,DW710,DW712", str(tmp_path)) == [
         ("hardening.yml", "DW710", 5, "api runs privileged: root in it is root on the host"),
     ], "base.yml + hardening.yml is the project docker compose up loads; compose.yaml is one of its own"
+
+
+def test_a_secret_the_base_sets_is_found_when_an_overlay_declares_the_service_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DW740 looked for the value in the text of the last file that declares the service."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  api:\n    image: x\n    environment:\n      API_TOKEN: s3cr3t-value-123\n"
+    )
+    (tmp_path / "compose.override.yaml").write_text("services:\n  api:\n    read_only: true\n")
+    assert [(n, c, line) for n, c, line, _ in found_in(capsys, "--select", "DW740", str(tmp_path))] == [
+        ("compose.yaml", "DW740", 4)
+    ]
