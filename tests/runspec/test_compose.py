@@ -317,3 +317,24 @@ def test_a_risky_service_and_its_docker_run_line_get_the_same_findings(tmp_path:
     ]
     assert codes[0] == codes[1]
     assert {"DW710", "DW715", "DW720", "DW721", "DW723", "DW740", "DW742", "DW735"} <= set(codes[0])
+
+
+def test_a_setting_a_service_inherits_through_extends_points_at_the_base_that_wrote_it(
+    tmp_path: Path,
+) -> None:
+    common = write(tmp_path, "common.yaml", "services:\n  base:\n    image: x\n    privileged: true\n")
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  web:\n    extends: {file: common.yaml, service: base}\n    mem_limit: 1g\n"
+        "  worker:\n    extends: web\n    cap_add: [NET_ADMIN]\n",
+    )
+    project = load_compose([path], environment={})
+    for name in ("web", "worker"):
+        spec = project.services[name]
+        assert spec.privileged
+        assert spec.file_of("privileged") == str(common), name
+        assert common.read_text()[spec.where["privileged"].start :].startswith("privileged: true")
+    worker = project.services["worker"]
+    assert worker.file_of("memory") == str(path)
+    assert path.read_text()[worker.where["memory"].start :].startswith("mem_limit: 1g")

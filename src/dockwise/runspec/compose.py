@@ -456,6 +456,10 @@ class _Files:
         self.missing = missing
         self.positions = positions
         self.documents: dict[Path, dict[str, Any]] = {}
+        self.file_positions: dict[Path, _Positions] = {}
+        """Where the keys of each other file were written, so that a setting a service inherits points
+        at the base that wrote it."""
+        self.by_service: dict[tuple[int, str], list[tuple[tuple[str, ...], tuple[str, TextRange]]]] = {}
         self.budget = MAX_EXPANDED_NODES
         """Values the services built by `extends` may add up to: each is a copy of its base plus its own
         keys, so 1,000 services extending one with a long list would be an alias bomb by other means."""
@@ -468,10 +472,41 @@ class _Files:
                 f"{MAX_EXPANDED_NODES} values (an extends bomb?)"
             )
 
+    def inherit(self, main: Path, name: str, bases: list[tuple[Path, str]]) -> None:
+        """Give the service `name` of the main file the positions of what it inherits from `bases`
+        (nearest first), where it does not write the key itself."""
+        for base_file, base_name in bases:
+            source = self.positions if base_file == main else self.file_positions.get(base_file)
+            if source is None:
+                continue
+            added = []
+            for rest, where in self._keys_of(source, base_name):
+                key = ("services", name, *rest)
+                if key not in self.positions.by_path:
+                    self.positions.by_path[key] = where
+                    added.append((rest, where))
+            if (id(self.positions), name) in self.by_service:  # keep the index of the main file true
+                self.by_service[(id(self.positions), name)].extend(added)
+
+    def _keys_of(
+        self, source: _Positions, service: str
+    ) -> list[tuple[tuple[str, ...], tuple[str, TextRange]]]:
+        """The positions under one service, indexed once per file (not rescanned for every service that
+        extends it)."""
+        if (id(source), "") not in self.by_service:  # "" marks a file already indexed
+            self.by_service[(id(source), "")] = []
+            for key, where in list(source.by_path.items()):
+                if len(key) > 1 and key[0] == "services":
+                    entries = self.by_service.setdefault((id(source), key[1]), [])
+                    if len(key) > 2:
+                        entries.append((key[2:], where))
+        return self.by_service.get((id(source), service), [])
+
     def services(self, path: Path) -> dict[str, Any]:
         document = self.documents.get(path)
         if document is None:
-            document = _load_file(path, self.env, _Positions(), self.missing)
+            positions = self.file_positions[path] = _Positions()
+            document = _load_file(path, self.env, positions, self.missing)
             self.documents[path] = document
         services = document.get("services")
         return services if isinstance(services, dict) else {}
@@ -525,6 +560,8 @@ def _extended(
         result = _merge(result, own)
         files.spend(result, shown, name)
         resolved[key] = result
+    if chain:
+        files.inherit(file, name, [step for step, _ in chain[1:]] + [current])
     return resolved[(file, name)]
 
 
