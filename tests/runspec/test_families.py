@@ -47,6 +47,8 @@ class _RestartWithoutHealthCheck:
         if context.spec.restart and (health is None or health.disabled):
             yield context.diagnostic(NoMemoryLimit, "restart", f"{context.spec.name} restarts blind")
 
+    run = check
+
 
 def test_a_finding_only_the_merge_has_says_with_which_files(tmp_path: Path) -> None:
     base = tmp_path / "compose.yaml"
