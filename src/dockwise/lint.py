@@ -448,18 +448,24 @@ class _RulesBySettings:
 def _in_scope(
     results: list[FileResult], paths: Sequence[str | Path], found: Sequence[Path]
 ) -> list[FileResult]:
-    """The results of the files asked for: found by the search, or under a directory searched. A base
-    file beside an overlay named on the command line is read for the merge, not reported on."""
+    """The results of the files asked for: found by the search, or read for a project under a directory
+    searched (a file `include` or `extends` names). A base beside an overlay named on the command line,
+    or an override file `.gitignore` leaves out, is read for the merge (as `docker compose` would read
+    it), not reported on."""
     import os
+
+    from dockwise.discovery import is_compose_name
 
     wanted = {os.path.realpath(path) for path in found}
     roots = [os.path.realpath(path) + os.sep for path in paths if os.path.isdir(path)]
-    return [
-        result
-        for result in results
-        if os.path.realpath(result.path) in wanted
-        or any(os.path.realpath(result.path).startswith(root) for root in roots)
-    ]
+
+    def asked_for(path: str) -> bool:
+        real = os.path.realpath(path)
+        if real in wanted:
+            return True
+        return not is_compose_name(os.path.basename(path)) and any(real.startswith(root) for root in roots)
+
+    return [result for result in results if asked_for(result.path)]
 
 
 def _one_result_per_file(results: list[FileResult]) -> list[FileResult]:

@@ -299,6 +299,12 @@ def lint_runtime_group(
         return _results(group, texts, diagnostics, settings)
     specs = list(project.services.values())
     networks = project.networks
+    others = {spec.path for spec in specs} | {f for spec in specs for f in spec.files.values()}
+    for other in others | {problem.path for problem in project.schema_problems}:
+        if other not in texts:  # a file `include` or `extends` names: findings may point into it
+            text, _ = read_or_error(Path(other))
+            if text is not None:
+                texts[other] = text
     for problem in project.schema_problems:
         message = f"{problem.yaml_path}: {problem.message} (Compose schema)"
         diagnostics.append(_invalid(problem.path, problem.range, message))

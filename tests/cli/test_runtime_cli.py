@@ -165,3 +165,20 @@ def test_a_secret_the_base_sets_is_found_when_an_overlay_declares_the_service_to
     assert [(n, c, line) for n, c, line, _ in found_in(capsys, "--select", "DW740", str(tmp_path))] == [
         ("compose.yaml", "DW740", 4)
     ]
+
+
+def test_an_override_file_gitignore_leaves_out_is_merged_but_not_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A developer's own compose.override.yaml, kept out of Git: `docker compose up` reads it here, so
+    the project is linted with it, but its findings are not the project's."""
+    (tmp_path / ".gitignore").write_text("compose.override.yaml\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    image: x\n")
+    (tmp_path / "compose.override.yaml").write_text("services:\n  api:\n    privileged: true\n")
+    (tmp_path / "common.yml").write_text("services:\n  base:\n    image: y\n    privileged: true\n")
+    (tmp_path / "compose.prod.yaml").write_text(
+        "services:\n  worker:\n    extends: {file: common.yml, service: base}\n    read_only: true\n"
+    )
+    assert [(n, c, line) for n, c, line, _ in found_in(capsys, "--select", "DW710", str(tmp_path))] == [
+        ("common.yml", "DW710", 4)
+    ], "the file extends names is reported (it is under the directory searched); the override is not"
