@@ -197,20 +197,27 @@ class Settings(Record):
         )
 
 
+def _configs_in(directory: Path) -> tuple[Path | None, Path | None]:
+    """The dockwise config and the hadolint config a directory itself holds."""
+    dockwise = next((directory / n for n in DOCKWISE_FILES if (directory / n).is_file()), None)
+    if dockwise is None:
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "dockwise" in _read_toml(pyproject).get("tool", {}):
+            dockwise = pyproject
+    hadolint = next((directory / n for n in HADOLINT_FILES if (directory / n).is_file()), None)
+    return dockwise, hadolint
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest dockwise config at or above `start`, else the nearest hadolint config, else None."""
     directory = start if start.is_dir() else start.parent
     directory = directory.resolve()
     hadolint: Path | None = None
     for candidate in (directory, *directory.parents):
-        for name in DOCKWISE_FILES:
-            if (candidate / name).is_file():
-                return candidate / name
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "dockwise" in _read_toml(pyproject).get("tool", {}):
-            return pyproject
-        if hadolint is None:
-            hadolint = next((candidate / n for n in HADOLINT_FILES if (candidate / n).is_file()), None)
+        dockwise, here = _configs_in(candidate)
+        if dockwise is not None:
+            return dockwise
+        hadolint = hadolint or here
     return hadolint
 
 
@@ -227,6 +234,9 @@ class SettingsByFile:
         self._fixed = fixed
         self._by_directory: dict[Path, Settings] = {}
         self._by_config: dict[Path | None, Settings] = {}
+        self._nearest: dict[Path, tuple[Path | None, Path | None]] = {}
+        """Per directory: the nearest dockwise config and the nearest hadolint config at or above it, so
+        that an ancestor's files (a repository's pyproject.toml) are read once, not once per directory."""
 
     def _settings(self, config: Path | None) -> Settings:
         found = self._by_config.get(config)
@@ -241,8 +251,26 @@ class SettingsByFile:
         directory = path if path.is_dir() else path.parent
         found = self._by_directory.get(directory)
         if found is None:
-            found = self._by_directory[directory] = self._settings(find_config(directory))
+            dockwise, hadolint = self._nearest_configs(directory.resolve())
+            found = self._by_directory[directory] = self._settings(dockwise or hadolint)
         return found
+
+    def _nearest_configs(self, directory: Path) -> tuple[Path | None, Path | None]:
+        """`find_config`'s walk, remembered for every directory on the way up."""
+        pending: list[Path] = []
+        current = directory
+        while current not in self._nearest:
+            pending.append(current)
+            if current.parent == current:
+                break
+            current = current.parent
+        for folder in reversed(pending):  # the highest first: each finds its parent's answer
+            dockwise, hadolint = _configs_in(folder)
+            above = (
+                self._nearest.get(folder.parent, (None, None)) if folder.parent != folder else (None, None)
+            )
+            self._nearest[folder] = (dockwise or above[0], hadolint or above[1])
+        return self._nearest[directory]
 
 
 def load_settings(path: Path | None) -> Settings:

@@ -263,3 +263,38 @@ def test_each_file_is_linted_with_the_config_nearest_to_it_whatever_the_order(
     status = main(["lint", "--format", "json", str(root / "b")])
     capsys.readouterr()
     assert status == 0, "b's findings are below its own fail-on"
+
+
+def test_settings_by_file_agree_with_find_config_and_read_each_config_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dockwise.config as config
+
+    root = project(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.dockwise]\nignore = ["DW101"]\n',
+            "a/b/c/Dockerfile": "",
+            "a/.hadolint.yaml": "ignored: [DL3007]\n",
+            "d/.dockwise.toml": 'ignore = ["DW102"]\n',
+            "d/e/Dockerfile": "",
+            "f/g/Dockerfile": "",
+        },
+    )
+    reads: list[Path] = []
+    read_toml = config._read_toml
+
+    def counting(path: Path) -> dict[str, object]:
+        reads.append(path)
+        return read_toml(path)
+
+    monkeypatch.setattr(config, "_read_toml", counting)
+    by_file = config.SettingsByFile(lambda settings: settings)
+    for relative in ("a/b/c/Dockerfile", "d/e/Dockerfile", "f/g/Dockerfile", "a/b/c", "d"):
+        path = root / relative
+        assert by_file.for_path(path).source == config.find_config(path), relative
+    reads.clear()
+    fresh = config.SettingsByFile(lambda settings: settings)
+    for relative in ("a/b/c/Dockerfile", "f/g/Dockerfile", "d/e/Dockerfile"):
+        fresh.for_path(root / relative)
+    assert reads.count(root / "pyproject.toml") == 2, "once to find it, once to load it"
