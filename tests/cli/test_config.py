@@ -268,7 +268,7 @@ def test_each_file_is_linted_with_the_config_nearest_to_it_whatever_the_order(
 def test_settings_by_file_agree_with_find_config_and_read_each_config_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dockwise.config as config
+    from dockwise import config
 
     root = project(
         tmp_path,
