@@ -163,8 +163,8 @@ def test_a_secret_the_base_sets_is_found_when_an_overlay_declares_the_service_to
     )
     (tmp_path / "compose.override.yaml").write_text("services:\n  api:\n    read_only: true\n")
     assert [(n, c, line) for n, c, line, _ in found_in(capsys, "--select", "DW740", str(tmp_path))] == [
-        ("compose.yaml", "DW740", 4)
-    ]
+        ("compose.yaml", "DW740", 5)
+    ], "at the variable, in the base that sets it"
 
 
 def test_an_override_file_gitignore_leaves_out_is_merged_but_not_reported(
