@@ -212,6 +212,8 @@ def test_include_imports_the_included_project_with_its_own_env(tmp_path: Path) -
     assert (db.image, db.privileged, db.read_only) == ("postgres:16", True, True)
     assert db.file_of("privileged") == str(tmp_path / "db" / "compose.yaml"), "set by the included file"
     assert db.file_of("read_only") == str(main)
+    write(tmp_path, "compose.yaml", "include: [db/compose.yaml]\nservices:\n")
+    assert set(load_compose([main], environment={}).services) == {"db"}, "an empty services: takes them"
     write(tmp_path, "db/compose.yaml", "include: [../compose.yaml]\nservices: {}\n")
     with pytest.raises(ComposeError, match="include cycle"):
         load_compose([main], environment={})

@@ -231,7 +231,9 @@ def _import_resources(
         resources = imported.get(kind)
         if not isinstance(resources, dict):
             continue
-        local = document.setdefault(kind, {})
+        local = document.get(kind)
+        if local is None:  # `services:` with nothing under it
+            local = document[kind] = {}
         if not isinstance(local, dict):
             continue  # the schema problem says what is wrong
         for name, value in resources.items():
