@@ -275,9 +275,10 @@ def settings_by_file(arguments: argparse.Namespace) -> SettingsByFile:
 
     select, ignore = parse_selectors(arguments.select), parse_selectors(arguments.ignore)
     fail_on, exit_zero = getattr(arguments, "fail_on", None), getattr(arguments, "exit_zero", False)
+    extend_select = parse_selectors(getattr(arguments, "extend_select", []))
 
     def command_line(settings: Settings) -> Settings:
-        return merge_command_line(settings, select, ignore, fail_on, exit_zero)
+        return merge_command_line(settings, select, ignore, fail_on, exit_zero, extend_select)
 
     fixed: Path | bool | None = None if arguments.isolated else arguments.config or False
     return SettingsByFile(command_line, fixed)
