@@ -17,7 +17,8 @@ from dockwise import __version__
 from dockwise.errors import DockwiseError
 
 if TYPE_CHECKING:
-    from dockwise.config import Settings
+    from dockwise.config import Settings, SettingsByFile
+    from dockwise.lint import LintReport
 
 SEVERITY_NAMES = ("error", "warning", "info", "style")
 
@@ -266,6 +267,23 @@ def settings_for(arguments: argparse.Namespace) -> Settings:
     )
 
 
+def settings_by_file(arguments: argparse.Namespace) -> SettingsByFile:
+    """Each file's settings: the config nearest to it (or `--config`'s, or none with `--isolated`),
+    merged with the command line."""
+    from dockwise.config import SettingsByFile, merge_command_line
+    from dockwise.suppress import parse_selectors
+
+    select, ignore = parse_selectors(arguments.select), parse_selectors(arguments.ignore)
+    fail_on, exit_zero = getattr(arguments, "fail_on", None), getattr(arguments, "exit_zero", False)
+    extend_select = parse_selectors(getattr(arguments, "extend_select", []))
+
+    def command_line(settings: Settings) -> Settings:
+        return merge_command_line(settings, select, ignore, fail_on, exit_zero, extend_select)
+
+    fixed: Path | bool | None = None if arguments.isolated else arguments.config or False
+    return SettingsByFile(command_line, fixed)
+
+
 def _first_path(arguments: argparse.Namespace) -> str:
     """Where to look for the configuration: the first path (or Compose file) given."""
     candidates = [*getattr(arguments, "paths", []), *getattr(arguments, "compose_files", [])]
@@ -289,12 +307,12 @@ def _fix(arguments: argparse.Namespace) -> int:
         from dockwise.discovery import discover_project
         from dockwise.fix.files import runtime_findings
 
-        settings = settings_for(arguments)
+        by_file = settings_by_file(arguments)
         dockerfiles, runtime = discover_project(arguments.paths)  # searched once for both
         results, problems = fix_paths(
-            arguments.paths, settings, unsafe=arguments.unsafe_fixes, write=write, found=dockerfiles
+            arguments.paths, by_file, unsafe=arguments.unsafe_fixes, write=write, found=dockerfiles
         )
-        runtime_remaining = runtime_findings(runtime.files, settings)
+        runtime_remaining = runtime_findings(runtime.files, by_file)
     if arguments.diff:
         sys.stdout.write("".join(result.diff() for result in results))
     sys.stderr.write(render_fixes(results, written=write, runtime_remaining=runtime_remaining))
@@ -310,24 +328,23 @@ def _lint(arguments: argparse.Namespace) -> int:
     from dockwise.lint import lint_paths
     from dockwise.report import reporter
 
-    settings = settings_for(arguments)
+    by_file = settings_by_file(arguments)
     if arguments.fix:
         from dockwise.fix.files import fix_paths
         from dockwise.fix.report import render_fixes
 
         if "-" in arguments.paths:
             raise DockwiseError("--fix rewrites files: give paths, not standard input")
-        results, _ = fix_paths(arguments.paths, settings, unsafe=arguments.unsafe_fixes)
+        results, _ = fix_paths(arguments.paths, by_file, unsafe=arguments.unsafe_fixes)
         sys.stderr.write(render_fixes(results, written=True))
-    target = arguments.target or settings.target
     if not arguments.paths and not arguments.compose_files:
         raise DockwiseError("give PATHs to check, or Compose files with -f")
     report = lint_paths(
         arguments.paths,
         stdin=sys.stdin.buffer,
-        settings=settings,
-        target=target,
+        target=arguments.target,
         compose_files=[Path(path) for path in arguments.compose_files],
+        by_file=by_file,
     )
     if arguments.write_baseline is not None:
         from dockwise.baseline import write_baseline
@@ -368,9 +385,22 @@ def _lint(arguments: argparse.Namespace) -> int:
         verify_failed = verify_project(arguments.paths)
     if report.has_errors:
         return 2
-    if settings.exit_zero:
-        return 0
-    return 1 if report.count_at_or_above(settings.fail_on) or verify_failed else 0
+    return 1 if _fails(report, by_file) or verify_failed else 0
+
+
+def _fails(report: LintReport, by_file: SettingsByFile) -> bool:
+    """Whether a finding is at or above its own file's `fail-on` (a file whose config never fails, or
+    `--exit-zero`, fails nothing)."""
+    for result in report.files:
+        if not result.diagnostics:
+            continue
+        path = Path(result.path)
+        own = by_file.for_path(path if path.exists() else Path.cwd())
+        if own.exit_zero:
+            continue
+        if any(diagnostic.severity.rank >= own.fail_on.rank for diagnostic in result.diagnostics):
+            return True
+    return False
 
 
 def _wants_color(choice: str) -> bool:

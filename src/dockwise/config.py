@@ -1,6 +1,7 @@
 """Settings: built-in defaults, then the project's config file, then command-line flags.
 
-The config file is the nearest one found walking up from the first checked path: `.dockwise.toml`,
+Each file is checked with the config file nearest to it, found walking up from its directory
+(`SettingsByFile`; the order of the paths on the command line does not matter): `.dockwise.toml`,
 `dockwise.toml`, or `pyproject.toml` with a `[tool.dockwise]` table (in one directory the dedicated file
 wins). When none exists, a `.hadolint.yaml`/`.hadolint.yml` found the same way is read instead, so a project
 moving from hadolint keeps its `ignored`, `override`, `failure-threshold`, `trustedRegistries` and
@@ -35,7 +36,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,21 +197,80 @@ class Settings(Record):
         )
 
 
+def _configs_in(directory: Path) -> tuple[Path | None, Path | None]:
+    """The dockwise config and the hadolint config a directory itself holds."""
+    dockwise = next((directory / n for n in DOCKWISE_FILES if (directory / n).is_file()), None)
+    if dockwise is None:
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "dockwise" in _read_toml(pyproject).get("tool", {}):
+            dockwise = pyproject
+    hadolint = next((directory / n for n in HADOLINT_FILES if (directory / n).is_file()), None)
+    return dockwise, hadolint
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest dockwise config at or above `start`, else the nearest hadolint config, else None."""
     directory = start if start.is_dir() else start.parent
     directory = directory.resolve()
     hadolint: Path | None = None
     for candidate in (directory, *directory.parents):
-        for name in DOCKWISE_FILES:
-            if (candidate / name).is_file():
-                return candidate / name
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "dockwise" in _read_toml(pyproject).get("tool", {}):
-            return pyproject
-        if hadolint is None:
-            hadolint = next((candidate / n for n in HADOLINT_FILES if (candidate / n).is_file()), None)
+        dockwise, here = _configs_in(candidate)
+        if dockwise is not None:
+            return dockwise
+        hadolint = hadolint or here
     return hadolint
+
+
+class SettingsByFile:
+    """The settings of each checked file: the config nearest to it merged with the command line, or one
+    fixed config for every file (`--config`, `--isolated`). Looked up once per directory and loaded once
+    per config file, so a tree of thousands of files costs a few `stat`s per directory."""
+
+    def __init__(
+        self, command_line: Callable[[Settings], Settings], fixed: Path | bool | None = False
+    ) -> None:
+        """`fixed`: False to search from each file, None for the defaults, or the config file to use."""
+        self._command_line = command_line
+        self._fixed = fixed
+        self._by_directory: dict[Path, Settings] = {}
+        self._by_config: dict[Path | None, Settings] = {}
+        self._nearest: dict[Path, tuple[Path | None, Path | None]] = {}
+        """Per directory: the nearest dockwise config and the nearest hadolint config at or above it, so
+        that an ancestor's files (a repository's pyproject.toml) are read once, not once per directory."""
+
+    def _settings(self, config: Path | None) -> Settings:
+        found = self._by_config.get(config)
+        if found is None:
+            found = self._by_config[config] = self._command_line(load_settings(config))
+        return found
+
+    def for_path(self, path: Path) -> Settings:
+        """The settings of the file (or directory) `path`."""
+        if self._fixed is not False:
+            return self._settings(self._fixed if isinstance(self._fixed, Path) else None)
+        directory = path if path.is_dir() else path.parent
+        found = self._by_directory.get(directory)
+        if found is None:
+            dockwise, hadolint = self._nearest_configs(directory.resolve())
+            found = self._by_directory[directory] = self._settings(dockwise or hadolint)
+        return found
+
+    def _nearest_configs(self, directory: Path) -> tuple[Path | None, Path | None]:
+        """`find_config`'s walk, remembered for every directory on the way up."""
+        pending: list[Path] = []
+        current = directory
+        while current not in self._nearest:
+            pending.append(current)
+            if current.parent == current:
+                break
+            current = current.parent
+        for folder in reversed(pending):  # the highest first: each finds its parent's answer
+            dockwise, hadolint = _configs_in(folder)
+            above = (
+                self._nearest.get(folder.parent, (None, None)) if folder.parent != folder else (None, None)
+            )
+            self._nearest[folder] = (dockwise or above[0], hadolint or above[1])
+        return self._nearest[directory]
 
 
 def load_settings(path: Path | None) -> Settings:

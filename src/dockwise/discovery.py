@@ -2,8 +2,11 @@
 
 A path that is a file is always checked (the user named it). Directories are searched recursively, skipping
 version-control and dependency folders and whatever the `.gitignore` files (nested, with negation, via
-`pathspec`) and `.dockerignore` files exclude. A path that cannot be searched becomes a `DiscoveryProblem`;
-the other paths are still searched.
+`pathspec`) exclude. A `.dockerignore` hides nothing: it says what a build sends to the Engine, not which
+files are Dockerfiles (a Dockerfile listed there is still read by the Engine, and projects list theirs to
+keep them out of the image). What the `.gitignore` files leave out is counted (`Discovery.skipped`), so that
+`check` can say so. A path that cannot be searched becomes a `DiscoveryProblem`; the other paths are still
+searched.
 """
 
 from __future__ import annotations
@@ -100,26 +103,42 @@ class DiscoveryProblem(Record):
         object.__setattr__(self, "message", message)
 
 
-class Discovery(Record):
-    """The files found (deduplicated, in a stable order) and the paths that could not be searched."""
+GITIGNORED_FILES = "files in .gitignore"
+GITIGNORED_DIRECTORIES = "directories in .gitignore"
 
-    __slots__ = ("files", "problems")
+
+class Discovery(Record):
+    """The files found (deduplicated, in a stable order), the paths that could not be searched, and how
+    many files (named like one dockwise checks) and directories were left out, by reason."""
+
+    __slots__ = ("files", "problems", "skipped")
     files: tuple[Path, ...]
     problems: tuple[DiscoveryProblem, ...]
+    skipped: tuple[tuple[str, int], ...]
 
-    def __init__(self, files: tuple[Path, ...], problems: tuple[DiscoveryProblem, ...] = ()) -> None:
+    def __init__(
+        self,
+        files: tuple[Path, ...],
+        problems: tuple[DiscoveryProblem, ...] = (),
+        skipped: tuple[tuple[str, int], ...] = (),
+    ) -> None:
         object.__setattr__(self, "files", files)
         object.__setattr__(self, "problems", problems)
+        object.__setattr__(self, "skipped", skipped)
 
 
 class _Walk:
-    __slots__ = ("dockerfiles", "problems", "runtime", "seen")
+    __slots__ = ("dockerfiles", "problems", "runtime", "seen", "skipped")
 
     def __init__(self) -> None:
         self.dockerfiles: list[Path] = []
         self.runtime: list[Path] = []
         self.problems: list[DiscoveryProblem] = []
         self.seen: set[str] = set()
+        self.skipped: dict[str, int] = {}
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def add(self, path: Path, kind: str) -> None:
         key = os.path.realpath(path)
@@ -153,14 +172,15 @@ def discover_project(paths: Sequence[str | Path]) -> tuple[Discovery, Discovery]
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            _search(path, walk, (), ())
+            _search(path, walk, ())
         elif path.is_file():
             walk.add(path, RUNTIME if _given_runtime_file(path.name) else DOCKERFILE)
         elif path.exists():
             walk.problems.append(DiscoveryProblem(str(path), "not a regular file or directory"))
         else:
             walk.problems.append(DiscoveryProblem(str(path), "no such file or directory"))
-    return Discovery(tuple(walk.dockerfiles), tuple(walk.problems)), Discovery(tuple(walk.runtime))
+    skipped = tuple(walk.skipped.items())
+    return Discovery(tuple(walk.dockerfiles), tuple(walk.problems), skipped), Discovery(tuple(walk.runtime))
 
 
 def discover_dockerfiles(paths: Sequence[str | Path]) -> Discovery:
@@ -196,10 +216,9 @@ def _kind_found(path: Path) -> str | None:
 
 
 _Ignores = tuple[tuple[Path, "GitIgnoreSpec"], ...]
-_DockerIgnores = tuple[tuple[Path, "DockerIgnore"], ...]
 
 
-def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _DockerIgnores) -> None:
+def _search(directory: Path, walk: _Walk, gitignores: _Ignores) -> None:
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -211,10 +230,6 @@ def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _
         spec = _read_gitignore(directory / ".gitignore")
         if spec is not None:
             gitignores = (*gitignores, (directory, spec))
-    if ".dockerignore" in names:
-        dockerignore = DockerIgnore.read(directory / ".dockerignore")
-        if dockerignore is not None:
-            dockerignores = (*dockerignores, (directory, dockerignore))
     for entry in entries:
         path = Path(entry.path)
         try:
@@ -223,18 +238,23 @@ def _search(directory: Path, walk: _Walk, gitignores: _Ignores, dockerignores: _
         except OSError:
             continue
         if is_directory:
-            if entry.name in SKIPPED_DIRECTORIES or _pruned(path, gitignores, dockerignores):
+            if entry.name in SKIPPED_DIRECTORIES:
+                continue
+            if _ignored(path, True, gitignores):
+                walk.skip(GITIGNORED_DIRECTORIES)
                 continue
             found_before = len(walk.dockerfiles) + len(walk.runtime)
-            _search(path, walk, gitignores, dockerignores)
+            _search(path, walk, gitignores)
             if is_dockerfile_name(entry.name) and len(walk.dockerfiles) + len(walk.runtime) == found_before:
                 walk.problems.append(
                     DiscoveryProblem(
                         str(path), "a directory named like a Dockerfile, with nothing to check in it"
                     )
                 )
-        elif (kind := _kind_found(path)) and not _ignored(path, False, gitignores, dockerignores):
-            if is_file:
+        elif kind := _kind_found(path):
+            if _ignored(path, False, gitignores):
+                walk.skip(GITIGNORED_FILES)
+            elif is_file:
                 walk.add(path, kind)
             else:
                 walk.problems.append(DiscoveryProblem(str(path), f"{_special_kind(path)}: not checked"))
@@ -258,28 +278,16 @@ def _special_kind(path: Path) -> str:
     return "not a regular file"
 
 
-def _pruned(directory: Path, gitignores: _Ignores, dockerignores: _DockerIgnores) -> bool:
-    """Whether a directory need not be searched: ignored, and no `!` rule could bring a file back.
-
-    Git never re-includes files below an ignored directory; Docker does when a `.dockerignore` has
-    exceptions, so such a directory is still searched and each file decided on its own.
-    """
-    if any(ignore.has_exceptions for _, ignore in dockerignores):
-        return _ignored(directory, True, gitignores, ())
-    return _ignored(directory, True, gitignores, dockerignores)
-
-
-def _ignored(path: Path, is_directory: bool, gitignores: _Ignores, dockerignores: _DockerIgnores) -> bool:
-    """Whether the nearest deciding `.gitignore` rule, or any `.dockerignore` above, excludes `path`."""
+def _ignored(path: Path, is_directory: bool, gitignores: _Ignores) -> bool:
+    """Whether the nearest deciding `.gitignore` rule excludes `path` (Git never re-includes files below
+    an ignored directory, so an ignored directory need not be searched)."""
     decision = False
     for base, spec in gitignores:
         relative = path.relative_to(base).as_posix() + ("/" if is_directory else "")
         result = spec.check_file(relative).include
         if result is not None:
             decision = result
-    if decision:
-        return True
-    return any(ignore.excludes(path.relative_to(base).as_posix()) for base, ignore in dockerignores)
+    return decision
 
 
 def _read_gitignore(path: Path) -> GitIgnoreSpec | None:
@@ -294,6 +302,7 @@ def _read_gitignore(path: Path) -> GitIgnoreSpec | None:
 
 class DockerIgnore(Record):
     """A `.dockerignore` file: Go `filepath.Match` patterns with `**`, `!` exceptions, last match wins.
+    Read by the rules about the build context, not by discovery.
 
     Written here because `pathspec` has only gitignore flavours, and `.dockerignore` differs: patterns are
     anchored at the build context root, a trailing `/` has no meaning, and a path is excluded when it or a

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from dockwise.config import Settings, apply_settings
+from dockwise.config import Settings, SettingsByFile, apply_settings
 from dockwise.diagnostics import Diagnostic, Severity
 from dockwise.dockerfile import Dockerfile, parse
 from dockwise.errors import DockerfileSyntaxError
@@ -49,15 +49,36 @@ class FileResult(Record):
 
 
 class LintReport(Record):
-    """All files linted in one run, plus paths that could not be searched."""
+    """All files linted in one run, plus paths that could not be searched and what the search left out
+    (reason, count: see `dockwise.discovery.Discovery.skipped`)."""
 
-    __slots__ = ("files", "problems")
+    __slots__ = ("files", "problems", "skipped")
     files: tuple[FileResult, ...]
     problems: tuple[str, ...]
+    skipped: tuple[tuple[str, int], ...]
 
-    def __init__(self, files: tuple[FileResult, ...], problems: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        files: tuple[FileResult, ...],
+        problems: tuple[str, ...] = (),
+        skipped: tuple[tuple[str, int], ...] = (),
+    ) -> None:
         object.__setattr__(self, "files", files)
         object.__setattr__(self, "problems", problems)
+        object.__setattr__(self, "skipped", skipped)
+
+    @property
+    def skipped_text(self) -> str | None:
+        """One line that says what the search left out and why, or None when it left out nothing."""
+        if not self.skipped:
+            return None
+        parts = []
+        for reason, count in self.skipped:
+            kind, _, why = reason.partition(" ")
+            if count == 1:
+                kind = {"files": "file", "directories": "directory"}.get(kind, kind)
+            parts.append(f"{count} {kind} {why}")
+        return f"Skipped {', '.join(parts)} (give a path by name to check it)."
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -319,48 +340,55 @@ def lint_paths(
     stdin: BinaryIO | None = None,
     settings: Settings | None = None,
     jobs: int | None = None,
-    target: str = "compose",
+    target: str | None = None,
     compose_files: Sequence[Path] = (),
+    by_file: SettingsByFile | None = None,
 ) -> LintReport:
     """Find the Dockerfiles under `paths` and lint each with the selected rules; `-` reads `stdin`.
 
-    Many files are linted in `jobs` worker processes (default: one per CPU, see `dockwise.parallel`).
-    `compose_files` are merged into one Compose project, in order (`docker compose -f a -f b`).
+    Each file is linted with `by_file`'s settings for it (the config nearest to it), else with `settings`
+    for all. `target` (a command-line choice) wins over the settings' own. Many files are linted in `jobs`
+    worker processes (default: one per CPU, see `dockwise.parallel`). `compose_files` are merged into one
+    Compose project, in order (`docker compose -f a -f b`).
     """
-    from functools import cache, partial
+    from functools import partial
 
     from dockwise.discovery import discover_project
     from dockwise.parallel import MIN_FILES_PER_WORKER, map_files
 
-    settings = settings or Settings()
+    fixed = settings or Settings()
+    settings_of = by_file.for_path if by_file is not None else (lambda _path: fixed)
+    rules = _RulesBySettings()
     paths = list(paths)
-    dockerfiles, runtime = discover_project([path for path in paths if path != STDIN])
-    if len(dockerfiles.files) < MIN_FILES_PER_WORKER and _may_run_shellcheck(settings):
-        _start_shellcheck(dockerfiles.files, settings)
-    rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-
-    @cache
-    def checks() -> list[RunSpecRule]:
-        """The runtime rules, imported only when a file needs them (most Dockerfiles run no container)."""
-        from dockwise.runtime_lint import runtime_rules
-
-        return runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-
     results: list[FileResult] = []
     if STDIN in paths and stdin is not None:
-        results.append(lint_stdin(stdin, rules, settings))
-    if any(rule.prepares for rule in rules):
-        files = dockerfiles.files
-        groups = [files[offset : offset + GROUP_SIZE] for offset in range(0, len(files), GROUP_SIZE)]
-        task = partial(lint_file_group, rules=rules, settings=settings)
-        per_worker = max(1, MIN_FILES_PER_WORKER // GROUP_SIZE)
-        linted = [result for group in map_files(task, groups, jobs, per_worker) for result in group]
-    else:
-        linted = map_files(partial(lint_file, rules=rules, settings=settings), dockerfiles.files, jobs)
-    results.extend(_with_documented_runs(result, checks, settings, target) for result in linted)
+        here = settings_of(Path.cwd())
+        results.append(lint_stdin(stdin, rules.dockerfile(here), here))
+    dockerfiles, runtime = discover_project([path for path in paths if path != STDIN])
+    files = dockerfiles.files
+    first = settings_of(files[0]) if files else fixed
+    if len(files) < MIN_FILES_PER_WORKER and _may_run_shellcheck(first):
+        _start_shellcheck(files, first)
+    chunks = _chunks_by_settings(files, settings_of, rules)
+
+    def lint_chunk(chunk: tuple[Path, ...]) -> list[FileResult]:
+        own = settings_of(chunk[0])
+        checks = rules.dockerfile(own)
+        if any(rule.prepares for rule in checks):
+            linted = lint_file_group(chunk, checks, own)
+        else:
+            linted = [lint_file(path, checks, own) for path in chunk]
+        runtime_checks = partial(rules.runtime, own)
+        return [_with_documented_runs(r, runtime_checks, own, target or own.target) for r in linted]
+
+    per_worker = (
+        MIN_FILES_PER_WORKER if all(len(c) == 1 for c in chunks) else MIN_FILES_PER_WORKER // GROUP_SIZE
+    )
+    results.extend(r for chunk in map_files(lint_chunk, chunks, jobs, max(1, per_worker)) for r in chunk)
     problems = tuple(f"{problem.path}: {problem.message}" for problem in dockerfiles.problems)
     if runtime.files:
-        results.extend(lint_runtime_files(runtime.files, checks(), settings, target, jobs))
+        found = lint_runtime_files(runtime.files, None, fixed, target, jobs, settings_of=settings_of)
+        results.extend(_in_scope(found, paths, runtime.files))
     if compose_files:
         from dockwise.runtime_lint import lint_runtime_group
 
@@ -368,8 +396,92 @@ def lint_paths(
         if missing:
             problems += tuple(f"{path}: no such file" for path in missing)
         else:
-            results.extend(lint_runtime_group(tuple(compose_files), checks(), settings, target))
-    return LintReport(tuple(results), problems)
+            own = settings_of(compose_files[0])
+            group = tuple(compose_files)
+            results.extend(lint_runtime_group(group, rules.runtime(own), own, target or own.target))
+    return LintReport(tuple(_one_result_per_file(results)), problems, dockerfiles.skipped)
+
+
+def _chunks_by_settings(
+    files: Sequence[Path], settings_of: Callable[[Path], Settings], rules: _RulesBySettings
+) -> list[tuple[Path, ...]]:
+    """The files in order, in runs that share their settings: up to `GROUP_SIZE` files a run when a
+    selected rule works ahead over many files (`prepare`), else one file a run."""
+    chunks: list[list[Path]] = []
+    for path in files:
+        own = settings_of(path)  # looked up before the workers fork, so that each finds it cached
+        size = GROUP_SIZE if any(rule.prepares for rule in rules.dockerfile(own)) else 1
+        if chunks and len(chunks[-1]) < size and settings_of(chunks[-1][0]) is own:
+            chunks[-1].append(path)
+        else:
+            chunks.append([path])
+    return [tuple(chunk) for chunk in chunks]
+
+
+class _RulesBySettings:
+    """The rules each distinct Settings selects, built once (the runtime rules only when a file needs
+    them: most Dockerfiles run no container)."""
+
+    def __init__(self) -> None:
+        self._dockerfile: dict[int, list[DockerfileRule]] = {}
+        self._runtime: dict[int, list[RunSpecRule]] = {}
+
+    def dockerfile(self, settings: Settings) -> list[DockerfileRule]:
+        found = self._dockerfile.get(id(settings))
+        if found is None:
+            enabled = settings.enabled_by_overrides()
+            found = self._dockerfile[id(settings)] = dockerfile_rules(
+                settings.select, settings.ignore, enabled
+            )
+        return found
+
+    def runtime(self, settings: Settings) -> list[RunSpecRule]:
+        found = self._runtime.get(id(settings))
+        if found is None:
+            from dockwise.runtime_lint import runtime_rules
+
+            enabled = settings.enabled_by_overrides()
+            found = self._runtime[id(settings)] = runtime_rules(settings.select, settings.ignore, enabled)
+        return found
+
+
+def _in_scope(
+    results: list[FileResult], paths: Sequence[str | Path], found: Sequence[Path]
+) -> list[FileResult]:
+    """The results of the files asked for: found by the search, or read for a project under a directory
+    searched (a file `include` or `extends` names). A base beside an overlay named on the command line,
+    or an override file `.gitignore` leaves out, is read for the merge (as `docker compose` would read
+    it), not reported on."""
+    import os
+
+    from dockwise.discovery import is_compose_name
+
+    wanted = {os.path.realpath(path) for path in found}
+    roots = [os.path.realpath(path) + os.sep for path in paths if os.path.isdir(path)]
+
+    def asked_for(path: str) -> bool:
+        real = os.path.realpath(path)
+        if real in wanted:
+            return True
+        return not is_compose_name(os.path.basename(path)) and any(real.startswith(root) for root in roots)
+
+    return [result for result in results if asked_for(result.path)]
+
+
+def _one_result_per_file(results: list[FileResult]) -> list[FileResult]:
+    """Results for the same file (a Compose file in two projects, or given twice) as one, each finding
+    once."""
+    by_path: dict[str, FileResult] = {}
+    for result in results:
+        known = by_path.get(result.path)
+        if known is None:
+            by_path[result.path] = result
+            continue
+        seen = set(known.diagnostics)
+        extra = tuple(d for d in result.diagnostics if d not in seen)
+        combined = sorted((*known.diagnostics, *extra), key=_sort_key)
+        by_path[result.path] = known.replace(diagnostics=tuple(combined), error=known.error or result.error)
+    return list(by_path.values())
 
 
 #: Selector texts that may turn DW690 (ShellCheck) on: a guess made before the rules are imported.
@@ -414,20 +526,33 @@ def _start_shellcheck(paths: Sequence[Path], settings: Settings) -> None:
 
 def lint_runtime_files(
     files: Sequence[Path],
-    rules: Sequence[RunSpecRule],
+    rules: Sequence[RunSpecRule] | None,
     settings: Settings,
-    target: str = "compose",
+    target: str | None = None,
     jobs: int | None = None,
+    settings_of: Callable[[Path], Settings] | None = None,
 ) -> list[FileResult]:
-    """Compose files (each with the override file beside it, as Compose merges them) and files with
-    `docker run` lines, in `jobs` worker processes: one FileResult per file."""
-    from functools import partial
-
+    """Compose files (merged with the files Compose merges them with, see
+    `dockwise.runtime_lint.runtime_families`) and files with `docker run` lines, in `jobs` worker
+    processes: one FileResult per file. Each project is linted with `settings_of` its first file (else
+    `settings`, and `rules` when given)."""
     from dockwise.parallel import map_files
-    from dockwise.runtime_lint import lint_runtime_group, runtime_groups
+    from dockwise.runtime_lint import Family, lint_runtime_family, runtime_families
 
-    task = partial(lint_runtime_group, rules=rules, settings=settings, target=target)
-    return [result for group in map_files(task, runtime_groups(list(files)), jobs) for result in group]
+    families = runtime_families(list(files))
+    by_rules = _RulesBySettings()
+    for family in families:
+        if settings_of is not None:
+            settings_of(family[0][0])  # cached before the workers fork
+
+    def lint_family(family: Family) -> list[FileResult]:
+        own = settings_of(family[0][0]) if settings_of is not None else settings
+        checks = rules if rules is not None and settings_of is None else by_rules.runtime(own)
+        return lint_runtime_family(family, checks, own, target or own.target)
+
+    return _one_result_per_file(
+        [result for found in map_files(lint_family, families, jobs) for result in found]
+    )
 
 
 def _with_documented_runs(

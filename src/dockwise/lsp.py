@@ -124,14 +124,15 @@ def _lint(path: Path, text: str | None, kind: str, settings: Settings) -> tuple[
         assert text is not None
         selected = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
         return lint_text_with(text, str(path), selected, settings, path.parent), text
-    from dockwise.runtime_lint import lint_runtime_group, runtime_groups, runtime_rules
+    from dockwise.runtime_lint import lint_runtime_family, runtime_families, runtime_rules
 
     rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
     siblings = sorted(p for p in path.parent.iterdir() if is_compose_name(p.name) and p.is_file())
-    group = next((g for g in runtime_groups(siblings) if path in g), (path,))  # with its override file
-    result = next(
-        (r for r in lint_runtime_group(group, rules, settings, settings.target) if Path(r.path) == path), None
-    )
+    families = runtime_families(siblings) if path in siblings else []
+    # The projects Compose loads it in (its base, override and overlays), each finding where it belongs.
+    family = next((f for f in families if any(path in project for project in f)), ((path,),))
+    results = lint_runtime_family(family, rules, settings, settings.target)
+    result = next((r for r in results if Path(r.path) == path), None)
     if result is None or result.text is None:
         return [], text or ""
     return list(result.diagnostics), result.text

@@ -1,9 +1,9 @@
 """Lint runtime configuration: Compose files and shell scripts with `docker run` lines, through RunSpecs.
 
-A Compose file is loaded with the `.env` beside it, and merged with the override file beside it as
-Compose itself does; every service is checked by the runtime rules. A shell script, a Makefile or a CI
-file contributes one RunSpec per `docker run` line. Results are `FileResult`s
-like a Dockerfile's, so every reporter shows them.
+A Compose file is loaded with the `.env` beside it, and merged with the files Compose would merge it
+with (see `runtime_families`: an overlay is never linted alone); every service is checked by the runtime
+rules. A shell script, a Makefile or a CI file contributes one RunSpec per `docker run` line. Results are
+`FileResult`s like a Dockerfile's, so every reporter shows them.
 """
 
 from __future__ import annotations
@@ -46,27 +46,218 @@ def is_script(path: Path) -> bool:
     return path.suffix in (".sh", ".bash")
 
 
-_OVERRIDE = re.compile(r"(?P<stem>(?:docker-)?compose)\.override\.(?P<ext>ya?ml)")
+#: The files `docker compose` loads when none is named, in its order of preference (compose-go's
+#: `DefaultFileNames` and `DefaultOverrideFileNames`): the first base found, and the first override.
+BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_NAMES = (
+    "compose.override.yml", "compose.override.yaml",
+    "docker-compose.override.yml", "docker-compose.override.yaml",
+)  # fmt: skip
+_OVERLAY = re.compile(r"(?:docker-)?compose\.[\w.-]+\.ya?ml")
+
+Project = tuple[Path, ...]
+"""Compose files merged in order, as `docker compose -f a -f b` loads them (or one other file)."""
+Family = tuple[Project, ...]
+"""The projects that share a base file, the one `docker compose` loads by default first."""
 
 
-def runtime_groups(files: Sequence[Path]) -> list[tuple[Path, ...]]:
-    """The files to lint together: a Compose file with the override file beside it (Compose merges
-    `compose.override.yaml` into `compose.yaml` by default), everything else alone, in file order."""
-    present = {path: index for index, path in enumerate(files)}
-    overrides: dict[Path, Path] = {}
+def runtime_families(files: Sequence[Path]) -> list[Family]:
+    """The projects to lint, grouped by the base they share, in file order.
+
+    In a directory, the default project is what `docker compose up` loads there: the files `COMPOSE_FILE`
+    names in the directory's `.env` (split on `COMPOSE_PATH_SEPARATOR`, else the system's path separator),
+    else the first base file with the first override file. Every other `compose.<name>.yaml` or
+    `docker-compose.<name>.yml` (an override file the default project does not load too) is an overlay,
+    loaded as `docker compose -f <base> -f <overlay>` would (never alone); a second base file
+    (`docker-compose.yml` beside `compose.yaml`) is a project of its own, and so is an overlay with no
+    base beside it. Scripts and other files are linted alone.
+    """
+    families: list[Family] = []
+    by_directory: dict[Path, list[Path]] = {}
     for path in files:
-        match = _OVERRIDE.fullmatch(path.name)
-        if match is None:
+        if _OVERLAY.fullmatch(path.name) or path.name in BASE_NAMES:
+            if path.parent not in by_directory:
+                families.append(())  # its place in file order, filled below
+                by_directory[path.parent] = []
+            by_directory[path.parent].append(path)
+        else:
+            families.append(((path,),))
+    directories = iter(by_directory.items())
+    result: list[Family] = []
+    for family in families:
+        if family:
+            result.append(family)
             continue
-        for extension in ("yaml", "yml"):
-            base = path.with_name(f"{match.group('stem')}.{extension}")
-            if base in present:
-                overrides[base] = path
-                break
-    attached = set(overrides.values())
-    return [
-        (path, overrides[path]) if path in overrides else (path,) for path in files if path not in attached
-    ]
+        directory, found = next(directories)
+        result.extend(_directory_families(directory, found))
+    return result
+
+
+def _directory_families(directory: Path, found: list[Path]) -> list[Family]:
+    default = _compose_file_setting(directory)
+    if default is None:
+        base = next((directory / name for name in BASE_NAMES if (directory / name).is_file()), None)
+        override = next((directory / name for name in OVERRIDE_NAMES if (directory / name).is_file()), None)
+        default = tuple(path for path in (base, override) if path is not None)
+    if not default:  # overlays with no base to merge into: each is what Compose would load with -f alone
+        return [((path,),) for path in found]
+    projects: list[Project] = [default]
+    alone: list[Family] = []
+    members = {path.resolve() for path in default}
+    for path in found:
+        if path.resolve() in members:
+            continue
+        if path.name in BASE_NAMES:
+            alone.append(((path,),))  # a second base: a whole project of its own
+        else:
+            projects.append((default[0], path))
+    return [tuple(projects), *alone]
+
+
+def _compose_file_setting(directory: Path) -> Project | None:
+    """The files `COMPOSE_FILE` in the directory's `.env` names, when it names files that exist."""
+    import os
+
+    dotenv = directory / ".env"
+    if not dotenv.is_file():
+        return None
+    from dockwise.runspec.interpolation import read_env_file
+
+    try:
+        env = read_env_file(dotenv)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # reported when the project loads
+    if not env.get("COMPOSE_FILE"):
+        return None
+    separator = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+    paths = tuple(directory / item for item in env["COMPOSE_FILE"].split(separator) if item.strip())
+    return paths if paths and all(path.is_file() for path in paths) else None
+
+
+def runtime_groups(files: Sequence[Path]) -> list[Project]:
+    """Every project of `runtime_families`, one after the other."""
+    return [project for family in runtime_families(files) for project in family]
+
+
+def lint_runtime_family(
+    family: Family, rules: Sequence[RunSpecRule], settings: Settings, target: str = "compose"
+) -> list[FileResult]:
+    """Lint every project of a family (an overlay that stands alone as a project of its own), and report
+    each finding once, at the file that sets (or should set) the field: a finding of `base + overlay`
+    that the base alone has too is the base's (its message and code are the same), whatever the
+    overlay's position says; a finding only the merge has, outside the overlay itself, says with which
+    files it appears. One FileResult per file."""
+    alone = [project[1:] for project in family[1:] if _stands_alone(project)]
+    found = [r for project in alone for r in lint_runtime_group(project, rules, settings, target)]
+    merged = tuple(project for project in family if project[1:] not in alone)
+    return found + _lint_merged(merged, rules, settings, target)
+
+
+def _lint_merged(
+    family: Family, rules: Sequence[RunSpecRule], settings: Settings, target: str
+) -> list[FileResult]:
+    if len(family) == 1 and len(family[0]) == 1:
+        return lint_runtime_group(family[0], rules, settings, target)
+    reference_project = family[0][:1]
+    reference: dict[tuple[str, str], Diagnostic] = {}
+    if reference_project not in family:
+        for result in lint_runtime_group(reference_project, rules, settings, target):
+            for diagnostic in result.diagnostics:
+                reference.setdefault((diagnostic.code, diagnostic.message), diagnostic)
+    else:
+        family = (reference_project, *(project for project in family if project != reference_project))
+    seen: set[tuple[str, str, int, int, str]] = set()
+    at: set[tuple[str, str, int, int]] = set()
+    """Where earlier projects reported each code: a finding of the same code at the same place outside
+    the overlays is the same finding told with another project's figures (`all 21 services ...`)."""
+    found: dict[str, list[Diagnostic]] = {}
+    texts: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
+    for project in family:
+        overlays = {str(path) for path in project[1:]}
+        here: set[tuple[str, str, int, int]] = set()
+        for result in lint_runtime_group(project, rules, settings, target):
+            texts.setdefault(result.path, result.text)
+            found.setdefault(result.path, [])
+            if result.error:
+                errors.setdefault(result.path, result.error)
+            for each in result.diagnostics:
+                diagnostic = each
+                if project == reference_project:
+                    reference.setdefault((diagnostic.code, diagnostic.message), diagnostic)
+                else:
+                    diagnostic = _attributed(diagnostic, result.path in overlays, reference, project)
+                path = getattr(diagnostic.location, "path", result.path)
+                span = getattr(diagnostic.location, "range", TextRange(0, 0))
+                key = (path, diagnostic.code, span.start, span.end, diagnostic.message)
+                if key in seen or (path not in overlays and key[:4] in at):
+                    continue
+                seen.add(key)
+                here.add(key[:4])
+                found.setdefault(path, []).append(diagnostic)
+        at |= here
+    results = []
+    for path, diagnostics in found.items():
+        diagnostics.sort(key=lambda d: (getattr(d.location, "range", TextRange(0, 0)).start, d.code))
+        results.append(FileResult(path, texts.get(path), tuple(diagnostics), errors.get(path)))
+    return results
+
+
+def _stands_alone(project: Project) -> bool:
+    """Whether the overlay of `(base, overlay)` is a whole project of its own, which `docker compose -f
+    overlay` runs without the base (`compose.armv7.yaml`, `docker-compose.images.yml`): every service has
+    an image, a build or an `extends`, and needs no service the file does not define. Merged over the base,
+    such a file would make findings up and hide others; an overlay that patches a service, or uses
+    `!reset`/`!override`, is merged. An override file (Compose merges it by default) never stands alone."""
+    if len(project) != 2 or project[1].name in OVERRIDE_NAMES:
+        return False
+    import yaml
+
+    try:
+        text = project[1].read_text(encoding="utf-8")
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False  # `!reset` and `!override` are overlay tags; a broken file is reported merged
+    services = document.get("services") if isinstance(document, dict) else None
+    if not isinstance(services, dict) or not services:
+        return False
+    for service in services.values():
+        if not isinstance(service, dict) or not any(key in service for key in ("image", "build", "extends")):
+            return False
+        if any(name not in services for name in _services_needed(service)):
+            return False
+    return True
+
+
+def _services_needed(service: dict[str, object]) -> list[str]:
+    """The services a service refers to: depends_on, links, `network_mode: service:x`, volumes_from."""
+    needed: list[str] = []
+    depends = service.get("depends_on")
+    if isinstance(depends, list | dict):
+        needed.extend(str(name) for name in depends)
+    for key in ("links", "volumes_from"):
+        items = service.get(key)
+        if isinstance(items, list):
+            needed.extend(str(item).split(":")[0] for item in items if not str(item).startswith("container:"))
+    mode = service.get("network_mode")
+    if isinstance(mode, str) and mode.startswith("service:"):
+        needed.append(mode.removeprefix("service:"))
+    return needed
+
+
+def _attributed(
+    diagnostic: Diagnostic, in_overlay: bool, reference: dict[tuple[str, str], Diagnostic], project: Project
+) -> Diagnostic:
+    """The base's own finding when the base alone has it; else the finding, with the files it needs
+    when it points outside the overlays."""
+    same = reference.get((diagnostic.code, diagnostic.message))
+    if same is not None:
+        return same
+    if in_overlay:
+        return diagnostic
+    command = " ".join(f"-f {path.name}" for path in project)
+    note = f"only with {', '.join(path.name for path in project[1:])} (docker compose {command})"
+    return diagnostic.replace(notes=(*diagnostic.notes, note))
 
 
 def lint_runtime_group(
@@ -108,6 +299,12 @@ def lint_runtime_group(
         return _results(group, texts, diagnostics, settings)
     specs = list(project.services.values())
     networks = project.networks
+    others = {spec.path for spec in specs} | {f for spec in specs for f in spec.files.values()}
+    for other in others | {problem.path for problem in project.schema_problems}:
+        if other not in texts:  # a file `include` or `extends` names: findings may point into it
+            text, _ = read_or_error(Path(other))
+            if text is not None:
+                texts[other] = text
     for problem in project.schema_problems:
         message = f"{problem.yaml_path}: {problem.message} (Compose schema)"
         diagnostics.append(_invalid(problem.path, problem.range, message))

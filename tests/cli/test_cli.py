@@ -295,3 +295,18 @@ def test_rules_list_says_which_rules_fix(capsys: pytest.CaptureFixture[str]) -> 
         expected = {"always": "fix", "sometimes": "fix*", "none": "-"}[str(rule.fix_availability)]
         assert lines[code][4] == expected
     assert {lines["DW001"][4], lines["DW204"][4]} == {"-", "fix*"}
+
+
+def test_check_says_what_gitignore_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / ".gitignore", "generated/\nDockerfile.local\n")
+    write(tmp_path / "generated" / "Dockerfile", "FROM alpine:3.20\n")
+    write(tmp_path / "Dockerfile.local", "FROM alpine:3.20\n")
+    write(tmp_path / ".dockerignore", "Dockerfile\n")
+    write(tmp_path / "Dockerfile", "FROM alpine:3.20\n")
+    _, out, _ = run(capsys, "check", "--isolated", str(tmp_path))
+    assert "Total: 1 file checked" in out, "the Dockerfile .dockerignore lists is still checked"
+    assert "Skipped 1 file in .gitignore, 1 directory in .gitignore (give a path by name to check it)." in out
+    _, out, _ = run(capsys, "check", "--isolated", "--format", "json", str(tmp_path))
+    skipped = json.loads(out)["skipped"]
+    assert skipped["by_reason"] == {"files in .gitignore": 1, "directories in .gitignore": 1}
+    assert skipped["message"].startswith("Skipped 1 file in .gitignore")

@@ -233,3 +233,68 @@ def test_min_stop_grace_period_is_configurable(tmp_path: Path, capsys: pytest.Ca
     status, _, err = run(capsys, str(root))
     assert status == 2
     assert "min-stop-grace-period must be a duration" in err
+
+
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
+def test_each_file_is_linted_with_the_config_nearest_to_it_whatever_the_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], order: tuple[str, str]
+) -> None:
+    """Before, the first path's config applied to every file: `lint b a` ignored DW402 in a as well."""
+    root = project(
+        tmp_path,
+        {
+            "a/.dockwise.toml": 'select = ["DW402"]\n',
+            "a/Dockerfile": DOCKERFILE,
+            "a/compose.yaml": "services:\n  x:\n    image: x\n    privileged: true\n",
+            "b/pyproject.toml": '[tool.dockwise]\nignore = ["DW402"]\nfail-on = "error"\n',
+            "b/Dockerfile": DOCKERFILE,
+            "b/compose.yaml": "services:\n  x:\n    image: x\n    ports: ['80:80']\n",
+        },
+    )
+    status = main(["lint", "--format", "json", *(str(root / name) for name in order)])
+    diagnostics = json.loads(capsys.readouterr().out)["diagnostics"]
+    by_folder: dict[str, set[str]] = {"a": set(), "b": set()}
+    for d in diagnostics:
+        by_folder[Path(str(d["path"])).parent.name].add(str(d["code"]))
+    assert by_folder["a"] == {"DW402"}, "a selects DW402 only (its Compose file has no DW402 finding)"
+    assert "DW402" not in by_folder["b"]
+    assert any(code.startswith("DW7") for code in by_folder["b"])
+    assert status == 1, "a's config fails on any finding"
+    status = main(["lint", "--format", "json", str(root / "b")])
+    capsys.readouterr()
+    assert status == 0, "b's findings are below its own fail-on"
+
+
+def test_settings_by_file_agree_with_find_config_and_read_each_config_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dockwise import config
+
+    root = project(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.dockwise]\nignore = ["DW101"]\n',
+            "a/b/c/Dockerfile": "",
+            "a/.hadolint.yaml": "ignored: [DL3007]\n",
+            "d/.dockwise.toml": 'ignore = ["DW102"]\n',
+            "d/e/Dockerfile": "",
+            "f/g/Dockerfile": "",
+        },
+    )
+    reads: list[Path] = []
+    read_toml = config._read_toml
+
+    def counting(path: Path) -> dict[str, object]:
+        reads.append(path)
+        return read_toml(path)
+
+    monkeypatch.setattr(config, "_read_toml", counting)
+    by_file = config.SettingsByFile(lambda settings: settings)
+    for relative in ("a/b/c/Dockerfile", "d/e/Dockerfile", "f/g/Dockerfile", "a/b/c", "d"):
+        path = root / relative
+        assert by_file.for_path(path).source == config.find_config(path), relative
+    reads.clear()
+    fresh = config.SettingsByFile(lambda settings: settings)
+    for relative in ("a/b/c/Dockerfile", "f/g/Dockerfile", "d/e/Dockerfile"):
+        fresh.for_path(root / relative)
+    assert reads.count(root / "pyproject.toml") == 2, "once to find it, once to load it"

@@ -64,14 +64,32 @@ def test_nested_gitignore_with_negation_and_directory_patterns(tmp_path: Path) -
     assert found(tmp_path) == ["Dockerfile.prod", "app/Dockerfile.local", "other/Dockerfile"]
 
 
-def test_dockerignore_applies_to_its_own_tree(tmp_path: Path) -> None:
-    touch(tmp_path, "ctx/.dockerignore", "# comment\nvendor\n**/testdata\n!vendor/keep\n")
-    touch(tmp_path, "ctx/Dockerfile")
-    touch(tmp_path, "ctx/vendor/lib/Dockerfile")
-    touch(tmp_path, "ctx/vendor/keep/Dockerfile")
-    touch(tmp_path, "ctx/a/b/testdata/Dockerfile")
-    touch(tmp_path, "elsewhere/vendor/Dockerfile")
-    assert found(tmp_path) == ["ctx/Dockerfile", "ctx/vendor/keep/Dockerfile", "elsewhere/vendor/Dockerfile"]
+def test_a_dockerignore_hides_no_dockerfile(tmp_path: Path) -> None:
+    """opentelemetry-demo lists `src/*/Dockerfile` in its .dockerignore (to keep them out of the context):
+    they are still the Dockerfiles the Engine builds with."""
+    touch(tmp_path, ".dockerignore", "src/*/Dockerfile\nvendor\n")
+    touch(tmp_path, "src/cart/Dockerfile")
+    touch(tmp_path, "vendor/lib/Dockerfile")
+    touch(tmp_path, "Dockerfile")
+    discovery = discover_dockerfiles([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in discovery.files] == [
+        "Dockerfile",
+        "src/cart/Dockerfile",
+        "vendor/lib/Dockerfile",
+    ]
+    assert discovery.skipped == ()
+
+
+def test_what_gitignore_leaves_out_is_counted(tmp_path: Path) -> None:
+    touch(tmp_path, ".gitignore", "build/\nDockerfile.local\ncompose.local.yaml\n*.log\n")
+    touch(tmp_path, "build/Dockerfile")
+    touch(tmp_path, "Dockerfile.local")
+    touch(tmp_path, "compose.local.yaml")
+    touch(tmp_path, "debug.log")  # not named like a file dockwise checks: not counted
+    touch(tmp_path, "Dockerfile")
+    discovery = discover_dockerfiles([tmp_path])
+    assert [p.name for p in discovery.files] == ["Dockerfile"]
+    assert dict(discovery.skipped) == {"files in .gitignore": 2, "directories in .gitignore": 1}
 
 
 @pytest.mark.parametrize(

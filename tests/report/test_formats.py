@@ -107,7 +107,12 @@ def test_every_format_renders_an_empty_report_as_nothing_found() -> None:
     empty = LintReport(())
     assert set(FORMATS) == {"text", "json", "sarif", "github", "gitlab", "checkstyle", "junit"}
     assert reporter("text")(empty) == "0 findings in 0 files.\n"
-    assert json.loads(reporter("json")(empty)) == {"diagnostics": [], "errors": [], "files_checked": 0}
+    assert json.loads(reporter("json")(empty)) == {
+        "diagnostics": [],
+        "errors": [],
+        "files_checked": 0,
+        "skipped": {"by_reason": {}, "message": None},
+    }
     assert json.loads(reporter("sarif")(empty))["runs"][0]["results"] == []
     assert reporter("github")(empty) == ""
     assert json.loads(reporter("gitlab")(empty)) == []

@@ -167,6 +167,61 @@ def test_files_merge_in_order_with_reset_and_override(tmp_path: Path) -> None:
     assert a.path == str(override)
 
 
+def test_entries_with_the_same_key_replace_each_other_as_compose_go_merges_them(tmp_path: Path) -> None:
+    """A volume with the same target, a secret with the same target, a network list over a mapping, a
+    build string over a mapping, logging with another driver: what `docker compose config` prints."""
+    base = write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  a:\n    image: app\n    build: .\n    volumes: [data:/data, ./conf:/etc/app:ro]\n"
+        "    secrets: [token]\n    networks: [front]\n    cap_add: [CHOWN]\n"
+        "    logging: {driver: json-file, options: {max-size: 10m}}\n",
+    )
+    overlay = write(
+        tmp_path,
+        "compose.prod.yaml",
+        "services:\n  a:\n    build: {dockerfile: prod.Dockerfile}\n"
+        "    volumes: [{type: volume, source: fast, target: /data}]\n"
+        "    secrets: [{source: token, target: /run/secrets/token}]\n    networks: {back: {}}\n"
+        "    cap_add: [CHOWN, NET_BIND_SERVICE]\n    logging: {driver: syslog}\n",
+    )
+    a = load_compose([base, overlay], environment={}).services["a"]
+    assert a.volumes == (
+        VolumeMount("volume", "/data", "fast"),
+        VolumeMount("bind", "/etc/app", "./conf", True),
+    )
+    assert a.secrets == ("token",)
+    assert a.networks == ("front", "back")
+    assert a.cap_add == ("CHOWN", "NET_BIND_SERVICE")
+    assert (a.logging_driver, a.logging_options) == ("syslog", {})
+
+
+def test_include_imports_the_included_project_with_its_own_env(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    write(tmp_path, "db/.env", "DB_TAG=16\n")
+    write(
+        tmp_path, "db/compose.yaml", "services:\n  db:\n    image: postgres:${DB_TAG}\n    privileged: true\n"
+    )
+    main = write(
+        tmp_path,
+        "compose.yaml",
+        "include:\n  - db/compose.yaml\nservices:\n  api:\n    image: api\n  db:\n    read_only: true\n",
+    )
+    project = load_compose([main], environment={})
+    db = project.services["db"]
+    assert (db.image, db.privileged, db.read_only) == ("postgres:16", True, True)
+    assert db.file_of("privileged") == str(tmp_path / "db" / "compose.yaml"), "set by the included file"
+    assert db.file_of("read_only") == str(main)
+    write(tmp_path, "compose.yaml", "include: [db/compose.yaml]\nservices:\n")
+    assert set(load_compose([main], environment={}).services) == {"db"}, "an empty services: takes them"
+    write(tmp_path, "db/compose.yaml", "include: [../compose.yaml]\nservices: {}\n")
+    with pytest.raises(ComposeError, match="include cycle"):
+        load_compose([main], environment={})
+    write(tmp_path, "compose.yaml", "include: [missing.yaml]\n")
+    with pytest.raises(ComposeError, match=r"include missing\.yaml: no such file"):
+        load_compose([main], environment={})
+
+
 def test_extends_anchors_and_extensions(tmp_path: Path) -> None:
     write(tmp_path, "common.yaml", "services:\n  hardened:\n    read_only: true\n    cap_drop: [ALL]\n")
     path = write(
@@ -264,3 +319,24 @@ def test_a_risky_service_and_its_docker_run_line_get_the_same_findings(tmp_path:
     ]
     assert codes[0] == codes[1]
     assert {"DW710", "DW715", "DW720", "DW721", "DW723", "DW740", "DW742", "DW735"} <= set(codes[0])
+
+
+def test_a_setting_a_service_inherits_through_extends_points_at_the_base_that_wrote_it(
+    tmp_path: Path,
+) -> None:
+    common = write(tmp_path, "common.yaml", "services:\n  base:\n    image: x\n    privileged: true\n")
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  web:\n    extends: {file: common.yaml, service: base}\n    mem_limit: 1g\n"
+        "  worker:\n    extends: web\n    cap_add: [NET_ADMIN]\n",
+    )
+    project = load_compose([path], environment={})
+    for name in ("web", "worker"):
+        spec = project.services[name]
+        assert spec.privileged
+        assert spec.file_of("privileged") == str(common), name
+        assert common.read_text()[spec.where["privileged"].start :].startswith("privileged: true")
+    worker = project.services["worker"]
+    assert worker.file_of("memory") == str(path)
+    assert path.read_text()[worker.where["memory"].start :].startswith("mem_limit: 1g")

@@ -98,10 +98,15 @@ def test_declared_resources_only_for_the_kinds_declared(tmp_path: Path) -> None:
     assert project.complete
 
 
-def test_a_project_that_includes_files_is_not_complete(tmp_path: Path) -> None:
-    write(tmp_path, "other.yaml", "services:\n  b:\n    image: y\n")
+def test_a_project_that_includes_files_declares_what_they_declare(tmp_path: Path) -> None:
+    """`include` is loaded (the included project's resources are imported), so the project is complete
+    and a volume declared in the included file is declared."""
+    write(tmp_path, "other.yaml", "services:\n  b:\n    image: y\nvolumes:\n  data: {}\n")
     path = write(tmp_path, "compose.yaml", "include: [other.yaml]\nservices:\n  a:\n    image: x\n")
-    assert not load_compose([path], environment={}).complete
+    project = load_compose([path], environment={})
+    assert project.complete
+    assert project.declared["volumes"] == ("data",)
+    assert set(project.services) == {"a", "b"}
 
 
 def test_dotenv_names_are_kept_and_the_process_environment_is_not_counted(

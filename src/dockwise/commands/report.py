@@ -50,7 +50,7 @@ def add_parser(commands: Any, add_selection_arguments: Callable[[argparse.Argume
 
 
 def run_report(arguments: argparse.Namespace) -> int:
-    from dockwise.cli import settings_for
+    from dockwise.cli import settings_by_file, settings_for
     from dockwise.discovery import discover_dockerfiles
     from dockwise.fix.files import write_atomically
     from dockwise.lint import lint_paths
@@ -59,8 +59,7 @@ def run_report(arguments: argparse.Namespace) -> int:
     if arguments.compare and not arguments.image:
         raise DockwiseError("--compare needs --image")
     settings = settings_for(arguments)
-    target = arguments.target or settings.target
-    report = lint_paths(arguments.paths, settings=settings, target=target)
+    report = lint_paths(arguments.paths, target=arguments.target, by_file=settings_by_file(arguments))
     graphs = stage_graph_svgs(discover_dockerfiles(arguments.paths).files)
     inputs = ReportInputs(
         report=report,

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockwise.config import Settings
+from dockwise.config import Settings, SettingsByFile
 from dockwise.diagnostics import Diagnostic
 from dockwise.fix.engine import FixDidNotConverge, FixOutcome, fix_text
 from dockwise.lint import dockerfile_rules, lint_text_with, read_or_error
+from dockwise.rules import DockerfileRule
 
 if TYPE_CHECKING:
     from dockwise.discovery import Discovery
@@ -57,7 +58,7 @@ def unified_diff(path: str, before: str, after: str) -> str:
 
 def fix_paths(
     paths: Iterable[str | Path],
-    settings: Settings,
+    settings: Settings | SettingsByFile,
     *,
     unsafe: bool = False,
     write: bool = True,
@@ -70,18 +71,25 @@ def fix_paths(
     """
     from dockwise.discovery import discover_dockerfiles
 
-    rules = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+    by_file = settings if isinstance(settings, SettingsByFile) else None
+    rules: dict[int, list[DockerfileRule]] = {}
     discovery = found if found is not None else discover_dockerfiles(list(paths))
     results = []
     for path in discovery.files:
+        own = by_file.for_path(path) if by_file is not None else settings
+        assert isinstance(own, Settings)  # for mypy: a SettingsByFile is by_file
+        if id(own) not in rules:
+            rules[id(own)] = dockerfile_rules(own.select, own.ignore, own.enabled_by_overrides())
         display = str(path)
         text, problem = read_or_error(path)
         if text is None:
             results.append(FileFix(display, error=problem))
             continue
 
-        def lint(current: str, display: str = display, folder: Path = path.parent) -> list[Diagnostic]:
-            return lint_text_with(current, display, rules, settings, folder)
+        def lint(
+            current: str, display: str = display, folder: Path = path.parent, own: Settings = own
+        ) -> list[Diagnostic]:
+            return lint_text_with(current, display, rules[id(own)], own, folder)
 
         try:
             outcome = fix_text(text, lint, unsafe=unsafe)
@@ -126,7 +134,7 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def runtime_findings(files: Sequence[Path], settings: Settings) -> int:
+def runtime_findings(files: Sequence[Path], settings: Settings | SettingsByFile) -> int:
     """How many findings Compose files and files with `docker run` lines have: `fix` rewrites Dockerfiles
     only (Compose files with --harden), but its summary should not hide the rest."""
     from dockwise.lint import lint_runtime_files
@@ -134,10 +142,12 @@ def runtime_findings(files: Sequence[Path], settings: Settings) -> int:
 
     if not files:
         return 0
-    rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    return sum(
-        len(result.diagnostics) for result in lint_runtime_files(files, rules, settings, settings.target)
-    )
+    if isinstance(settings, SettingsByFile):
+        found = lint_runtime_files(files, None, Settings(), settings_of=settings.for_path)
+    else:
+        rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
+        found = lint_runtime_files(files, rules, settings, settings.target)
+    return sum(len(result.diagnostics) for result in found)
 
 
 def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[list[FileFix], list[str]]:

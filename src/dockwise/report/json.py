@@ -34,5 +34,6 @@ def render(report: LintReport) -> str:
         "errors": [{"path": r.path, "message": r.error} for r in report.files if r.error]
         + [{"path": None, "message": problem} for problem in report.problems],
         "files_checked": len(report.files),
+        "skipped": {"by_reason": dict(report.skipped), "message": report.skipped_text},
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

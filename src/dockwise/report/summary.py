@@ -32,4 +32,6 @@ def render(report: LintReport) -> str:
         lines.append(f"  {result.path:<{width}}  {_counts(counter)}")
     checked = sum(1 for result in report.files if not result.error)
     lines.append(f"Total: {checked} file{'s' if checked != 1 else ''} checked, {_counts(total)}.")
+    if report.skipped_text:
+        lines.append(report.skipped_text)
     return "\n".join(lines) + "\n"

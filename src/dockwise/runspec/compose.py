@@ -1,9 +1,13 @@
 """Compose files read into RunSpecs, one per service, with the positions of the keys that set each field.
 
-Follows the Compose Specification: files merged in order (`-f a.yml -f b.yml`; mappings merge, the
-lists Compose merges are joined, others are replaced; `!reset` removes a value and `!override` replaces
-it), `extends` (same file or another), `${VAR}` interpolation from the environment and `.env`, anchors
-and merge keys (`<<: *defaults`), `x-` extensions ignored. Bad input is a `ComposeError` naming the file
+Follows the Compose Specification and compose-go's loader: files merged in order (`-f a.yml -f b.yml`;
+mappings merge; sequences are joined, those with a unique key (volumes and secrets by target, ports,
+environment and labels by name) replace the entry with the same key; `command`, `entrypoint` and
+`healthcheck.test` are replaced; `!reset` removes a value and `!override` replaces it), `include`
+(each included project loaded on its own, with the `.env` of its directory, and its resources imported;
+a local definition is merged over an included one of the same name), `extends` (same file or another),
+`${VAR}` interpolation from the environment and `.env`, anchors and merge keys (`<<: *defaults`), `x-`
+extensions ignored. Bad input is a `ComposeError` naming the file
 and line: YAML errors, duplicate keys, files too large, alias bombs, recursive aliases and nesting too deep
 (`yaml_limits`, before the tree is built), `extends` cycles and bombs. A value Docker would refuse
 (`mem_limit: lots`) is an `InvalidValue` of its service, which is still read. Schema validation and the
@@ -34,12 +38,19 @@ MAX_FILE_BYTES = MAX_SOURCE_BYTES
 largest of the 874 corpus Compose files (26 KB), and small enough that any file under it is read in well
 under 200 MB (a 5 MB `command:` string took 190 MB as words); `yaml_limits` bounds what a smaller file may
 expand to. Scripts share it."""
-#: Service keys whose lists a later file adds to instead of replacing (Compose Specification, "Merge").
+#: Service keys whose lists a later file adds to instead of replacing (Compose Specification, "Merge");
+#: an entry equal to one already there is not added twice (compose-go's `EnforceUnicity`).
 _JOINED_LISTS = frozenset(
-    {"ports", "expose", "volumes", "secrets", "configs", "devices", "dns", "dns_search", "tmpfs", "cap_add",
-     "cap_drop", "security_opt", "external_links", "env_file", "extra_hosts", "links", "volumes_from"}
+    {"ports", "expose", "dns", "dns_search", "dns_opt", "tmpfs", "cap_add", "cap_drop", "security_opt",
+     "external_links", "env_file", "extra_hosts", "links", "volumes_from", "profiles"}
 )  # fmt: skip
-_MAPPING_LISTS = frozenset({"environment", "labels", "annotations", "sysctls", "extra_hosts", "build_args"})
+#: Lists or mappings of `NAME=value` merged by name (a later value wins).
+_MAPPING_LISTS = frozenset({"environment", "labels", "annotations", "sysctls", "args"})
+#: Lists or mappings of names merged as mappings (`networks: [a]` and `networks: {b: {}}` make both).
+_NAME_MAPPINGS = frozenset({"networks", "depends_on"})
+MAX_INCLUDES = 64
+"""The most files `include` may load for one project (with their own includes): a list that names one
+file a thousand times would otherwise load it a thousand times."""
 
 
 class ComposeError(DockwiseError, ValueError):
@@ -102,19 +113,11 @@ def load_compose(
     else:
         env, dotenv = _environment(paths[0].parent)
     positions = _Positions()
-    merged: dict[str, Any] = {}
     missing: list[str] = []
     problems: list[SchemaProblem] = []
-    first_file: dict[str, Path] = {}
-    for path in paths:
-        document = _load_file(path, env, positions, missing)
-        for name in _dict(document.get("services")):
-            first_file.setdefault(str(name), path)
-        _resolve_extends(document, path, _Files(env, missing, positions))
-        if validate:
-            problems.extend(schema_problems(_strip(document), str(path), positions.by_path))
-        merged = _merge(merged, document)
-    merged = _strip(merged)
+    loading = _Loading(env, missing, problems if validate else None, [MAX_INCLUDES])
+    merged = _strip(_load_documents(paths, positions, loading, ()))
+    first_file = loading.first_file
     services = merged.get("services") or {}
     if not isinstance(services, dict):
         raise ComposeError(f"{paths[0]}: `services` must be a mapping")
@@ -148,6 +151,109 @@ def load_compose(
     )
 
 
+class _Loading:
+    """What every file of one project shares while it loads: the variables, the ones found missing, the
+    schema problems (None: not validated) and what is left of the `include` budget."""
+
+    def __init__(
+        self, env: dict[str, str], missing: list[str], problems: list[SchemaProblem] | None, budget: list[int]
+    ) -> None:
+        self.env = env
+        self.missing = missing
+        self.problems = problems
+        self.budget = budget
+        self.first_file: dict[str, Path] = {}
+        """The first file that names each service (an overlay that only adds to a service does not
+        make it the overlay's: see `workload.compose_jobs`)."""
+
+    def included(self, env: dict[str, str]) -> _Loading:
+        inner = _Loading(env, self.missing, self.problems, self.budget)
+        inner.first_file = self.first_file
+        return inner
+
+
+def _load_documents(
+    paths: Sequence[Path], positions: _Positions, loading: _Loading, including: tuple[Path, ...]
+) -> dict[str, Any]:
+    """Each file read, its `include`s imported, its `extends` resolved, then merged over the ones before
+    (compose-go's order)."""
+    merged: dict[str, Any] = {}
+    for path in paths:
+        document = _load_file(path, loading.env, positions, loading.missing)
+        for name in _dict(document.get("services")):
+            loading.first_file.setdefault(str(name), path)
+        if "include" in document:
+            _resolve_includes(document, path, positions, loading, (*including, path.resolve()))
+        _resolve_extends(document, path, _Files(loading.env, loading.missing, positions))
+        if loading.problems is not None:
+            loading.problems.extend(schema_problems(_strip(document), str(path), positions.by_path))
+        merged = _merge(merged, document)
+    return merged
+
+
+_RESOURCES = ("services", "volumes", "networks", "secrets", "configs")
+
+
+def _resolve_includes(
+    document: dict[str, Any], path: Path, positions: _Positions, loading: _Loading, chain: tuple[Path, ...]
+) -> None:
+    """Load each project `include` names on its own (its directory's `.env` under this project's
+    variables) and copy its resources in; a resource defined here too is merged over the included one."""
+    entries = _strip(document.pop("include"))
+    if entries is None:
+        return
+    if not isinstance(entries, list):
+        raise ComposeError(f"{path}: `include` must be a list")
+    for entry in entries:
+        written = entry.get("path") if isinstance(entry, dict) else entry
+        files = [str(item) for item in (written if isinstance(written, list) else [written]) if item]
+        if not files or len(files) != (len(written) if isinstance(written, list) else 1):
+            raise ComposeError(f"{path}: every `include` needs a path")
+        targets = [(path.parent / item).resolve() for item in files]
+        for target, item in zip(targets, files, strict=True):
+            if target in chain:
+                raise ComposeError(f"{path}: include cycle: {item} includes {path.name} again")
+            if not target.is_file():
+                raise ComposeError(f"{path}: include {item}: no such file")
+        loading.budget[0] -= len(targets)
+        if loading.budget[0] < 0:
+            raise ComposeError(f"{path}: `include` loads more than {MAX_INCLUDES} files for one project")
+        env = {**_dotenv(targets[0].parent), **loading.env}
+        own = _Positions()
+        imported = _strip(_load_documents(targets, own, loading.included(env), chain))
+        _import_resources(document, imported, own, positions)
+
+
+def _import_resources(
+    document: dict[str, Any], imported: dict[str, Any], own: _Positions, positions: _Positions
+) -> None:
+    for kind in _RESOURCES:
+        resources = imported.get(kind)
+        if not isinstance(resources, dict):
+            continue
+        local = document.get(kind)
+        if local is None:  # `services:` with nothing under it
+            local = document[kind] = {}
+        if not isinstance(local, dict):
+            continue  # the schema problem says what is wrong
+        for name, value in resources.items():
+            local[name] = _merge(value, local[name]) if name in local else value
+        for key, where in own.by_path.items():
+            if key[:1] == (kind,) and len(key) > 1 and key[1] in resources:
+                positions.by_path.setdefault(key, where)
+
+
+def _dotenv(folder: Path) -> dict[str, str]:
+    dotenv = folder / ".env"
+    if not dotenv.is_file():
+        return {}
+    try:
+        _check_size(dotenv, "an .env file")
+        return read_env_file(dotenv)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ComposeError(f"{dotenv}: cannot read: {error}") from None
+
+
 def _declared(merged: dict[str, Any], kind: str) -> tuple[str, ...]:
     """The names a top-level mapping (`networks`, `volumes`, `secrets`, `configs`) declares."""
     found = merged.get(kind)
@@ -159,14 +265,7 @@ def _environment(folder: Path) -> tuple[dict[str, str], frozenset[str]]:
     the names the `.env` defines."""
     import os
 
-    env: dict[str, str] = {}
-    dotenv = folder / ".env"
-    if dotenv.is_file():
-        try:
-            _check_size(dotenv, "an .env file")
-            env.update(read_env_file(dotenv))
-        except (OSError, UnicodeDecodeError) as error:
-            raise ComposeError(f"{dotenv}: cannot read: {error}") from None
+    env = _dotenv(folder)
     names = frozenset(env)
     env.update(os.environ)
     return env, names
@@ -359,6 +458,10 @@ class _Files:
         self.missing = missing
         self.positions = positions
         self.documents: dict[Path, dict[str, Any]] = {}
+        self.file_positions: dict[Path, _Positions] = {}
+        """Where the keys of each other file were written, so that a setting a service inherits points
+        at the base that wrote it."""
+        self.by_service: dict[tuple[int, str], list[tuple[tuple[str, ...], tuple[str, TextRange]]]] = {}
         self.budget = MAX_EXPANDED_NODES
         """Values the services built by `extends` may add up to: each is a copy of its base plus its own
         keys, so 1,000 services extending one with a long list would be an alias bomb by other means."""
@@ -371,10 +474,41 @@ class _Files:
                 f"{MAX_EXPANDED_NODES} values (an extends bomb?)"
             )
 
+    def inherit(self, main: Path, name: str, bases: list[tuple[Path, str]]) -> None:
+        """Give the service `name` of the main file the positions of what it inherits from `bases`
+        (nearest first), where it does not write the key itself."""
+        for base_file, base_name in bases:
+            source = self.positions if base_file == main else self.file_positions.get(base_file)
+            if source is None:
+                continue
+            added = []
+            for rest, where in self._keys_of(source, base_name):
+                key = ("services", name, *rest)
+                if key not in self.positions.by_path:
+                    self.positions.by_path[key] = where
+                    added.append((rest, where))
+            if (id(self.positions), name) in self.by_service:  # keep the index of the main file true
+                self.by_service[(id(self.positions), name)].extend(added)
+
+    def _keys_of(
+        self, source: _Positions, service: str
+    ) -> list[tuple[tuple[str, ...], tuple[str, TextRange]]]:
+        """The positions under one service, indexed once per file (not rescanned for every service that
+        extends it)."""
+        if (id(source), "") not in self.by_service:  # "" marks a file already indexed
+            self.by_service[(id(source), "")] = []
+            for key, where in list(source.by_path.items()):
+                if len(key) > 1 and key[0] == "services":
+                    entries = self.by_service.setdefault((id(source), key[1]), [])
+                    if len(key) > 2:
+                        entries.append((key[2:], where))
+        return self.by_service.get((id(source), service), [])
+
     def services(self, path: Path) -> dict[str, Any]:
         document = self.documents.get(path)
         if document is None:
-            document = _load_file(path, self.env, _Positions(), self.missing)
+            positions = self.file_positions[path] = _Positions()
+            document = _load_file(path, self.env, positions, self.missing)
             self.documents[path] = document
         services = document.get("services")
         return services if isinstance(services, dict) else {}
@@ -428,6 +562,8 @@ def _extended(
         result = _merge(result, own)
         files.spend(result, shown, name)
         resolved[key] = result
+    if chain:
+        files.inherit(file, name, [step for step, _ in chain[1:]] + [current])
     return resolved[(file, name)]
 
 
@@ -478,6 +614,8 @@ def _merge(base: Any, override: Any, key: str = "") -> Any:
     if isinstance(override, _Override):
         return _strip(override.value)
     if isinstance(base, dict) and isinstance(override, dict):
+        if key == "logging" and "driver" in base and override.get("driver", base["driver"]) != base["driver"]:
+            return _strip(override)  # another driver: its options mean nothing to the old one
         result = dict(base)
         for name, value in override.items():
             if isinstance(value, _Reset):
@@ -489,9 +627,72 @@ def _merge(base: Any, override: Any, key: str = "") -> Any:
         return result
     if key in _MAPPING_LISTS and isinstance(base, list | dict) and isinstance(override, list | dict):
         return _merge(_as_mapping(base), _as_mapping(override))
-    if key in _JOINED_LISTS and isinstance(base, list) and isinstance(override, list):
-        return base + [item for item in override if item not in base]
+    if key in _NAME_MAPPINGS and isinstance(base, list | dict) and isinstance(override, list | dict):
+        return _merge(_names(base), _names(override))
+    if isinstance(base, list) and isinstance(override, list):
+        index = _UNIQUE_BY.get(key)
+        if index is not None:
+            return _merge_unique(base, _strip(override), index)
+        if key in _JOINED_LISTS:
+            return base + [item for item in _strip(override) if item not in base]
+    if key == "build" and isinstance(base, str | dict) and isinstance(override, str | dict):
+        return _merge(_build(base), _build(override))
     return _strip(override)
+
+
+def _names(value: list[Any] | dict[str, Any]) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {str(item): None for item in value}
+
+
+def _build(value: str | dict[str, Any]) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {"context": value}
+
+
+def _merge_unique(base: list[Any], override: list[Any], index: Callable[[Any], str]) -> list[Any]:
+    """`base` with each entry of `override` added, or put in place of the entry with the same key."""
+    result = list(base)
+    where = {index(item): number for number, item in enumerate(result)}
+    for item in override:
+        key = index(item)
+        if key in where:
+            result[where[key]] = item
+        else:
+            where[key] = len(result)
+            result.append(item)
+    return result
+
+
+def _mount_target(item: Any) -> str:
+    """The key of a volume: its target (`./data:/data:ro` and `{target: /data}` are the same mount)."""
+    if isinstance(item, dict):
+        return str(item.get("target", ""))
+    parts = str(item).split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _secret_target(item: Any) -> str:
+    """The key of a secret or config: its target, by default `/run/secrets/<source>`."""
+    if isinstance(item, dict):
+        return str(item.get("target") or f"/run/secrets/{item.get('source', '')}")
+    return f"/run/secrets/{item}"
+
+
+def _port_key(item: Any) -> str:
+    if isinstance(item, dict):
+        return (
+            f"{item.get('host_ip', '0.0.0.0')}:{item.get('published')}:{item.get('target')}"
+            f"/{item.get('protocol', 'tcp')}"
+        )
+    return str(item)
+
+
+_UNIQUE_BY: dict[str, Callable[[Any], str]] = {
+    "volumes": _mount_target,
+    "devices": _mount_target,
+    "secrets": _secret_target,
+    "configs": _secret_target,
+    "ports": _port_key,
+}
 
 
 def _strip(value: Any) -> Any:
