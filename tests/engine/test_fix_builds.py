@@ -102,8 +102,8 @@ def test_cache_ordering_fix_keeps_the_install_cached_after_a_source_edit(
 def test_package_manager_fixes_build_and_run(
     engine: Engine, base_images: BaseImages, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Safe fixes on a Dockerfile whose commands exist in busybox: the fixed file builds and runs as the
-    original did. (`apk`, `apt-get` and `pip` stand-ins record the options they were given.)"""
+    """Package-manager fixes on a Dockerfile whose commands exist in busybox: the fixed file builds and
+    runs as the original did. (`apk`, `apt-get` and `pip` stand-ins record the options they were given.)"""
     context = tmp_path / "pm"
     context.mkdir()
     recorder = '#!/bin/sh\necho "$(basename "$0") $*" >> /record.txt\n'
@@ -125,6 +125,8 @@ def test_package_manager_fixes_build_and_run(
         image_id, _ = engine.build(context, tag)
         assert engine.run(image_id)[0] == 0
         assert main(["fix", "--isolated", str(dockerfile)]) == 0
+        # --no-install-recommends changes which packages come in: DW202's fix is unsafe, asked for apart
+        assert main(["fix", "--isolated", "--unsafe-fixes", "--select", "DW202", str(dockerfile)]) == 0
         capsys.readouterr()
         image_id, _ = engine.build(context, tag)
         status, stdout = engine.run(image_id)
@@ -240,6 +242,8 @@ def test_instruction_fixes_build_and_run_the_same_command(
         before, _ = engine.build(context, tag)
         assert engine.run(before) == (0, "hello\n")
         assert main(["fix", "--isolated", "--select", "ALL", str(dockerfile)]) == 0
+        # MAINTAINER -> LABEL empties the image's Author field: DW503's fix is unsafe, asked for apart
+        assert main(["fix", "--isolated", "--unsafe-fixes", "--select", "DW503", str(dockerfile)]) == 0
         capsys.readouterr()
         assert dockerfile.read_text(encoding="utf-8") == (
             f"FROM {base_images.busybox} AS base\n"
