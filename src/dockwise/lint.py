@@ -254,6 +254,13 @@ def read_source(path: Path) -> str:
     is not a regular file, which could block or never end) and `UnicodeDecodeError` go to the caller."""
     import stat
 
+    from dockwise.sources import unsaved_text
+
+    buffer = unsaved_text(path)
+    if buffer is not None:  # an editor's unsaved text (the language server), capped like a file
+        if len(buffer) > MAX_SOURCE_BYTES:
+            raise SourceTooLarge(f"over the {MAX_SOURCE_BYTES >> 20} MiB dockwise reads from one file")
+        return buffer
     status = path.stat()
     if not stat.S_ISREG(status.st_mode):  # checked before opening: opening a FIFO blocks
         raise OSError("not a regular file")

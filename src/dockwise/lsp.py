@@ -1,19 +1,20 @@
 """`dockwise lsp`: the findings, fixes and rule documentation in any editor, over the Language Server
 Protocol on stdio (pygls, the Python LSP framework most servers of this kind build on).
 
-Dockerfiles are linted from the editor's text on open and on every change, with the rules and the nearest
-configuration a `dockwise lint` of that file would use. Compose files are linted from disk on open and on
-save: a Compose project is several files (overrides, `extends`, `.env`) that Compose reads from disk, so
-unsaved text of one of them cannot be checked the way Compose will see it. Code actions offer each
-finding's fix (safe ones first, unsafe ones labelled) and "ignore this rule here"; hovering a finding shows
-its rule's documentation.
+Dockerfiles and Compose files are linted from the editor's text on open and on every change, with the
+rules and the nearest configuration a `dockwise lint` of that file would use. A Compose file is checked in
+the project Compose loads it in (its base, override and overlays, `.env`): the edited buffer stands in for
+its file and the other files are read from disk (`dockwise.sources`), so the findings are those of the
+project as it will be once the buffer is saved. Code actions offer each finding's fix (safe ones first,
+unsafe ones labelled) and "ignore this rule here"; hovering a finding shows its rule's documentation.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -23,6 +24,9 @@ from dockwise import __version__
 from dockwise.config import Settings
 from dockwise.diagnostics import Applicability, Diagnostic, Severity, SourceText
 from dockwise.discovery import is_compose_name, is_dockerfile_name
+
+if TYPE_CHECKING:
+    from dockwise.rules.runtime._base import RunSpecRule
 
 _SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -124,10 +128,27 @@ def _lint(path: Path, text: str | None, kind: str, settings: Settings) -> tuple[
         assert text is not None
         selected = dockerfile_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
         return lint_text_with(text, str(path), selected, settings, path.parent), text
-    from dockwise.runtime_lint import lint_runtime_family, runtime_families, runtime_rules
+    from dockwise.runtime_lint import runtime_rules
+    from dockwise.sources import unsaved
 
     rules = runtime_rules(settings.select, settings.ignore, settings.enabled_by_overrides())
-    siblings = sorted(p for p in path.parent.iterdir() if is_compose_name(p.name) and p.is_file())
+    with unsaved({path: text} if text is not None else {}):
+        return _lint_compose(path, text, rules, settings)
+
+
+def _lint_compose(
+    path: Path, text: str | None, rules: Sequence[RunSpecRule], settings: Settings
+) -> tuple[list[Diagnostic], str]:
+    from dockwise.runtime_lint import lint_runtime_family, runtime_families
+
+    folder = path.parent
+    siblings = (
+        sorted(p for p in folder.iterdir() if is_compose_name(p.name) and p.is_file())
+        if folder.is_dir()
+        else []
+    )
+    if path not in siblings and is_compose_name(path.name):
+        siblings = sorted([*siblings, path])  # a new file, not saved yet
     families = runtime_families(siblings) if path in siblings else []
     # The projects Compose loads it in (its base, override and overlays), each finding where it belongs.
     family = next((f for f in families if any(path in project for project in f)), ((path,),))
@@ -163,8 +184,10 @@ def build_server() -> DockwiseServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DockwiseServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if kind_of(uri) == "dockerfile":
-            ls.lint(uri, ls.workspace.get_text_document(uri).source, "dockerfile")
+        document = ls.workspace.get_text_document(uri)
+        kind = kind_of(uri, document.language_id or "")
+        if kind is not None:
+            ls.lint(uri, document.source, kind)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: DockwiseServer, params: types.DidSaveTextDocumentParams) -> None:

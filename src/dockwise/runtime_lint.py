@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dockwise.config import Settings, apply_settings
 from dockwise.diagnostics import Diagnostic, TextRange
-from dockwise.lint import FileResult, read_or_error
+from dockwise.lint import FileResult, read_or_error, read_source
 from dockwise.rules.runtime._base import RunSpecContext, RunSpecRule
 from dockwise.runspec.model import RunSpec
 from dockwise.runspec.yaml_limits import YamlLimitError
@@ -214,7 +214,7 @@ def _stands_alone(project: Project) -> bool:
     import yaml
 
     try:
-        text = project[1].read_text(encoding="utf-8")
+        text = read_source(project[1])
         document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False  # `!reset` and `!override` are overlay tags; a broken file is reported merged
@@ -409,7 +409,10 @@ def _too_large(path: Path, script: bool) -> str | None:
     """Why a file is not read at all: over the size limit of a Compose file, which scripts share (checked
     before reading, so that a huge file never reaches memory)."""
     from dockwise.runspec.compose import MAX_FILE_BYTES
+    from dockwise.sources import unsaved_text
 
+    if unsaved_text(path) is not None:
+        return None  # an editor's buffer: read_source caps it
     try:
         size = path.stat().st_size
     except OSError:

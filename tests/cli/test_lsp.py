@@ -124,8 +124,21 @@ async def test_hover_shows_the_rule_documentation(client: LanguageClient, tmp_pa
     assert nothing is None or "DW204" not in str(nothing.contents)
 
 
+async def _change(client: LanguageClient, path: Path, text: str, version: int) -> list[types.Diagnostic]:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=path.as_uri(), version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[path.as_uri()])
+
+
 @pytest.mark.asyncio
-async def test_compose_files_are_linted_from_disk(client: LanguageClient, tmp_path: Path) -> None:
+async def test_compose_files_are_linted_on_every_change_without_saving(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     path = tmp_path / "compose.yaml"
     text = "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n"
     path.write_text(text)
@@ -133,3 +146,34 @@ async def test_compose_files_are_linted_from_disk(client: LanguageClient, tmp_pa
     privileged = [d for d in found if d.code == "DW710"]
     assert len(privileged) == 1
     assert privileged[0].range.start.line == 3
+    typed = text.replace("    privileged: true\n", "    cap_add: [SYS_ADMIN]\n")
+    found = await _change(client, path, typed, 2)  # the file on disk still says privileged
+    assert "DW710" not in {d.code for d in found}
+    assert [d.range.start.line for d in found if d.code == "DW712"] == [3]
+    assert path.read_text() == text  # nothing was written
+
+
+@pytest.mark.asyncio
+async def test_an_overlay_is_checked_merged_over_its_base_from_disk(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  api:\n    image: app:1\n    mem_limit: 256m\n    pids_limit: 100\n"
+    )
+    overlay = tmp_path / "compose.prod.yaml"
+    text = "services:\n  api:\n    environment:\n      LOG: info\n"
+    found = await _open(client, overlay, text, "yaml")
+    # the base sets the limits: the overlay is not told to set them again
+    assert not {"DW701", "DW702"} & {d.code for d in found}
+    found = await _change(client, overlay, text + "    privileged: true\n", 2)
+    assert [d.range.start.line for d in found if d.code == "DW710"] == [4]
+
+
+@pytest.mark.asyncio
+async def test_a_new_compose_file_not_saved_yet_is_linted(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    found = await _open(
+        client, path, "services:\n  db:\n    image: postgres:16\n    network_mode: host\n", "yaml"
+    )
+    assert [d.range.start.line for d in found if d.code == "DW720"] == [3]
+    assert not path.exists()

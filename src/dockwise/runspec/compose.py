@@ -286,9 +286,15 @@ def _load_file(
     `extends` is left for `_resolve_extends`."""
     import yaml
 
+    from dockwise.sources import unsaved_text
+
     try:
-        _check_size(path)
-        text = path.read_bytes().decode("utf-8")
+        text = unsaved_text(path)  # the language server's buffer, when the file is being edited
+        if text is None:
+            _check_size(path)
+            text = path.read_bytes().decode("utf-8")
+        elif len(text) > MAX_FILE_BYTES:
+            raise OSError(f"over the {MAX_FILE_BYTES} bytes dockwise reads from one file")
     except (OSError, UnicodeDecodeError) as error:
         raise ComposeError(f"{path}: cannot read: {error}") from None
     try:
