@@ -60,7 +60,7 @@ def run_report(arguments: argparse.Namespace) -> int:
         raise DockwiseError("--compare needs --image")
     settings = settings_for(arguments)
     report = lint_paths(arguments.paths, target=arguments.target, by_file=settings_by_file(arguments))
-    graphs = stage_graph_svgs(discover_dockerfiles(arguments.paths).files)
+    graphs = stage_graph_svgs(report, {str(path) for path in discover_dockerfiles(arguments.paths).files})
     inputs = ReportInputs(
         report=report,
         graphs=graphs,

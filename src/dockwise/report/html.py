@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -265,25 +264,27 @@ def _bytes(count: Any) -> str:
         return "?"
 
 
-def stage_graph_svgs(paths: Sequence[Path]) -> dict[str, str]:
-    """The stage graph SVG of every multi-stage Dockerfile among `paths` that parses (the others show
-    their findings only), drawn on every CPU like the lint."""
+def stage_graph_svgs(report: LintReport, dockerfiles: Collection[str]) -> dict[str, str]:
+    """The stage graph SVG of every multi-stage Dockerfile of the report (its text as the lint read it),
+    drawn on every CPU like the lint; files with one stage, or that do not parse, get none."""
     from dockwise.parallel import map_files
 
-    return {str(path): svg for path, svg in zip(paths, map_files(_graph_svg, paths), strict=True) if svg}
+    items = [
+        (result.path, result.text)
+        for result in report.files
+        if result.path in dockerfiles and result.text and len(_FROM_LINE.findall(result.text)) >= 2
+    ]
+    return {path: svg for (path, _), svg in zip(items, map_files(_graph_svg, items), strict=True) if svg}
 
 
-def _graph_svg(path: Path) -> str | None:
+def _graph_svg(item: tuple[str, str]) -> str | None:
     from dockwise.dockerfile import DockerfileSyntaxError, parse
     from dockwise.dockerfile.stage_graph import stage_graph
-    from dockwise.lint import read_or_error
     from dockwise.report.graph import render_svg
 
-    text, _ = read_or_error(path)
-    if text is None or len(_FROM_LINE.findall(text)) < 2:
-        return None  # one stage (most files): no graph to draw, no need to parse it again
+    path, text = item
     try:
-        dockerfile = parse(text, str(path))
+        dockerfile = parse(text, path)
     except DockerfileSyntaxError:
         return None
     if len(dockerfile.build.stages) < 2:
