@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
@@ -55,8 +56,17 @@ class UnpinnedBaseImage(DockerfileRule):
             )
 
 
+#: Stage-name words that say the stage is a target of its own, built with `--target` (or a Compose
+#: `build.target`) on purpose: `dev`, `test`, `lint-go`, `debug_image` ...
+TARGET_WORDS = frozenset({
+    "dev", "develop", "development", "debug", "test", "tests", "testing", "unittest", "e2e", "ci", "lint",
+    "local", "devcontainer", "docs", "bench", "benchmark", "check", "coverage",
+})  # fmt: skip
+
+
 class UnusedStage(DockerfileRule):
-    """A build stage that the final image does not use.
+    """A build stage that the final image does not use, and whose name does not say it is a target of its own
+    (`dev`, `test`, `lint`, `debug`, `ci` ... as a word of the name: those are built with `--target`).
 
     ## Why is this bad?
     BuildKit skips stages the target does not need, so an unused stage is never built by default: either
@@ -90,6 +100,8 @@ class UnusedStage(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for stage in context.dockerfile.build.unused_stages():
+            if stage.name and TARGET_WORDS & set(re.split(r"[-_.]", stage.name.lower())):
+                continue  # `FROM base AS dev`: a target someone builds on purpose (Compose's build.target)
             label = stage.name or f"#{stage.index}"
             yield context.diagnostic(
                 self,
