@@ -101,3 +101,19 @@ def test_a_syntax_error_is_reported_not_raised(tmp_path: Path, capsys: pytest.Ca
     status, _, err = run(capsys, "graph", str(broken))
     assert status == 2
     assert "unterminated heredoc" in err
+
+
+def test_a_build_arg_can_change_which_stage_a_stage_builds_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dockerfile = write(
+        tmp_path / "Dockerfile",
+        "ARG BASE=builder\nFROM alpine:3.20 AS builder\nRUN echo hi > /x\nFROM ${BASE}\nRUN cat /x\n",
+    )
+    _, default, _ = run(capsys, "graph", str(dockerfile))
+    assert "    stage-1  FROM ${BASE} (builder), 1 step\n      uses builder (FROM, line 4)" in default
+    assert "2 of 2 stages built, in 2 waves" in default
+    _, given, _ = run(capsys, "graph", str(dockerfile), "--build-arg", "BASE=alpine:3.20")
+    assert "    stage-1  FROM ${BASE} (alpine:3.20), 1 step\n" in given
+    assert "not built for target stage-1: builder" in given
+    assert "1 of 2 stages built, in 1 wave\n" in given

@@ -27,7 +27,8 @@ class StageNode:
     label: str
     """The stage's name, or `stage-N` when it has none (as BuildKit's progress output names it)."""
     base: str
-    """The base as written: an image reference, or the name of the stage it is built FROM."""
+    """The base: an image reference, or the name of the stage it is built FROM; as written, followed by
+    what the build args make of it when that differs (`${BASE} (alpine:3.20)`)."""
     steps: int
     cost: float
     """What the critical path adds up: measured seconds when given, else `steps`."""
@@ -91,7 +92,7 @@ def stage_graph(
         steps = sum(1 for instruction in stage.instructions if instruction.keyword in STEP_KEYWORDS)
         cost = float(seconds.get(label, 0.0)) if seconds is not None else float(steps)
         nodes[stage.index] = StageNode(
-            stage, label, stage.base_name, steps, cost, stage.index in built, waves.get(stage.index)
+            stage, label, _base(stage), steps, cost, stage.index in built, waves.get(stage.index)
         )
     edges = tuple(
         StageEdge(
@@ -109,6 +110,12 @@ def stage_graph(
         _critical_path(build, uses, nodes, built, final),
         seconds is not None,
     )
+
+
+def _base(stage: Stage) -> str:
+    if stage.base_expanded and stage.base_expanded != stage.base_name:
+        return f"{stage.base_name} ({stage.base_expanded})"
+    return stage.base_name
 
 
 def stage_label(stage: Stage) -> str:

@@ -16,15 +16,19 @@ from dockwise.dockerfile.stage_graph import StageEdge, StageGraph, StageNode
 _EDGE_WORDS = {"from": "FROM", "copy": "COPY --from", "mount": "RUN --mount"}
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _cost(graph: StageGraph, node: StageNode) -> str:
     if graph.measured:
         return f"{node.cost:.1f} s"
-    return f"{node.steps} step{'s' if node.steps != 1 else ''}"
+    return _count(node.steps, "step")
 
 
 def _path_cost(graph: StageGraph) -> str:
     total = sum(node.cost for node in graph.critical_path)
-    return f"{total:.1f} s" if graph.measured else f"{int(total)} steps"
+    return f"{total:.1f} s" if graph.measured else _count(int(total), "step")
 
 
 def render_text(graph: StageGraph, path: str) -> str:
@@ -45,7 +49,9 @@ def render_text(graph: StageGraph, path: str) -> str:
     if graph.left_out:
         names = ", ".join(node.label for node in graph.left_out)
         lines.append(f"  not built for target {target}: {names}")
-    lines.append(f"  {len(built)} of {len(graph.nodes)} stages built, in {len(graph.waves)} waves")
+    lines.append(
+        f"  {len(built)} of {_count(len(graph.nodes), 'stage')} built, in {_count(len(graph.waves), 'wave')}"
+    )
     return "\n".join(lines) + "\n"
 
 
