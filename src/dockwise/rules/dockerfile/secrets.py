@@ -188,6 +188,8 @@ class SecretFileCopied(DockerfileRule):
                 continue
             if instruction.parsed_flags.from_:
                 continue  # from another stage or image, not from the build context
+            if _public_key_destination(context.dockerfile.word(instruction.arguments[-1])):
+                continue  # `COPY jenkins.io-2026.key /war/jenkins-key.pub`: the file is a public key
             for source in instruction.arguments[:-1]:
                 if is_secret_file(context.dockerfile.word(source)):
                     stage = context.dockerfile.build.stage_of(instruction)
@@ -207,6 +209,25 @@ class SecretFileCopied(DockerfileRule):
                         fix=mount_secret(context, stage, instruction, source) if stage else None,
                     )
                     break
+
+
+#: Where public keys go: package-signing keyrings, and names that say "public".
+_PUBLIC_KEY_PLACES = (
+    "/usr/share/keyrings/",
+    "/etc/apt/trusted.gpg.d/",
+    "/etc/apt/keyrings/",
+    "/etc/pki/rpm-gpg/",
+)
+
+
+def _public_key_destination(destination: str) -> bool:
+    """Whether the COPY destination says the file is a public key (`x.pub`, `x.asc`, `x.gpg`, a keyring
+    directory): a release-signing key named `vendor.key` is then no credential."""
+    path = destination.strip("\"'")
+    name = posixpath.basename(path.rstrip("/")).lower()
+    if name.endswith((".pub", ".asc", ".gpg")) or "public" in name or "keyring" in name:
+        return True
+    return any(place in (path if path.endswith("/") else path + "/") for place in _PUBLIC_KEY_PLACES)
 
 
 def _is_ssh_key(source: str) -> bool:
