@@ -93,6 +93,8 @@ class SecretInArgOrEnv(DockerfileRule):
                     )
                 elif _is_secret_name(name):
                     users = _runs_using(context, name)
+                    if _is_pgp_key_id(value) and any(_runs_gpg(context, run) for run in users):
+                        continue  # `ARG LLVM_KEY=6084F3CF...` for `gpg --recv-keys`: a public fingerprint
                     if len(users) == 1:
                         advice = (
                             f"it is used by one RUN (line {users[0].start_line}): give it to that RUN with "
@@ -106,6 +108,21 @@ class SecretInArgOrEnv(DockerfileRule):
                         f"{instruction.keyword} {name} looks like a secret: it ends up in the image config "
                         f"or history; {advice}",
                     )
+
+
+_PGP_KEY_ID = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|(?:[0-9A-Fa-f]{4} ?){10})")
+
+
+def _is_pgp_key_id(value: str) -> bool:
+    """A PGP long key id or fingerprint (16 or 40 hex digits, possibly in groups of four)."""
+    return _PGP_KEY_ID.fullmatch(value.strip("\"' ")) is not None
+
+
+def _runs_gpg(context: DockerfileContext, run: Instruction) -> bool:
+    """Whether the RUN hands keys to gpg (or apt-key): then a hex value is a key id to fetch, not a secret."""
+    return any(
+        (command.name or "") in ("gpg", "gpg2", "gpgv", "apt-key") for command in context.run_commands(run)
+    )
 
 
 def _runs_using(context: DockerfileContext, name: str) -> list[Instruction]:
