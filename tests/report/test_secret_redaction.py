@@ -46,3 +46,19 @@ def test_no_format_shows_a_reported_secret(
         assert code in shown
     for secret in SECRETS:
         assert secret not in shown, f"{output} shows a secret"
+
+
+def test_a_dockerfile_secret_is_not_shown_in_the_text_report() -> None:
+    """DW304 points at the variable's name, so the text report cuts the line before the value (it used to
+    point at the whole instruction, and the excerpt showed the token)."""
+    from dockwise.lint import FileResult, LintReport, lint_text
+    from dockwise.report import reporter
+
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    text = f"FROM alpine:3.20\nENV GITHUB_TOKEN={token}\nARG API_TOKEN=s3cr3t-value-9\n"
+    diagnostics = [d for d in lint_text(text, "Dockerfile") if d.code == "DW304"]
+    assert len(diagnostics) == 2
+    rendered = reporter("text")(LintReport((FileResult("Dockerfile", text, tuple(diagnostics)),)))
+    assert token not in rendered
+    assert "s3cr3t-value-9" not in rendered
+    assert "ENV GITHUB_TOKEN …" in rendered

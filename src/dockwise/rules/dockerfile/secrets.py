@@ -11,7 +11,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 
-from dockwise.diagnostics import Category, Diagnostic, Severity
+from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
 from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.shell import ShellCommand
 from dockwise.dockerfile.tree import Instruction
@@ -87,7 +87,7 @@ class SecretInArgOrEnv(DockerfileRule):
                 if _CREDENTIAL_VALUE.search(value) or _URL_WITH_PASSWORD.search(value):
                     yield context.diagnostic(
                         self,
-                        instruction.range,
+                        _name_range(instruction, name),
                         f"{instruction.keyword} {name} holds a credential: it is stored in the image for "
                         "good; use RUN --mount=type=secret",
                     )
@@ -104,10 +104,16 @@ class SecretInArgOrEnv(DockerfileRule):
                         advice = "use RUN --mount=type=secret"
                     yield context.diagnostic(
                         self,
-                        instruction.range,
+                        _name_range(instruction, name),
                         f"{instruction.keyword} {name} looks like a secret: it ends up in the image config "
                         f"or history; {advice}",
                     )
+
+
+def _name_range(instruction: Instruction, name: str) -> TextRange:
+    """The variable's name in the instruction: a finding points there, never at the value, so that no
+    report (the text report cuts the line after a secret finding's span) shows the secret."""
+    return instruction.locate(name)
 
 
 _PGP_KEY_ID = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|(?:[0-9A-Fa-f]{4} ?){10})")
