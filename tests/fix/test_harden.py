@@ -101,3 +101,24 @@ def test_every_loadable_corpus_compose_file_stays_loadable_and_settles(tmp_path:
         assert set(after.services) == set(before.services), path
         assert harden_compose(result.text).text == result.text, path
     assert changed > 500
+
+
+def test_jobs_are_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A migration that runs to completion is a job: the lint gives it no hardening advice, so --harden
+    must not add limits, a read-only root or dropped capabilities to it either (it used to)."""
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "services:\n"
+        "  api:\n    image: example/api:1\n    depends_on:\n"
+        "      migrate: {condition: service_completed_successfully}\n"
+        "  migrate:\n    image: example/api:1\n    command: [migrate]\n"
+    )
+    assert main(["fix", "--harden", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "api: cap_drop: [ALL]" in err
+    assert "migrate:" not in err
+    services = load_compose([path]).services
+    assert services["api"].read_only
+    assert services["migrate"].workload == "job"
+    assert not services["migrate"].read_only
+    assert services["migrate"].cap_drop == ()

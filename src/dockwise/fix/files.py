@@ -150,6 +150,18 @@ def runtime_findings(files: Sequence[Path], settings: Settings | SettingsByFile)
     return sum(len(result.diagnostics) for result in found)
 
 
+def _jobs(path: Path) -> frozenset[str]:
+    """The services of a Compose file that run to completion (see `dockwise.runspec.workload`): --harden
+    leaves them alone. A file that does not load as a project on its own (an overlay) has none known."""
+    from dockwise.runspec.compose import ComposeError, load_compose
+
+    try:
+        project = load_compose([path])
+    except ComposeError:
+        return frozenset()
+    return frozenset(name for name, spec in project.services.items() if spec.workload == "job")
+
+
 def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[list[FileFix], list[str]]:
     """`dockwise fix --harden`: the hardened baseline added to every Compose file found under `paths`."""
     from dockwise.diagnostics import Applicability
@@ -171,7 +183,7 @@ def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[li
             results.append(FileFix(display, error=problem))
             continue
         try:
-            hardened = harden_compose(text)
+            hardened = harden_compose(text, jobs=_jobs(path))
         except ComposeError as error:
             results.append(FileFix(display, error=f"cannot harden: {error}"))
             continue

@@ -1,9 +1,11 @@
 """`dockwise fix --harden`: give every Compose service the hardened baseline the playbook asks for.
 
-Per service, only what is missing is added: `cap_drop: [ALL]`, `security_opt: [no-new-privileges:true]`,
-`read_only: true` with a tmpfs on `/tmp`, `init: true`, and memory and pids limits from a profile under
-`deploy.resources.limits`. A setting the file states on purpose (`read_only: false`, a memory limit of
-its own) is left as it is. The change is unsafe (a service that writes outside /tmp, or needs a
+Per service that runs until stopped, only what is missing is added: `cap_drop: [ALL]`,
+`security_opt: [no-new-privileges:true]`, `read_only: true` with a tmpfs on `/tmp`, `init: true`, and
+memory and pids limits from a profile under `deploy.resources.limits`. A setting the file states on
+purpose (`read_only: false`, a memory limit of its own) is left as it is, and so is a job, a service that
+runs to completion (a migration, a test run): the lint gives jobs no hardening-by-default advice either
+(`dockwise.runspec.workload`). The change is unsafe (a service that writes outside /tmp, or needs a
 capability, stops working), so it runs only when asked and `--diff` shows it first.
 
 The YAML is edited with ruamel.yaml's round-trip mode, so comments, key order, quoting and anchors
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +38,10 @@ class HardenResult:
     """"service: what was added", in file order."""
 
 
-def harden_compose(text: str, profile: HardeningProfile = HardeningProfile()) -> HardenResult:
+def harden_compose(
+    text: str, profile: HardeningProfile = HardeningProfile(), jobs: Collection[str] = ()
+) -> HardenResult:
+    """The hardened baseline added to every service of a Compose file's text but the `jobs`."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
     from ruamel.yaml.util import load_yaml_guess_indent
@@ -59,7 +65,7 @@ def harden_compose(text: str, profile: HardeningProfile = HardeningProfile()) ->
         return HardenResult(text, ())
     changes: list[str] = []
     for name, service in services.items():
-        if isinstance(service, dict):
+        if isinstance(service, dict) and name not in jobs:
             changes.extend(f"{name}: {change}" for change in _harden(service, profile))
     if not changes:
         return HardenResult(text, ())
