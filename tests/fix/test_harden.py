@@ -122,3 +122,57 @@ def test_jobs_are_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert services["migrate"].workload == "job"
     assert not services["migrate"].read_only
     assert services["migrate"].cap_drop == ()
+
+
+def test_official_images_keep_what_their_entrypoint_needs() -> None:
+    """Dropping every capability of the official postgres image stopped it from starting (its entrypoint
+    chowns the data directory and switches user): the capabilities it needs are added back, said so in
+    the file, and a read-only root gets the directories it writes."""
+    text = (
+        "services:\n"
+        "  db:\n    image: postgres:16\n    volumes: [pgdata:/var/lib/postgresql/data]\n"
+        "  web:\n    image: docker.io/library/nginx:1.27\n"
+        "  own:\n    image: postgres:16\n    user: '999'\n    volumes: [pgdata:/var/lib/postgresql/data]\n"
+        "volumes:\n  pgdata: {}\n"
+    )
+    result = harden_compose(text)
+    services = {name: body for name, body in _services(result.text).items()}
+    assert (
+        "cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]  # dockwise: what the official postgres"
+        in services["db"]
+    )
+    assert "tmpfs: [/tmp, /var/run/postgresql]" in services["db"]
+    assert "NET_BIND_SERVICE" in services["web"]
+    assert "tmpfs: [/tmp, /var/cache/nginx, /var/run]" in services["web"]
+    assert "cap_add" not in services["own"]  # runs as its own user: the entrypoint switches nothing
+
+
+def test_a_database_without_a_data_volume_keeps_a_writable_root() -> None:
+    result = harden_compose("services:\n  cache:\n    image: redis:7\n")
+    assert "read_only" not in result.text  # redis writes /data: read-only would stop it
+    assert "cap_add: [CHOWN, SETGID, SETUID]" in result.text
+
+
+def test_no_memory_limit_is_guessed_for_images_no_default_fits_and_guesses_say_so() -> None:
+    result = harden_compose(
+        "services:\n  kafka:\n    image: confluentinc/cp-kafka:7.6.0\n  app:\n    image: app:1\n"
+    )
+    kafka, app = _services(result.text)["kafka"], _services(result.text)["app"]
+    assert "memory" not in kafka
+    assert "pids: 200" in kafka
+    assert "memory: 512m  # dockwise: a default, not measured" in app
+
+
+def _services(text: str) -> dict[str, str]:
+    """Each service's block of lines, by name (two-space indented Compose files)."""
+    blocks: dict[str, str] = {}
+    name = None
+    for line in text.splitlines():
+        if line.startswith("  ") and not line.startswith("   ") and line.strip().endswith(":"):
+            name = line.strip()[:-1]
+            blocks[name] = ""
+        elif name is not None and line.startswith("    "):
+            blocks[name] += line.strip() + "\n"
+        elif not line.startswith(" "):
+            name = None
+    return blocks
