@@ -85,7 +85,7 @@ def _file_lines(result: FileResult, header: bool) -> Iterator[list[Segment]]:
 
 
 def _counted(diagnostics: Sequence[Diagnostic]) -> str:
-    """ "7 findings (2 warnings, 5 info), 1 fixable"."""
+    """The counts of a block, as in `7 findings (2 warnings, 5 info), 1 fixable`."""
     total = len(diagnostics)
     by_severity = Counter(diagnostic.severity for diagnostic in diagnostics)
     parts = [
@@ -102,7 +102,7 @@ def _counted(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def _plural(severity: Severity, count: int) -> str:
-    """ "2 warnings" but "2 info", "2 style": those two are not counted nouns."""
+    """`2 warnings` but `2 info` and `2 style`: those two are not counted nouns."""
     return "s" if count != 1 and severity in (Severity.ERROR, Severity.WARNING) else ""
 
 
