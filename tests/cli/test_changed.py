@@ -83,3 +83,30 @@ def test_measured_step_times_from_verify_are_shown(
     assert status == 1
     assert "RUN npm ci  (follows the re-run step on line 3)  41.5 s when verify built it" in out
     assert "about 41.9 s of measured build time re-runs" in out
+
+
+def test_a_dockerfile_is_built_from_the_context_its_compose_file_gives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """opentelemetry-demo builds `src/email/Dockerfile` from the repository root (`COPY ./src/email/Gemfile`):
+    taking the Dockerfile's own directory as the context, a change to that Gemfile re-ran nothing."""
+    write(
+        tmp_path / "src" / "email" / "Dockerfile",
+        "FROM ruby:3.3-alpine AS base\nWORKDIR /app\nCOPY ./src/email/Gemfile ./\nRUN bundle install\n"
+        "FROM base AS dev\nCOPY ./src/email/ ./\n",
+    )
+    write(  # the Dockerfile named through .env, as opentelemetry-demo does
+        tmp_path / "compose.yaml",
+        "services:\n  email:\n    build:\n      context: ./\n      dockerfile: ${EMAIL_DOCKERFILE}\n"
+        "      target: base\n",
+    )
+    write(tmp_path / ".env", "EMAIL_DOCKERFILE=./src/email/Dockerfile\n")
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "changed", "--format", "json", "src/email/Gemfile")
+    assert status == 0  # the manifest changed: the install has to run
+    (dockerfile,) = json.loads(out)["dockerfiles"]
+    assert dockerfile["target"] == "base"  # the Compose file's target
+    assert [(r["line"], r["reason"]) for r in dockerfile["reruns"]] == [
+        (3, "copies src/email/Gemfile"),
+        (4, "follows the re-run step on line 3"),
+    ]

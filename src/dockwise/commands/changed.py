@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ def add_parser(commands: Any) -> None:
         "--project",
         default=".",
         metavar="DIR",
-        help="where to find the Dockerfiles (default: .); each one's build context is its directory",
+        help="where to find the Dockerfiles (default: .); each is built as the project's Compose files "
+        "build it (context, target), else with its own directory as the context",
     )
     changed.add_argument(
         "--target", metavar="STAGE", help="the stage built (default: each file's last stage)"
@@ -52,6 +54,7 @@ def run_changed(arguments: argparse.Namespace) -> int:
     if not project.is_dir():
         raise DockwiseError(f"{project}: not a directory")
     found = discover_dockerfiles([project])
+    builds = compose_builds(project, arguments.target)
     answers: list[RebuildAnswer] = []
     problems: list[str] = [f"{p.path}: {p.message}" for p in found.problems]
     for path in found.files:
@@ -64,12 +67,13 @@ def run_changed(arguments: argparse.Namespace) -> int:
         except DockerfileSyntaxError as syntax_error:
             problems.append(f"{path}: {syntax_error}")
             continue
-        context = path.parent
-        relative = [_relative(Path(file), context) for file in arguments.files]
-        touching = [file for file in relative if file is not None]
-        if arguments.target is not None and dockerfile.build.target_stage(arguments.target) is None:
-            continue
-        answers.append(reruns_for(dockerfile, context, touching, arguments.target))
+        # How the project builds it: each Compose service's context and target, else its own directory.
+        for context, target in builds.get(path.resolve(), [(path.parent, arguments.target)]):
+            relative = [_relative(Path(file), context) for file in arguments.files]
+            touching = [file for file in relative if file is not None]
+            if target is not None and dockerfile.build.target_stage(target) is None:
+                continue
+            answers.append(reruns_for(dockerfile, context, touching, target))
     if arguments.format == "json":
         sys.stdout.write(_json(answers, problems))
     else:
@@ -86,6 +90,55 @@ def _relative(file: Path, context: Path) -> str | None:
         return file.resolve().relative_to(context.resolve()).as_posix()
     except ValueError:
         return None
+
+
+def compose_builds(project: Path, target: str | None) -> dict[Path, list[tuple[Path, str | None]]]:
+    """Dockerfile -> the (build context, target) pairs the project's Compose files build it with
+    (`build: {context: ., dockerfile: src/api/Dockerfile, target: dev}`): a Dockerfile built from the
+    repository root reads its COPY sources from there, not from its own directory. A `--target` given on
+    the command line wins over the Compose file's. `${VAR}` is interpolated from the environment and the
+    `.env` beside the Compose file, as Compose does (`dockerfile: ${EMAIL_DOCKERFILE}`)."""
+    import yaml
+
+    from dockwise.discovery import discover_runtime_files, is_compose_name
+    from dockwise.lint import read_or_error
+    from dockwise.runspec.compose import ComposeError, project_environment
+    from dockwise.runspec.interpolation import interpolate
+
+    found: dict[Path, list[tuple[Path, str | None]]] = {}
+    environments: dict[Path, dict[str, str]] = {}
+    for compose in discover_runtime_files([project]).files:
+        if not is_compose_name(compose.name):
+            continue
+        text, _ = read_or_error(compose)
+        try:
+            document = yaml.safe_load(text) if text is not None else None
+        except yaml.YAMLError:
+            continue
+        services = document.get("services") if isinstance(document, dict) else None
+        for service in services.values() if isinstance(services, dict) else ():
+            build = service.get("build") if isinstance(service, dict) else None
+            if isinstance(build, str):
+                build = {"context": build}
+            if not isinstance(build, dict):
+                continue
+            if compose.parent not in environments:
+                try:
+                    environments[compose.parent] = project_environment(compose.parent)
+                except ComposeError:  # an unreadable .env: interpolate from the process environment only
+                    environments[compose.parent] = dict(os.environ)
+            env = environments[compose.parent]
+            context_text = interpolate(str(build.get("context", ".")), env)
+            dockerfile_text = interpolate(str(build.get("dockerfile", "Dockerfile")), env)
+            if not context_text or not dockerfile_text or "://" in context_text:
+                continue
+            context = (compose.parent / context_text).resolve()
+            dockerfile = (context / dockerfile_text).resolve()
+            wanted = target if target is not None else build.get("target")
+            pair = (context, wanted if isinstance(wanted, str) else None)
+            if pair not in found.setdefault(dockerfile, []):
+                found[dockerfile].append(pair)
+    return found
 
 
 def _timings(path: Path) -> dict[tuple[str, str], float]:

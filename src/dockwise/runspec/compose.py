@@ -260,6 +260,11 @@ def _declared(merged: dict[str, Any], kind: str) -> tuple[str, ...]:
     return tuple(str(name) for name in found) if isinstance(found, dict) else ()
 
 
+def project_environment(folder: Path) -> dict[str, str]:
+    """What `${VAR}` becomes in a Compose file of `folder`: the process environment over its `.env`."""
+    return _environment(folder)[0]
+
+
 def _environment(folder: Path) -> tuple[dict[str, str], frozenset[str]]:
     """The process environment over the project's `.env` (the environment wins, as in Compose), and
     the names the `.env` defines."""
