@@ -316,6 +316,17 @@ class DockerIgnore(Record):
         object.__setattr__(self, "rules", rules)
 
     @classmethod
+    def for_build(cls, context: Path, dockerfile: Path) -> tuple[Path, DockerIgnore] | None:
+        """The ignore file a build of `dockerfile` with this `context` uses, and its rules: BuildKit takes
+        `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`."""
+        for candidate in (dockerfile.with_name(f"{dockerfile.name}.dockerignore"), context / ".dockerignore"):
+            if candidate.is_file():
+                ignore = cls.read(candidate)
+                if ignore is not None:
+                    return candidate, ignore
+        return None
+
+    @classmethod
     def read(cls, path: Path) -> DockerIgnore | None:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dockwise.dockerfile.build import Build, Stage
 from dockwise.dockerfile.shell import ShellCommand, commands_of
-from dockwise.dockerfile.stage_graph import stage_label
+from dockwise.dockerfile.stage_graph import stage_graph, stage_label
 from dockwise.dockerfile.tree import Dockerfile, Instruction
 
 STEP_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
@@ -83,15 +83,18 @@ def reruns_for(
     from dockwise.discovery import DockerIgnore
 
     build = dockerfile.build
-    ignore_file = _dockerignore_of(context, dockerfile.path)
-    ignore = DockerIgnore.read(ignore_file) if ignore_file is not None else None
+    found = DockerIgnore.for_build(
+        context, Path(dockerfile.path) if dockerfile.path else context / "Dockerfile"
+    )
+    ignore = found[1] if found is not None else None
     paths = [posixpath.normpath(path.replace("\\", "/")).lstrip("/") for path in changed]
     ignored = tuple(path for path in paths if ignore is not None and ignore.excludes(path))
     in_context = [path for path in paths if path not in ignored]
     manifest_changed = any(_is_manifest(posixpath.basename(path)) for path in in_context)
     built = build.stages_for_target(target)
     final = build.target_stage(target)
-    stages_in_order = _ordered(build, built)
+    # wave by wave: every stage after the stages it uses (one may use a later one by name)
+    stages_in_order = [node.stage for wave in stage_graph(build, target).waves for node in wave]
     first_rerun: dict[int, int] = {}  # stage index -> position of its first re-run instruction
     reruns: list[Rerun] = []
     for stage in stages_in_order:
@@ -114,36 +117,6 @@ def reruns_for(
     return RebuildAnswer(
         dockerfile.path or "Dockerfile", stage_label(final) if final else "?", steps, tuple(reruns), ignored
     )
-
-
-def _ordered(build: Build, built: Sequence[Stage]) -> list[Stage]:
-    """The built stages, each after the stages it uses (a stage may use a later one by name)."""
-    wanted = {stage.index for stage in built}
-    uses: dict[int, set[int]] = {}
-    for reference in build.references:
-        user = build.stage_of(reference.instruction)
-        if user is not None:
-            uses.setdefault(user.index, set()).add(reference.target.index)
-    done: list[Stage] = []
-    placed: set[int] = set()
-    remaining = [stage for stage in build.stages if stage.index in wanted]
-    while remaining:
-        ready = [s for s in remaining if uses.get(s.index, set()) & wanted <= placed] or remaining[:1]
-        for stage in ready:
-            done.append(stage)
-            placed.add(stage.index)
-        remaining = [s for s in remaining if s.index not in placed]
-    return done
-
-
-def _dockerignore_of(context: Path, dockerfile_path: str | None) -> Path | None:
-    """`<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`."""
-    dockerfile = Path(dockerfile_path) if dockerfile_path else context / "Dockerfile"
-    own = dockerfile.with_name(dockerfile.name + ".dockerignore")
-    for candidate in (own, context / ".dockerignore"):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _reads_changed(

@@ -13,7 +13,7 @@ from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule
 
 if TYPE_CHECKING:
-    from dockwise.discovery import DockerIgnore
+    pass
 
 _WILDCARDS = frozenset("*?[")
 
@@ -153,10 +153,12 @@ class CopyIgnoredFile(DockerfileRule):
         folder = context.options.context_dir
         if folder is None:
             return
-        ignore = _dockerignore(folder, context.path)
+        from dockwise.discovery import DockerIgnore
+
+        ignore = DockerIgnore.for_build(folder, folder / Path(context.path).name)
         if ignore is None:
             return
-        source_name, rules = ignore
+        source_name, rules = ignore[0].name, ignore[1]
         for instruction in _copies(context):
             if instruction.parsed_flags.from_:
                 continue
@@ -176,15 +178,3 @@ class CopyIgnoredFile(DockerfileRule):
                 else:
                     continue
                 yield context.diagnostic(self, instruction.locate(raw), message)
-
-
-def _dockerignore(folder: Path, dockerfile_path: str) -> tuple[str, DockerIgnore] | None:
-    from dockwise.discovery import DockerIgnore
-
-    own = folder / f"{Path(dockerfile_path).name}.dockerignore"
-    for candidate in (own, folder / ".dockerignore"):
-        if candidate.is_file():
-            ignore = DockerIgnore.read(candidate)
-            if ignore is not None:
-                return candidate.name, ignore
-    return None
