@@ -52,12 +52,9 @@ def write_baseline(report: LintReport, path: Path) -> int:
         "version": VERSION,
         "findings": [{"code": code, "path": file, "fingerprint": digest} for code, file, digest in rows],
     }
-    from dockwise.fix.files import write_atomically
+    from dockwise.fix.files import write_output
 
-    try:
-        write_atomically(path, json.dumps(document, indent=1, sort_keys=True) + "\n")
-    except OSError as error:
-        raise DockwiseError(f"{path}: cannot write the baseline: {error.strerror or error}") from None
+    write_output(path, json.dumps(document, indent=1, sort_keys=True) + "\n", "the baseline")
     return len(rows)
 
 

@@ -62,12 +62,9 @@ def run_graph(arguments: argparse.Namespace) -> int:
         "json": lambda: views.render_json(graph, str(path)),
     }[arguments.format]()
     if arguments.output is not None:
-        from dockwise.fix.files import write_atomically
+        from dockwise.fix.files import write_output
 
-        try:
-            write_atomically(arguments.output, rendered)
-        except OSError as error:
-            raise DockwiseError(f"{arguments.output}: cannot write: {error.strerror or error}") from None
+        write_output(arguments.output, rendered)
     else:
         sys.stdout.write(rendered)
     return 0

@@ -52,7 +52,7 @@ def add_parser(commands: Any, add_selection_arguments: Callable[[argparse.Argume
 def run_report(arguments: argparse.Namespace) -> int:
     from dockwise.cli import settings_by_file, settings_for
     from dockwise.discovery import discover_dockerfiles
-    from dockwise.fix.files import write_atomically
+    from dockwise.fix.files import write_output
     from dockwise.lint import lint_paths
     from dockwise.report.html import ReportInputs, render, stage_graph_svgs
 
@@ -69,10 +69,7 @@ def run_report(arguments: argparse.Namespace) -> int:
         scans=[_json_file(path, "dockwise scan --format json") for path in arguments.scan_json],
         title=arguments.title or f"dockwise report of {' '.join(arguments.paths)}",
     )
-    try:
-        write_atomically(arguments.output, render(inputs))
-    except OSError as error:
-        raise DockwiseError(f"{arguments.output}: cannot write: {error.strerror or error}") from None
+    write_output(arguments.output, render(inputs))
     findings = len(report.diagnostics)
     print(
         f"{arguments.output}: {findings} finding{'s' if findings != 1 else ''} in {len(report.files)} files"

@@ -111,6 +111,18 @@ def _settled(path: Path, outcome: FixOutcome, write: bool) -> FileFix:
     return FileFix(str(path), outcome)
 
 
+def write_output(path: Path, text: str, what: str = "") -> None:
+    """`write_atomically` for a file a command was asked to write (`-o`, a baseline): a failure is the
+    user's to fix, so it is one clear error (`PATH: cannot write WHAT: reason`), not a traceback."""
+    from dockwise.errors import DockwiseError
+
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        label = f" {what}" if what else ""
+        raise DockwiseError(f"{path}: cannot write{label}: {error.strerror or error}") from None
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path`'s content with `text` (UTF-8) through a temporary file and a rename. An existing
     file keeps its mode; a new one gets what `open` would give it (0o666 less the umask)."""
