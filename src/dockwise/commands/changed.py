@@ -144,9 +144,9 @@ def compose_builds(project: Path, target: str | None) -> dict[Path, list[tuple[P
 def _timings(path: Path) -> dict[tuple[str, str], float]:
     """Seconds per (stage, instruction) from a verify report's build steps, as BuildKit printed them;
     steps verify found in the cache have no time."""
-    from dockwise.commands.report import _json_file
+    from dockwise.commands.report import read_json_output
 
-    document = _json_file(path, "dockwise verify --format json")
+    document = read_json_output(path, "dockwise verify --format json")
     build = document.get("build") or {}
     found: dict[tuple[str, str], float] = {}
     for step in build.get("steps", []) if isinstance(build, dict) else []:

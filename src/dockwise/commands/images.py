@@ -119,11 +119,11 @@ def _image(arguments: argparse.Namespace) -> int:
     from dockwise.image.figures import figures
     from dockwise.image.report import image_findings, render_json, render_text
 
-    options = _read_options(arguments)
+    options = read_options(arguments)
     try:
-        image = _read_image(arguments.image, options)
+        image = read_image(arguments.image, options)
         if arguments.compare:
-            return _compare(image, _read_image(arguments.compare, options), arguments)
+            return _compare(image, read_image(arguments.compare, options), arguments)
     except ImageError as error:
         raise DockwiseError(str(error)) from None
     from dockwise.cli import settings_for
@@ -147,7 +147,7 @@ def _sbom(arguments: argparse.Namespace) -> int:
     from dockwise.sbom.inventory import inventory
 
     try:
-        image = _read_image(arguments.image, _read_options(arguments))
+        image = read_image(arguments.image, read_options(arguments))
     except ImageError as error:
         raise DockwiseError(str(error)) from None
     sys.stdout.write(RENDERERS[arguments.format](inventory(image), arguments.image))
@@ -195,7 +195,7 @@ def _scan_inventory(arguments: argparse.Namespace) -> Any:
         except SbomError as error:
             raise DockwiseError(str(error)) from None
     try:
-        return inventory(_read_image(arguments.target, _read_options(arguments)))
+        return inventory(read_image(arguments.target, read_options(arguments)))
     except ImageError as error:
         raise DockwiseError(str(error)) from None
 
@@ -227,7 +227,7 @@ def _database(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _read_options(arguments: argparse.Namespace) -> ReadOptions:
+def read_options(arguments: argparse.Namespace) -> ReadOptions:
     """The layer cache (unless `--no-cache`) and `--platform`, as every image command takes them."""
     from dockwise.cachedir import default_directory
     from dockwise.image.archive import ReadOptions
@@ -237,7 +237,7 @@ def _read_options(arguments: argparse.Namespace) -> ReadOptions:
     return ReadOptions(cache=cache, platform=arguments.platform)
 
 
-def _read_image(target: str, options: ReadOptions) -> Image:
+def read_image(target: str, options: ReadOptions) -> Image:
     """Read with a progress bar on a terminal."""
     from dataclasses import replace
 

@@ -65,8 +65,8 @@ def run_report(arguments: argparse.Namespace) -> int:
         report=report,
         graphs=graphs,
         images=_images(arguments, settings),
-        verify=[_json_file(path, "dockwise verify --format json") for path in arguments.verify_json],
-        scans=[_json_file(path, "dockwise scan --format json") for path in arguments.scan_json],
+        verify=[read_json_output(path, "dockwise verify --format json") for path in arguments.verify_json],
+        scans=[read_json_output(path, "dockwise scan --format json") for path in arguments.scan_json],
         title=arguments.title or f"dockwise report of {' '.join(arguments.paths)}",
     )
     write_output(arguments.output, render(inputs))
@@ -80,15 +80,15 @@ def run_report(arguments: argparse.Namespace) -> int:
 def _images(arguments: argparse.Namespace, settings: Any) -> list[Any]:
     if not arguments.image:
         return []
-    from dockwise.commands.images import _read_image, _read_options
+    from dockwise.commands.images import read_image, read_options
     from dockwise.image.archive import ImageError
     from dockwise.image.report import comparison, image_findings, render_json
     from dockwise.report.html import ImageSection
 
-    options = _read_options(arguments)
+    options = read_options(arguments)
     try:
-        image = _read_image(arguments.image, options)
-        other = _read_image(arguments.compare, options) if arguments.compare else None
+        image = read_image(arguments.image, options)
+        other = read_image(arguments.compare, options) if arguments.compare else None
     except ImageError as error:
         raise DockwiseError(str(error)) from None
     document = json.loads(
@@ -104,7 +104,7 @@ def _images(arguments: argparse.Namespace, settings: Any) -> list[Any]:
     ]
 
 
-def _json_file(path: Path, made_by: str) -> dict[str, Any]:
+def read_json_output(path: Path, made_by: str) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
