@@ -6,8 +6,8 @@
   PATH`; install it in its own virtualenv, its dependencies clash) scans copies of the files named
   `N.Dockerfile` in one `-d` run: it ignores files whose names do not match its Dockerfile pattern, as
   most corpus names do.
-- Cold start: one file, a fresh process each time, median of `--runs`. Run dockwise from an installed copy
-  (`pip install .`): from a source tree with PYTHONDONTWRITEBYTECODE=1 every module is compiled each time.
+- Cold start: one file, a fresh process each time, median of `--runs`, dockwise from a regular install of
+  this checkout in a throwaway virtualenv (`installed.py`), as users get it.
 
     python benchmarks/lint_corpus.py [--corpus DIR] [--runs N] [--checkov PATH]
 """
@@ -28,6 +28,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+
+from installed import regular_install  # noqa: E402 - after making benchmarks importable
+
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "dockerfiles"
 BATCH = 400
 
@@ -90,7 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no corpus at {arguments.corpus}", file=sys.stderr)
         return 2
     hadolint = shutil.which("hadolint")
-    dockwise = shutil.which("dockwise")
     print(f"{datetime.date.today().isoformat()} on {platform.platform()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}")  # fmt: skip
     print(f"corpus: {len(files)} Dockerfiles")
@@ -117,8 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{theirs / alone:.1f}x in one process)")  # fmt: skip
     single = str(files[len(files) // 2])
     print(f"cold start, one file ({Path(single).name}), median of {arguments.runs}:")
-    if dockwise:
-        median = cold_start([dockwise, "lint", "--exit-zero", single], arguments.runs)
+    with tempfile.TemporaryDirectory(prefix="dockwise-install-") as folder:
+        python = regular_install(Path(folder))  # as users get it: the editable install doubles a cold start
+        median = cold_start([str(python), "-m", "dockwise", "lint", "--exit-zero", single], arguments.runs)
         print(f"  dockwise  {median * 1000:6.0f} ms")
     if hadolint:
         print(f"  hadolint  {cold_start([hadolint, '--no-fail', single], arguments.runs) * 1000:6.0f} ms")
