@@ -97,4 +97,4 @@ def without_baseline(
             else:
                 kept.append(diagnostic)
         files.append(FileResult(result.path, result.text, tuple(kept), result.error))
-    return LintReport(tuple(files), report.problems), hidden
+    return LintReport(tuple(files), report.problems, report.skipped, report.dockerfiles), hidden

@@ -134,14 +134,20 @@ class _Walk:
         self.dockerfiles: list[Path] = []
         self.runtime: list[Path] = []
         self.problems: list[DiscoveryProblem] = []
-        self.seen: set[str] = set()
+        self.seen: set[tuple[int, int] | str] = set()
         self.skipped: dict[str, int] = {}
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def add(self, path: Path, kind: str) -> None:
-        key = os.path.realpath(path)
+        """Each file once, however it was reached (a symbolic link, `a/../a`, a hard link): by its device
+        and inode, one stat where resolving the real path took one lstat per component."""
+        try:
+            status = os.stat(path)
+            key: tuple[int, int] | str = (status.st_dev, status.st_ino)
+        except OSError:
+            key = os.path.realpath(path)
         if key not in self.seen:
             self.seen.add(key)
             (self.dockerfiles if kind == DOCKERFILE else self.runtime).append(path)

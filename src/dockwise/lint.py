@@ -50,22 +50,26 @@ class FileResult(Record):
 
 class LintReport(Record):
     """All files linted in one run, plus paths that could not be searched and what the search left out
-    (reason, count: see `dockwise.discovery.Discovery.skipped`)."""
+    (reason, count: see `dockwise.discovery.Discovery.skipped`), and which of the files were read as
+    Dockerfiles (the rest are Compose files and scripts), so no caller has to search the paths again."""
 
-    __slots__ = ("files", "problems", "skipped")
+    __slots__ = ("dockerfiles", "files", "problems", "skipped")
     files: tuple[FileResult, ...]
     problems: tuple[str, ...]
     skipped: tuple[tuple[str, int], ...]
+    dockerfiles: frozenset[str]
 
     def __init__(
         self,
         files: tuple[FileResult, ...],
         problems: tuple[str, ...] = (),
         skipped: tuple[tuple[str, int], ...] = (),
+        dockerfiles: frozenset[str] = frozenset(),
     ) -> None:
         object.__setattr__(self, "files", files)
         object.__setattr__(self, "problems", problems)
         object.__setattr__(self, "skipped", skipped)
+        object.__setattr__(self, "dockerfiles", dockerfiles)
 
     @property
     def skipped_text(self) -> str | None:
@@ -371,6 +375,7 @@ def lint_paths(
     if STDIN in paths and stdin is not None:
         here = settings_of(Path.cwd())
         results.append(lint_stdin(stdin, rules.dockerfile(here), here))
+    from_stdin = len(results)
     dockerfiles, runtime = discover_project([path for path in paths if path != STDIN])
     files = dockerfiles.files
     first = settings_of(files[0]) if files else fixed
@@ -406,7 +411,8 @@ def lint_paths(
             own = settings_of(compose_files[0])
             group = tuple(compose_files)
             results.extend(lint_runtime_group(group, rules.runtime(own), own, target or own.target))
-    return LintReport(tuple(_one_result_per_file(results)), problems, dockerfiles.skipped)
+    as_dockerfiles = frozenset([str(path) for path in files] + [r.path for r in results[:from_stdin]])
+    return LintReport(tuple(_one_result_per_file(results)), problems, dockerfiles.skipped, as_dockerfiles)
 
 
 def _chunks_by_settings(

@@ -201,3 +201,22 @@ def test_a_directory_named_dockerfile_is_searched_and_reported_when_empty(tmp_pa
     assert [(Path(p.path).relative_to(tmp_path).as_posix(), p.message) for p in found.problems] == [
         ("Dockerfile", "a directory named like a Dockerfile, with nothing to check in it")
     ]
+
+
+def test_one_file_reached_by_several_names_is_checked_once(tmp_path: Path) -> None:
+    touch(tmp_path, "app/Dockerfile")
+    (tmp_path / "Dockerfile").symlink_to(tmp_path / "app" / "Dockerfile")
+    given = [tmp_path / "app" / "Dockerfile", tmp_path / "app" / ".." / "app" / "Dockerfile", tmp_path]
+    assert [path.relative_to(tmp_path).as_posix() for path in discover_dockerfiles(given).files] == [
+        "app/Dockerfile"
+    ]
+
+
+def test_the_lint_report_says_which_files_were_read_as_dockerfiles(tmp_path: Path) -> None:
+    from dockwise.lint import lint_paths
+
+    touch(tmp_path, "Dockerfile")
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx\n")
+    report = lint_paths([tmp_path])
+    assert sorted(Path(result.path).name for result in report.files) == ["Dockerfile", "compose.yaml"]
+    assert report.dockerfiles == {str(tmp_path / "Dockerfile")}

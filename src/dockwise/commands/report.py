@@ -51,7 +51,6 @@ def add_parser(commands: Any, add_selection_arguments: Callable[[argparse.Argume
 
 def run_report(arguments: argparse.Namespace) -> int:
     from dockwise.cli import settings_by_file, settings_for
-    from dockwise.discovery import discover_dockerfiles
     from dockwise.fix.files import write_output
     from dockwise.lint import lint_paths
     from dockwise.report.html import ReportInputs, render, stage_graph_svgs
@@ -60,7 +59,7 @@ def run_report(arguments: argparse.Namespace) -> int:
         raise DockwiseError("--compare needs --image")
     settings = settings_for(arguments)
     report = lint_paths(arguments.paths, target=arguments.target, by_file=settings_by_file(arguments))
-    graphs = stage_graph_svgs(report, {str(path) for path in discover_dockerfiles(arguments.paths).files})
+    graphs = stage_graph_svgs(report, report.dockerfiles)
     inputs = ReportInputs(
         report=report,
         graphs=graphs,

@@ -15,9 +15,10 @@ import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from html import escape  # a plain str per field: markupsafe's escape made a Markup object for each
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from dockwise.diagnostics import Applicability, Severity, SourceText
 from dockwise.lint import LintReport
