@@ -347,8 +347,11 @@ class Build:
             env.update(parent.at_end)
             args.update(parent.args)
         env_names: set[str] = set(env) - set(args)
+        # One snapshot per change, shared by the instructions until the next ARG or ENV (callers copy what
+        # they get): a copy per instruction made a stage of many ENV lines quadratic.
+        snapshot = dict(env)
         for instruction in stage.instructions:
-            scope.before[instruction.index] = dict(env)
+            scope.before[instruction.index] = snapshot
             if instruction.keyword == "ARG":
                 for name, default in self._arg_pairs(instruction):
                     value = self.build_args.get(name)
@@ -361,6 +364,7 @@ class Build:
                     args[name] = value
                     if name not in env_names:
                         env[name] = value
+                snapshot = dict(env)
             elif instruction.keyword == "ENV":
                 pairs = instruction.arguments
                 updates = {}
@@ -368,6 +372,7 @@ class Build:
                     updates[key] = self._expand(raw, env, instruction)
                 env.update(updates)
                 env_names.update(updates)
+                snapshot = dict(env)
         scope.at_end = env
         scope.args = args
         self._scopes[stage.index] = scope

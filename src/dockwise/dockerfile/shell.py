@@ -53,16 +53,18 @@ class ShellWord:
         text: str,
         value: str | None,
         range: TextRange | None = None,
-        *,
         locate: Callable[[int, int], TextRange] | None = None,
-        span: tuple[int, int] = (0, 0),
+        start: int = 0,
+        end: int = 0,
     ) -> None:
+        """`range`, or `locate` and the word's `start`/`end` in its script (mapped when first asked)."""
         self.text = text
         self.value = value
         """The word after quote removal; None when it depends on a variable or command substitution."""
         self._range = range
         self._locate = locate
-        self._start, self._end = span
+        self._start = start
+        self._end = end
 
     @property
     def range(self) -> TextRange:
@@ -94,11 +96,16 @@ class ShellCommand(Record):
     """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static; computed
     once because every package and shell rule asks for it."""
 
-    def __init__(self, words: tuple[ShellWord, ...], range: TextRange) -> None:
-        value = words[0].value if words else None
+    def __init__(
+        self, words: tuple[ShellWord, ...], range: TextRange, name: str | bool | None = False
+    ) -> None:
+        """`name` when the caller already knows it (a parsed script keeps it); False: worked out here."""
+        if name is False:
+            value = words[0].value if words else None
+            name = posixpath.basename(value) if value else value
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "range", range)
-        object.__setattr__(self, "name", posixpath.basename(value) if value else value)
+        object.__setattr__(self, "name", name)
 
     @property
     def arguments(self) -> tuple[ShellWord, ...]:
@@ -162,15 +169,19 @@ def set_options(arguments: Iterable[str | None], options: frozenset[str] = froze
 class _ParsedCommand(Record):
     """A command found in a script, with offsets into that script's text."""
 
-    __slots__ = ("end", "start", "words")
+    __slots__ = ("end", "name", "start", "words")
     words: tuple[tuple[str, str | None, int, int], ...]
     start: int
     end: int
+    name: str | None
+    """The program's base name, as `ShellCommand.name`: kept with the cached parse, not redone per lint."""
 
     def __init__(self, words: tuple[tuple[str, str | None, int, int], ...], start: int, end: int) -> None:
+        value = words[0][1] if words else None
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "end", end)
+        object.__setattr__(self, "name", posixpath.basename(value) if value else value)
 
 
 class _ParsedPipeline(Record):
@@ -358,16 +369,15 @@ def _runs_as_shell(body: str) -> bool:
 
 
 def _locate(parsed: _ParsedScript, to_range: Any) -> _Script:
-    commands = tuple(
-        ShellCommand(
-            tuple(
-                ShellWord(text, value, locate=to_range, span=(start, end))
-                for text, value, start, end in command.words
-            ),
-            to_range(command.start, command.end),
-        )
-        for command in parsed.commands
-    )
+    """The parsed script's commands as objects located in the file. Run for every RUN of every lint (the
+    parse itself is cached), so written as plain loops: generator expressions and keyword arguments here
+    were a sixth of a language-server keystroke."""
+    commands = []
+    for command in parsed.commands:
+        words = []
+        for text, value, start, end in command.words:
+            words.append(ShellWord(text, value, None, to_range, start, end))
+        commands.append(ShellCommand(tuple(words), to_range(command.start, command.end), command.name))
     pipelines = tuple(
         ShellPipeline(
             tuple(tuple(commands[index] for index in stage) for stage in pipeline.stages),
@@ -376,7 +386,7 @@ def _locate(parsed: _ParsedScript, to_range: Any) -> _Script:
         )
         for pipeline in parsed.pipelines
     )
-    return _Script(commands, pipelines)
+    return _Script(tuple(commands), pipelines)
 
 
 @lru_cache(maxsize=4096)
