@@ -307,21 +307,25 @@ class DockerfileContext(Record):
 
     def run_commands(self, instruction: Instruction) -> tuple[ShellCommand, ...]:
         """The commands a RUN runs (empty for other instructions or a non-POSIX SHELL)."""
-        return self._analyse(instruction)[1]
+        # Rules ask this of every instruction, thousands of times a lint: one dictionary lookup when known.
+        found = self._shell_analysis.get(id(instruction))
+        return (found or self._analyse(instruction))[1]
 
     def run_pipelines(self, instruction: Instruction) -> tuple[ShellPipeline, ...]:
         """The pipelines a RUN runs, in order (empty for other instructions or a non-POSIX SHELL)."""
-        return self._analyse(instruction)[2]
+        found = self._shell_analysis.get(id(instruction))
+        return (found or self._analyse(instruction))[2]
 
     def _analyse(self, instruction: Instruction) -> _RunAnalysis:
+        """Analysed once per instruction (other instructions too: remembered as running nothing). The
+        instruction is kept in the entry so its id cannot be reused by another object while it is there."""
         if instruction.keyword != "RUN":
-            return instruction, (), ()
-        found = self._shell_analysis.get(id(instruction))
-        if found is None:
+            found: _RunAnalysis = (instruction, (), ())
+        else:
             from dockwise.dockerfile.shell import analyse_run
 
             found = (instruction, *analyse_run(instruction, self.shell_for(instruction)))
-            self._shell_analysis[id(instruction)] = found
+        self._shell_analysis[id(instruction)] = found
         return found
 
     def diagnostic(
