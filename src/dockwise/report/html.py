@@ -92,6 +92,7 @@ def _files(report: LintReport, graphs: Mapping[str, str]) -> list[dict[str, Any]
         if not result.diagnostics and not result.error and result.path not in graphs:
             continue
         source = SourceText(result.path, result.text) if result.text is not None else None
+        lines: dict[int, str] = {}
         findings = []
         for diagnostic in result.diagnostics:
             span = span_of(diagnostic, source)
@@ -110,7 +111,9 @@ def _files(report: LintReport, graphs: Mapping[str, str]) -> list[dict[str, Any]
                     "fix": None
                     if fix is None or fix.applicability is Applicability.SUGGESTION
                     else str(fix.applicability),
-                    "excerpt": _excerpt(source, span.start.line, span.end.line) if span and source else "",
+                    "excerpt": (
+                        _excerpt(source, span.start.line, span.end.line, lines) if span and source else ""
+                    ),
                 }
             )
         for finding in findings:
@@ -162,18 +165,22 @@ def _top_rules(findings: Sequence[Mapping[str, Any]], count: int = 10) -> list[d
     ]
 
 
-def _excerpt(source: SourceText, first: int, last: int) -> Markup:
+def _excerpt(source: SourceText, first: int, last: int, lines: dict[int, str]) -> Markup:
     """The finding's lines (marked) with a little context, cut to a readable width, as escaped HTML: built
-    here rather than in the template, where a loop per line cost a corpus-wide report a second."""
+    here rather than in the template, where a loop per line cost a corpus-wide report a second. `lines`
+    keeps each line's HTML for the file's other findings, which mostly show the same lines."""
     start = max(1, first - EXCERPT_CONTEXT)
     end = min(source.line_count, max(first, min(last, first + 6)) + EXCERPT_CONTEXT)
     parts = []
     for number in range(start, end + 1):
-        text = source.line_text(number).expandtabs(4)
-        if len(text) > MAX_EXCERPT_WIDTH:
-            text = text[:MAX_EXCERPT_WIDTH] + "…"
-        marked = ' class="hit"' if first <= number <= last else ""
-        parts.append(f'<span{marked}><span class="number">{number}</span>{escape(text)}</span>\n')
+        html = lines.get(number)
+        if html is None:
+            text = source.line_text(number).expandtabs(4)
+            if len(text) > MAX_EXCERPT_WIDTH:
+                text = text[:MAX_EXCERPT_WIDTH] + "…"
+            html = lines[number] = f'<span class="number">{number}</span>{escape(text)}</span>\n'
+        parts.append('<span class="hit">' if first <= number <= last else "<span>")
+        parts.append(html)
     return Markup("".join(parts))
 
 
