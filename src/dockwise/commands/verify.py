@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockwise.errors import DockwiseError
+
+if TYPE_CHECKING:
+    from dockwise.verify.profile import Profile
 
 
 def add_parser(commands: Any) -> None:
@@ -37,6 +40,19 @@ def add_parser(commands: Any) -> None:
     )
     verify.add_argument(
         "--startup-timeout", type=float, default=60.0, metavar="SECONDS", help="how long to wait for healthy"
+    )
+    verify.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("ORIGINAL", "REWRITTEN"),
+        help="verify a Dockerfile and its rewrite: both sizes, the reduction, the probes that differ",
+    )
+    verify.add_argument(
+        "--context",
+        type=Path,
+        metavar="DIR",
+        help="with --compare: the build context of both (default: each's folder)",
     )
     verify.add_argument("--no-cold-build", action="store_true", help="let the first build use the cache")
     verify.add_argument(
@@ -90,6 +106,10 @@ def run_verify(arguments: argparse.Namespace) -> int:
     profile = replace(
         Profile(), memory=memory, pids_limit=arguments.pids_limit, stop_grace_period=arguments.stop_timeout
     )
+    if arguments.compare is not None:
+        return _run_compare(arguments, profile)
+    if arguments.context is not None:
+        raise DockwiseError("--context goes with --compare")
     options = VerifyOptions(
         image=arguments.image,
         target=arguments.target,
@@ -110,6 +130,45 @@ def run_verify(arguments: argparse.Namespace) -> int:
     elif arguments.path:
         raise DockwiseError("give a PATH to build or --image, not both")
     report = verify(options)
+    render = {"json": render_json, "junit": render_junit}.get(arguments.format, render_text)
+    sys.stdout.write(render(report))
+    return 1 if report.failed else 0
+
+
+def _run_compare(arguments: argparse.Namespace, profile: Profile) -> int:
+    """`verify --compare ORIGINAL REWRITTEN`: 1 when the rewrite does not build or makes a probe worse."""
+    from dockwise.verify.compare import CompareOptions, compare
+    from dockwise.verify.compare_report import render_json, render_junit, render_text
+
+    others = [
+        flag
+        for flag, value in (
+            ("PATH", arguments.path),
+            ("--image", arguments.image),
+            ("--compose", arguments.compose),
+            ("--target", arguments.target),
+        )
+        if value
+    ]
+    if others:
+        raise DockwiseError(f"--compare builds two Dockerfiles: it does not go with {', '.join(others)}")
+    original, rewritten = arguments.compare
+    for dockerfile in (original, rewritten):
+        if not dockerfile.is_file():
+            raise DockwiseError(f"{dockerfile}: no such Dockerfile")
+    if arguments.context is not None and not arguments.context.is_dir():
+        raise DockwiseError(f"--context {arguments.context}: no such directory")
+    report = compare(
+        CompareOptions(
+            original=original,
+            rewritten=rewritten,
+            context=arguments.context,
+            profile=profile,
+            startup_timeout=arguments.startup_timeout,
+            cold_build=not arguments.no_cold_build,
+            progress=lambda message: print(f"dockwise: {message}", file=sys.stderr),
+        )
+    )
     render = {"json": render_json, "junit": render_junit}.get(arguments.format, render_text)
     sys.stdout.write(render(report))
     return 1 if report.failed else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from xml.etree import ElementTree
 
 from dockwise.verify.run import VerifyReport
@@ -30,8 +31,13 @@ def render_text(report: VerifyReport) -> str:
 
 
 def render_json(report: VerifyReport) -> str:
+    return json.dumps(as_document(report), indent=2, default=str) + "\n"
+
+
+def as_document(report: VerifyReport) -> dict[str, Any]:
+    """The JSON report as data (`verify --compare` nests one per image)."""
     build = report.build
-    document = {
+    return {
         "subject": report.subject,
         "image": report.image,
         "image_size": report.image_size,
@@ -53,7 +59,6 @@ def render_json(report: VerifyReport) -> str:
         ],
         "failed": report.failed,
     }
-    return json.dumps(document, indent=2, default=str) + "\n"
 
 
 def render_junit(report: VerifyReport) -> str:
