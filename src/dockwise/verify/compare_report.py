@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 from dockwise.verify.compare import CompareReport, Difference, worst_by_name
 from dockwise.verify.report import as_document
 from dockwise.verify.run import VerifyReport
-from dockwise.verify.verdicts import Probe
+from dockwise.verify.verdicts import SKIP, Probe
 
 _MARKS = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
 
@@ -29,12 +29,19 @@ def render_text(report: CompareReport) -> str:
     lines.append(f"  {'probe':<18} {'original':<9} rewritten")
     for name in dict.fromkeys([*before, *after]):
         lines.append(f"  {name:<18} {_mark(before.get(name)):<9} {_mark(after.get(name))}")
+    # once the rewrite does not start, the probes skipped for it (nothing running to measure) say no more
+    unmeasured = [] if not _starts_worse(report) else [d for d in report.regressions if _skipped(d)]
     for difference in report.differences:
+        if difference in unmeasured:
+            continue
         label = "WORSE " if difference.worse else "differs"
         lines.append(f"  {label} {difference.probe}: {difference.why}")
         for side, probe in (("original", difference.original), ("rewritten", difference.rewritten)):
             if probe is not None:
                 lines.append(f"      {side}: {probe.summary}")
+    if unmeasured:
+        names = ", ".join(difference.probe for difference in unmeasured)
+        lines.append(f"  WORSE  {names}: not measured, the rewrite was not running")
     seconds = original.seconds + rewritten.seconds
     regressions = report.regressions
     if regressions:
@@ -121,6 +128,14 @@ def _reduction(report: CompareReport) -> str:
     if saved >= 0:
         return f"smaller by {saved / 1e6:.1f} MB ({percent:.1f}%){layers}"
     return f"LARGER by {-saved / 1e6:.1f} MB ({-percent:.1f}%){layers}"
+
+
+def _starts_worse(report: CompareReport) -> bool:
+    return any(difference.probe == "starts" for difference in report.regressions)
+
+
+def _skipped(difference: Difference) -> bool:
+    return difference.rewritten is not None and difference.rewritten.status == SKIP
 
 
 def _mark(probe: Probe | None) -> str:

@@ -1,0 +1,115 @@
+"""`dockwise verify --compare` on the engine: the Go, Python and Node projects under projects/, each built
+single-stage on the toolchain base (as on golang:/python:/node:) and multi-stage on the distroless-like
+runtime bases, behave the same under every probe and shrink by at least 80%; a rewrite that breaks the
+service (a dynamically linked binary on the static base, a CMD the base's ENTRYPOINT swallows) fails
+the comparison. Nothing is left on the engine."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockwise.engine.session import LABEL, leftovers
+from dockwise.verify.compare import CompareOptions, compare
+from tests.engine.conftest import Engine, require_image
+
+pytestmark = pytest.mark.engine
+
+PROJECTS = Path(__file__).parent / "projects"
+BASES = (
+    "dockwise-test/toolchain:bookworm",
+    "dockwise-test/static:latest",
+    "dockwise-test/python3:latest",
+    "dockwise-test/nodejs:latest",
+)
+MINIMUM_REDUCTION_PERCENT = 80.0
+
+
+@pytest.fixture
+def bases(engine: Engine) -> None:
+    """The local bases scripts/engine-setup builds (skip, or fail under CI=true, without them)."""
+    for image in BASES:
+        require_image(engine, image)
+
+
+def assert_nothing_left(engine: Engine, *run_ids: str) -> None:
+    """Each verify run's containers, networks, volumes and images are gone (by its own run id: another
+    verify may be running on the same engine)."""
+    for run_id in run_ids:
+        assert run_id
+        assert leftovers(engine.client, run_id) == []
+        assert engine.client.images.list(filters={"label": f"{LABEL}={run_id}"}) == []
+
+
+@pytest.mark.parametrize("language", ["go", "python", "node"])
+def test_the_multi_stage_rewrite_is_80_percent_smaller_and_behaves_the_same(
+    engine: Engine, bases: None, language: str
+) -> None:
+    project = PROJECTS / language
+    report = compare(
+        CompareOptions(project / "Dockerfile", project / "Dockerfile.multistage", cold_build=False),
+        engine.client,
+    )
+    assert report.rewritten is not None, report.build_error
+    original = {probe.name: probe.status for probe in report.original.probes}
+    rewritten = {probe.name: probe.status for probe in report.rewritten.probes}
+    sizes = f"{report.original.image_size} -> {report.rewritten.image_size} bytes"
+    print(f"{language}: {sizes}, {report.reduction_percent:.1f}% smaller")
+    assert original == rewritten
+    assert original == dict.fromkeys(("starts", "non-root", "health", "limits", "ports", "sigterm"), "pass")
+    assert report.differences == []
+    assert not report.failed
+    assert report.reduction_percent is not None
+    assert report.reduction_percent >= MINIMUM_REDUCTION_PERCENT, sizes
+    ports = next(probe for probe in report.rewritten.probes if probe.name == "ports")
+    assert ports.values["listening"] == [8080]
+    assert_nothing_left(engine, report.original.run_id, report.rewritten.run_id)
+
+
+BROKEN = {
+    # cgo is on by default next to a C compiler: the binary needs libc and its loader, and the static
+    # base has neither
+    "go": (
+        "Dockerfile.multistage",
+        "RUN CGO_ENABLED=0 go build -o /usr/local/bin/hello .",
+        "RUN go build -o /usr/local/bin/hello .",
+    ),
+    # the python3 base's ENTRYPOINT is the interpreter: this CMD makes it run a script called python3
+    "python": ("Dockerfile.multistage", 'CMD ["/app/app.py"]', 'CMD ["python3", "/app/app.py"]'),
+}
+
+
+@pytest.mark.parametrize("language", sorted(BROKEN))
+def test_a_rewrite_that_breaks_the_service_fails_the_comparison(
+    engine: Engine, bases: None, tmp_path: Path, language: str
+) -> None:
+    project = tmp_path / language
+    shutil.copytree(PROJECTS / language, project)
+    name, good, bad = BROKEN[language]
+    text = (project / name).read_text(encoding="utf-8")
+    assert good in text
+    (project / "Dockerfile.broken").write_text(text.replace(good, bad), encoding="utf-8")
+    command = ["verify", "--compare", "Dockerfile", "Dockerfile.broken", "--format", "json"]
+    completed = subprocess.run(
+        [sys.executable, "-m", "dockwise", *command, "--no-cold-build", "--startup-timeout", "20"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert "Traceback" not in completed.stderr
+    document = json.loads(completed.stdout)
+    worse = {difference["probe"]: difference for difference in document["differences"] if difference["worse"]}
+    assert "starts" in worse, document["differences"]
+    assert worse["starts"]["original"]["status"] == "pass"
+    assert worse["starts"]["rewritten"]["status"] == "fail"
+    assert document["failed"] is True
+    assert document["size"]["reduction_percent"] > MINIMUM_REDUCTION_PERCENT  # smaller, and broken
+    assert_nothing_left(engine, document["original"]["run_id"], document["rewritten"]["run_id"])
