@@ -4,6 +4,6 @@ FROM dockwise-test/toolchain:bookworm AS files
 COPY rootfs.sh /usr/local/bin/rootfs.sh
 RUN sh /usr/local/bin/rootfs.sh /rootfs python3
 
-FROM dockwise-test/static:latest
+FROM dockwise-test/static:bookworm
 COPY --from=files /rootfs/ /
 ENTRYPOINT ["/usr/bin/python3"]

@@ -11,9 +11,9 @@ from tests.engine.conftest import Engine, require_image
 
 pytestmark = pytest.mark.engine
 
-STATIC = "dockwise-test/static:latest"
-PYTHON = "dockwise-test/python3:latest"
-NODEJS = "dockwise-test/nodejs:latest"
+STATIC = "dockwise-test/static:bookworm"
+PYTHON = "dockwise-test/python3:bookworm"
+NODEJS = "dockwise-test/nodejs:bookworm"
 
 PYTHON_CHECK = """
 import ctypes, hashlib, json, pwd, os, sqlite3, ssl, zoneinfo, http.server, urllib.request, venv

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.engine
 PROJECTS = Path(__file__).parent / "projects"
 BASES = (
     "dockwise-test/toolchain:bookworm",
-    "dockwise-test/static:latest",
-    "dockwise-test/python3:latest",
-    "dockwise-test/nodejs:latest",
+    "dockwise-test/static:bookworm",
+    "dockwise-test/python3:bookworm",
+    "dockwise-test/nodejs:bookworm",
 )
 MINIMUM_REDUCTION_PERCENT = 80.0
 
