@@ -2,7 +2,8 @@
 single-stage on the toolchain base (as on golang:/python:/node:) and multi-stage on the distroless-like
 runtime bases, behave the same under every probe and shrink by at least 80%; a rewrite that breaks the
 service (a dynamically linked binary on the static base, a CMD the base's ENTRYPOINT swallows) fails
-the comparison. Nothing is left on the engine."""
+the comparison, and so does one that does not build (an original that does not build is an error).
+Nothing is left on the engine."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 
 from dockwise.engine.session import LABEL, leftovers
 from dockwise.verify.compare import CompareOptions, compare
-from tests.engine.conftest import Engine, require_image
+from tests.engine.conftest import BaseImages, Engine, require_image
 
 pytestmark = pytest.mark.engine
 
@@ -113,3 +114,34 @@ def test_a_rewrite_that_breaks_the_service_fails_the_comparison(
     assert document["failed"] is True
     assert document["size"]["reduction_percent"] > MINIMUM_REDUCTION_PERCENT  # smaller, and broken
     assert_nothing_left(engine, document["original"]["run_id"], document["rewritten"]["run_id"])
+
+
+def _compare_cli(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dockwise", "verify", "--compare", *arguments, "--no-cold-build"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_rewrite_that_does_not_build_fails_and_an_original_that_does_not_is_an_error(
+    engine: Engine, base_images: BaseImages, tmp_path: Path
+) -> None:
+    busybox = base_images.busybox
+    service = """CMD ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]\n"""  # stops on SIGTERM
+    (tmp_path / "Dockerfile").write_text(f"FROM {busybox}\nUSER 65534\n{service}")
+    (tmp_path / "Dockerfile.broken").write_text(f'FROM {busybox}\nRUN exit 3\nCMD ["sleep", "300"]\n')
+    completed = _compare_cli(tmp_path, "Dockerfile", "Dockerfile.broken", "--format", "json")
+    assert completed.returncode == 1, completed.stderr
+    document = json.loads(completed.stdout)
+    assert document["rewritten"] is None
+    assert "exit code: 3" in document["build_error"]
+    assert document["failed"] is True
+    assert_nothing_left(engine, document["original"]["run_id"])
+    completed = _compare_cli(tmp_path, "Dockerfile.broken", "Dockerfile")
+    assert completed.returncode == 2
+    assert "dockwise: error: the build of" in completed.stderr
+    assert "Traceback" not in completed.stderr
