@@ -8,19 +8,22 @@ runs to completion (a migration, a test run): the lint gives jobs no hardening-b
 (`dockwise.runspec.workload`). The change is unsafe (a service that writes outside /tmp, or needs a
 capability, stops working), so it runs only when asked and `--diff` shows it first.
 
-The YAML is edited with ruamel.yaml's round-trip mode, so comments, key order, quoting and anchors
-survive; the file's own indentation is detected and kept. A file that needs nothing is returned
-unchanged byte for byte, so the fix is idempotent.
+What to add is decided per service (`settings_to_add`, over the service as the Compose loader reads
+it, merge keys applied); `dockwise.fix.compose_edit` inserts it as new lines and touches no line it does
+not add to, so `--diff` shows additions only (see there for the few in-line insertions, and for what it
+leaves alone and why: a service written as a flow mapping, a key that comes from a merge key). The result
+is loaded again and must read as the services plus exactly what was meant to be added; otherwise
+nothing is written. A file that needs nothing is returned unchanged byte for byte, so the fix is
+idempotent.
 """
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockwise.fix.compose_edit import Addition, Scalar
 from dockwise.runspec.compose import ComposeError
 
 _DATABASE_CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID")
@@ -104,45 +107,73 @@ class HardenResult:
     text: str
     changes: tuple[str, ...]
     """"service: what was added", in file order."""
+    skipped: tuple[str, ...] = ()
+    """"service: not added: what: why", for what the file's form does not let be added as lines."""
 
 
 def harden_compose(
     text: str, profile: HardeningProfile = HardeningProfile(), jobs: Collection[str] = ()
 ) -> HardenResult:
     """The hardened baseline added to every service of a Compose file's text but the `jobs`."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.util import load_yaml_guess_indent
+    from dockwise.fix.compose_edit import insert_settings, with_additions
 
-    try:
-        _, sequence_indent, dash_offset = load_yaml_guess_indent(text)
-        mapping_indent = _mapping_indent(text)
-        yaml = YAML(typ="rt")
-        yaml.preserve_quotes = True
-        yaml.width = 4096
-        yaml.indent(
-            mapping=mapping_indent,
-            sequence=sequence_indent if dash_offset is not None else mapping_indent + 2,
-            offset=dash_offset if dash_offset is not None else mapping_indent,
-        )
-        document = yaml.load(text)
-    except YAMLError as error:
-        raise ComposeError(f"invalid YAML: {error}") from None
-    services = document.get("services") if isinstance(document, dict) else None
+    document = _loaded(text)
+    services = document.get("services")
     if not isinstance(services, dict):
         return HardenResult(text, ())
-    changes: list[str] = []
-    for name, service in services.items():
-        if isinstance(service, dict) and name not in jobs:
-            changes.extend(f"{name}: {change}" for change in _harden(service, profile))
-    if not changes:
+    wanted = [
+        (name, service, additions)
+        for name, service in services.items()
+        if isinstance(service, dict) and name not in jobs
+        for additions in [settings_to_add(service, profile)]
+        if additions
+    ]
+    if not wanted:
         return HardenResult(text, ())
-    out = io.StringIO()
-    yaml.dump(document, out)
-    return HardenResult(out.getvalue(), tuple(changes))
+    edited = insert_settings(text, wanted)
+    if edited.text != text:
+        intended = {name: with_additions(service, edited.applied.get(name, ())) for name, service in services.items()}
+        _check_reloaded(edited.text, document, intended)
+    changes = tuple(f"{name}: {addition.change}" for name, additions in edited.applied.items() for addition in additions)
+    return HardenResult(edited.text, changes, edited.skipped)
 
 
-def _has_volume_at(service: Any, directory: str) -> bool:
+def _loaded(text: str) -> dict[str, Any]:
+    """The file as the Compose loader reads it, with no variables set (the same for both readings)."""
+    from dockwise.runspec.compose import load_compose_text
+
+    try:
+        return load_compose_text(text, _FILE, {})
+    except ComposeError as error:
+        raise ComposeError(str(error).removeprefix(f"{_FILE}: ")) from None
+
+
+_FILE = "<compose file>"
+
+
+def _check_reloaded(text: str, before: dict[str, Any], intended: dict[str, Any]) -> None:
+    """Refuse an edit that does not load as the services plus what was meant to be added (and the rest
+    of the file as it was): a fix that cannot be applied safely is not applied."""
+    try:
+        after = _loaded(text)
+    except ComposeError as error:
+        raise ComposeError(f"the hardened file would not load ({error}), so it was not written") from None
+    services = after.get("services")
+    differ = sorted(
+        str(name)
+        for name in {*intended, *(services if isinstance(services, dict) else {})}
+        if not isinstance(services, dict) or services.get(name) != intended.get(name)
+    )
+    rest = {key for key in {*before, *after} if key != "services" and before.get(key) != after.get(key)}
+    if differ or rest:
+        what = ", ".join([*(f"service {name}" for name in differ), *(f"`{key}`" for key in sorted(rest))])
+        raise ComposeError(
+            f"the additions would also change {what} (a mapping shared through an anchor?), so nothing was "
+            "written: add the hardening by hand there, or run `dockwise fix --harden` on a copy and compare"
+        )
+
+
+def _has_volume_at(service: Mapping[str, Any], directory: str) -> bool:
     """Whether a volume (short or long syntax) is mounted at `directory` or above it."""
     for volume in service.get("volumes") or ():
         if isinstance(volume, str):
@@ -158,25 +189,14 @@ def _has_volume_at(service: Any, directory: str) -> bool:
     return False
 
 
-def _mapping_indent(text: str) -> int:
-    """The file's mapping indentation: the smallest indentation of a nested `key:` line (2 if none)."""
-    indents = [
-        len(line) - len(line.lstrip(" "))
-        for line in text.splitlines()
-        if line.startswith(" ") and re.match(r"\s+[\w.\-\"']+\s*:", line)
-    ]
-    return min((i for i in indents if i > 0), default=2)
+def settings_to_add(service: Mapping[str, Any], profile: HardeningProfile) -> list[Addition]:
+    """What the hardened baseline adds to one service (as loaded, merge keys applied): only what it
+    lacks, never a value it states. The writer (`compose_edit`) puts these into the file."""
+    additions: list[Addition] = []
 
+    def add(path: str, value: Scalar | tuple[str, ...], change: str, comment: str = "") -> None:
+        additions.append(Addition(tuple(path.split(".")), value, change, comment))
 
-def _harden(service: Any, profile: HardeningProfile) -> list[str]:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    def flow(items: list[Any]) -> CommentedSeq:
-        sequence = CommentedSeq(items)
-        sequence.fa.set_flow_style()
-        return sequence
-
-    changes: list[str] = []
     official = official_name(service.get("image"))
     runs_as_image_user = official is not None and "user" not in service
     # A privileged service keeps `privileged` (removing it is a decision DW710 leaves to a human); the
@@ -184,72 +204,52 @@ def _harden(service: Any, profile: HardeningProfile) -> list[str]:
     cap_drop = service.get("cap_drop")
     dropped_all = False
     if cap_drop is None:
-        service["cap_drop"] = flow(["ALL"])
-        changes.append("cap_drop: [ALL]")
+        add("cap_drop", ("ALL",), "cap_drop: [ALL]")
         dropped_all = True
     elif isinstance(cap_drop, list) and not any(str(c).upper() == "ALL" for c in cap_drop):
-        cap_drop.append("ALL")
-        changes.append("cap_drop += ALL")
+        add("cap_drop", ("ALL",), "cap_drop += ALL")
         dropped_all = True
     needed = NEEDED_CAPABILITIES.get(official or "", ()) if runs_as_image_user else ()
     if dropped_all and needed and "cap_add" not in service:
-        service["cap_add"] = flow(list(needed))
-        service.yaml_add_eol_comment(
-            f"dockwise: what the official {official} image's entrypoint needs", "cap_add"
+        add(
+            "cap_add",
+            needed,
+            f"cap_add: [{', '.join(needed)}] (the {official} image's entrypoint needs them)",
+            f"dockwise: what the official {official} image's entrypoint needs",
         )
-        changes.append(f"cap_add: [{', '.join(needed)}] (the {official} image's entrypoint needs them)")
     options = service.get("security_opt")
     wanted = "no-new-privileges:true"
     if options is None:
-        service["security_opt"] = flow([wanted])
-        changes.append(f"security_opt: [{wanted}]")
+        add("security_opt", (wanted,), f"security_opt: [{wanted}]")
     elif isinstance(options, list) and not any(str(o).startswith("no-new-privileges") for o in options):
-        options.append(wanted)
-        changes.append(f"security_opt += {wanted}")
+        add("security_opt", (wanted,), f"security_opt += {wanted}")
     data = DATA_DIRECTORIES.get(official or "") if runs_as_image_user else None
     if "read_only" not in service and (data is None or _has_volume_at(service, data)):
-        service["read_only"] = True
-        changes.append("read_only: true")
+        add("read_only", True, "read_only: true")
         writable = (
             profile.tmpfs,
             *(RUNTIME_DIRECTORIES.get(official or "", ()) if runs_as_image_user else ()),
         )
         tmpfs = service.get("tmpfs")
         if tmpfs is None:
-            service["tmpfs"] = flow(list(writable))
-            changes.append(f"tmpfs: [{', '.join(writable)}]")
+            add("tmpfs", writable, f"tmpfs: [{', '.join(writable)}]")
         else:
             present = [tmpfs] if isinstance(tmpfs, str) else tmpfs if isinstance(tmpfs, list) else None
             if present is not None:
                 have = {str(t).split(":")[0] for t in present}
-                missing_dirs = [directory for directory in writable if directory not in have]
-                if missing_dirs and isinstance(tmpfs, str):
-                    service["tmpfs"] = flow([tmpfs, *missing_dirs])
-                elif missing_dirs and isinstance(tmpfs, list):
-                    tmpfs.extend(missing_dirs)
-                changes.extend(f"tmpfs += {directory}" for directory in missing_dirs)
+                missing_dirs = tuple(directory for directory in writable if directory not in have)
+                if missing_dirs:
+                    add("tmpfs", missing_dirs, f"tmpfs += {', '.join(missing_dirs)}")
     if "init" not in service:
-        service["init"] = True
-        changes.append("init: true")
+        add("init", True, "init: true")
     deploy = service.get("deploy")
     resources = deploy.get("resources") if isinstance(deploy, dict) else None
     limits = resources.get("limits") if isinstance(resources, dict) else None
-    missing: dict[str, object] = {}
     memory_known = _repository_name(service.get("image")) not in NO_MEMORY_GUESS
     if memory_known and "mem_limit" not in service and not (isinstance(limits, dict) and "memory" in limits):
-        missing["memory"] = profile.memory
+        memory = profile.memory
+        add("deploy.resources.limits.memory", memory, f"deploy.resources.limits.memory: {memory}", GUESS)
     if "pids_limit" not in service and not (isinstance(limits, dict) and "pids" in limits):
-        missing["pids"] = profile.pids
-    if missing:
-        if not isinstance(deploy, dict):
-            deploy = service["deploy"] = CommentedMap()
-        if not isinstance(resources, dict):
-            resources = deploy["resources"] = CommentedMap()
-        if not isinstance(limits, dict):
-            limits = resources["limits"] = CommentedMap()
-        for key, value in missing.items():
-            limits[key] = value
-            if isinstance(limits, CommentedMap):  # said where it is written: a default, not a measure
-                limits.yaml_add_eol_comment(GUESS, key)
-            changes.append(f"deploy.resources.limits.{key}: {value}")
-    return changes
+        pids = profile.pids
+        add("deploy.resources.limits.pids", pids, f"deploy.resources.limits.pids: {pids}", GUESS)
+    return additions
