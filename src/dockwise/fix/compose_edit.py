@@ -44,6 +44,9 @@ class Addition:
     """What it adds, as the fix reports it (`cap_drop += ALL`)."""
     comment: str = ""
     """Said at the end of its line when it is a new key (why, or that it is a guess)."""
+    group: str = ""
+    """Additions that only work together (a read-only root and its tmpfs; dropping every capability and
+    adding back what the image needs) share a group: all of them are added, or none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +58,17 @@ class Edited:
     """"service: what was not added, and why", in file order."""
 
 
-def insert_settings(text: str, wanted: Sequence[tuple[str, Mapping[str, Any], Sequence[Addition]]]) -> Edited:
-    """`text` with each service's additions inserted; `wanted` is (name, the service as loaded, with its
-    merge keys applied, additions) per service."""
-    root = _tree(text)
+def insert_settings(
+    text: str,
+    root: Node | None,
+    wanted: Sequence[tuple[str, Mapping[str, Any], Sequence[Addition]]],
+    *,
+    avoid_anchors: bool = False,
+) -> Edited:
+    """`text` (whose nodes are `root`, from `nodes`) with each service's additions inserted; `wanted` is
+    (name, the service as loaded, with its merge keys applied, additions) per service. With
+    `avoid_anchors`, nothing is added to a node that carries an anchor (the retry after an edit there
+    changed, through the anchor, what uses it)."""
     services = _own(root, "services") if root is not None and root.kind == "map" else None
     writer = _Writer(text)
     applied: dict[str, list[Addition]] = {}
@@ -69,12 +79,30 @@ def insert_settings(text: str, wanted: Sequence[tuple[str, Mapping[str, Any], Se
         if unwritable is not None or node is None:
             skipped.append(f"{name}: not hardened: {unwritable}")
             continue
+        step = _step(text, services, name)
+        trial = _Writer(text)
+        reasons = {
+            addition.change: reason
+            for addition in additions
+            if (reason := trial.place(node, step, loaded, addition, avoid_anchors)) is not None
+        }
+        failed = {addition.group: addition.change for addition in additions if addition.change in reasons}
         for addition in additions:
-            reason = writer.place(node, _step(text, services, name), loaded, addition)
-            if reason is None:
-                applied.setdefault(name, []).append(addition)
+            if addition.change in reasons:
+                continue
+            if addition.group and addition.group in failed:
+                reasons[addition.change] = f"it goes with {failed[addition.group]}, which could not be added"
             else:
-                skipped.append(f"{name}: not added: {addition.change}: {reason}")
+                writer.place(node, step, loaded, addition, avoid_anchors)
+                applied.setdefault(name, []).append(addition)
+        if name not in applied and len(set(reasons.values())) == 1:
+            skipped.append(f"{name}: not hardened: {next(iter(reasons.values()))}")
+        else:
+            skipped.extend(
+                f"{name}: not added: {a.change}: {reasons[a.change]}"
+                for a in additions
+                if a.change in reasons
+            )
     return Edited(writer.result(), applied, tuple(skipped))
 
 
@@ -103,7 +131,9 @@ def with_additions(service: Mapping[str, Any], additions: Sequence[Addition]) ->
 
 
 @dataclass(slots=True)
-class _Node:
+class Node:
+    """A node of the file and where it is (character offsets into the text)."""
+
     kind: str
     """"map", "seq", "scalar" or "alias" (an alias is a leaf here: what it points to is written elsewhere)."""
     start: int
@@ -112,22 +142,23 @@ class _Node:
     block collection is the next token, past comments and blank lines)."""
     flow: bool = False
     style: str | None = None
+    anchor: str | None = None
     value: str = ""
     """A scalar's value, as written (keys are compared by it)."""
-    children: list[_Node] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     """Keys and values alternating, for a mapping."""
 
-    def pairs(self) -> list[tuple[_Node, _Node]]:
+    def pairs(self) -> list[tuple[Node, Node]]:
         return list(zip(self.children[::2], self.children[1::2], strict=True))
 
 
-def _tree(text: str) -> _Node | None:
+def nodes(text: str) -> Node | None:
     """The file's one document as nodes with character offsets (PyYAML's pure-Python parser: libyaml's
     marks are not character offsets in every case). More than one document is refused."""
     import yaml
 
-    stack: list[_Node] = []
-    root: _Node | None = None
+    stack: list[Node] = []
+    root: Node | None = None
     documents = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -142,22 +173,26 @@ def _tree(text: str) -> _Node | None:
                 continue
             if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-                stack.append(_Node(kind, start, flow=bool(event.flow_style)))
+                stack.append(Node(kind, start, flow=bool(event.flow_style), anchor=event.anchor))
                 continue
             if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 node = stack.pop()
                 node.end = end if node.flow else (node.children[-1].end if node.children else start)
             elif isinstance(event, yaml.ScalarEvent):
                 end = _scalar_end(text, start, end, event.style)
-                node = _Node("scalar", start, end, style=event.style, value=event.value)
+                node = Node("scalar", start, end, style=event.style, anchor=event.anchor, value=event.value)
             elif isinstance(event, yaml.AliasEvent):
-                node = _Node("alias", start, end)
+                node = Node("alias", start, end)
             else:
                 continue
             if stack:
                 stack[-1].children.append(node)
             else:
                 root = node
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ComposeError(f"invalid YAML{where}: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise ComposeError(f"invalid YAML: {error}") from None
     return root
@@ -168,20 +203,22 @@ def _scalar_end(text: str, start: int, end: int, style: str | None) -> int:
     them (`|+`), lines added after it go right after its last line instead."""
     if style not in ("|", ">"):
         return end
-    indicator = min((i for i in (text.find("|", start, end), text.find(">", start, end)) if i >= 0), default=-1)
+    indicator = min(
+        (i for i in (text.find("|", start, end), text.find(">", start, end)) if i >= 0), default=-1
+    )
     header = text[indicator + 1 :].split(maxsplit=1)[0] if indicator >= 0 else ""
     if "+" in header:
         return end
     return len(text[:end].rstrip())
 
 
-def _own(mapping: _Node | None, key: str) -> _Node | None:
+def _own(mapping: Node | None, key: str) -> Node | None:
     """The value written for `key` in `mapping` itself (not one a merge key brings)."""
     pair = _pair(mapping, key)
     return pair[1] if pair is not None else None
 
 
-def _step(text: str, services: _Node | None, name: str) -> int:
+def _step(text: str, services: Node | None, name: str) -> int:
     """The service's indentation step: how much deeper its keys are than its name."""
     pair = _pair(services, name)
     if pair is None or not pair[1].children:
@@ -191,7 +228,7 @@ def _step(text: str, services: _Node | None, name: str) -> int:
     return max(1, column - (key.start - (text.rfind("\n", 0, key.start) + 1)))
 
 
-def _pair(mapping: _Node | None, key: str) -> tuple[_Node, _Node] | None:
+def _pair(mapping: Node | None, key: str) -> tuple[Node, Node] | None:
     if mapping is None or mapping.kind != "map":
         return None
     for key_node, value in mapping.pairs():
@@ -200,12 +237,16 @@ def _pair(mapping: _Node | None, key: str) -> tuple[_Node, _Node] | None:
     return None
 
 
-def _empty(node: _Node) -> bool:
+def _shared(what: str, anchor: str) -> str:
+    return f"{what} is shared through the anchor &{anchor}: adding to it changes what uses it"
+
+
+def _empty(node: Node) -> bool:
     """`key:` with nothing after it (null, written as nothing)."""
     return node.kind == "scalar" and node.style is None and node.start == node.end
 
 
-def _unwritable(root: _Node | None, services: _Node | None, name: str) -> str | None:
+def _unwritable(root: Node | None, services: Node | None, name: str) -> str | None:
     """Why the service's mapping cannot take lines, or None."""
     if root is None or root.kind != "map" or services is None:
         return "`services` is not written in this file as a mapping of its own"
@@ -242,45 +283,61 @@ class _Writer:
     def column(self, offset: int) -> int:
         return offset - (self.text.rfind("\n", 0, offset) + 1)
 
-    def line_after(self, end: int) -> int:
-        """Where a line after the one that holds `end` begins (the end of the text when there is none)."""
-        if end > 0 and self.text[end - 1] == "\n":
-            return end
-        newline = self.text.find("\n", end)
-        return newline + 1 if newline >= 0 else len(self.text)
+    def line_after(self, end: int, column: int) -> int:
+        """Where new lines at `column` go after a value that ends at `end`: the start of the next line,
+        past the comment lines indented deeper than `column` that follow (they belong to that value:
+        a commented-out entry stays with its mapping); the end of the text when there is none."""
+        text = self.text
+        point = end if end > 0 and text[end - 1] == "\n" else text.find("\n", end) + 1 or len(text)
+        while point < len(text):
+            line_end = text.find("\n", point) + 1 or len(text)
+            line = text[point:line_end]
+            if not line.lstrip(" ").startswith("#") or len(line) - len(line.lstrip(" ")) <= column:
+                break
+            point = line_end
+        return point
 
-    def place(self, service: _Node, step: int, loaded: Mapping[str, Any], addition: Addition) -> str | None:
-        """Plan the lines of one addition to `service`; the reason it cannot be added, or None."""
-        mapping: _Node = service
-        plain: Any = loaded
-        path = addition.path
+    def place(
+        self, service: Node, step: int, loaded: Mapping[str, Any], addition: Addition, avoid_anchors: bool
+    ) -> str | None:
+        """Plan the lines of one addition to `service` (a block mapping); the reason it cannot be added,
+        or None."""
+        mapping, plain, path = service, loaded, addition.path
         for depth, key in enumerate(path):
-            dotted = ".".join(path[: depth + 1])
+            dotted = f"`{'.'.join(path[: depth + 1])}`"
+            if avoid_anchors and mapping.anchor is not None:
+                return _shared(f"`{'.'.join(path[:depth])}`" if depth else "the service", mapping.anchor)
             pair = _pair(mapping, key)
-            if pair is None:
-                if isinstance(plain, Mapping) and key in plain:
-                    return (
-                        f"`{dotted}` comes from a merge key (<<), and a key written in the service would "
-                        "replace the merged value, not add to it: add it where the merged mapping is written"
-                    )
-                if mapping.flow:
-                    return f"`{'.'.join(path[:depth])}` is written as a flow mapping ({{...}}), which takes no lines"
+            if pair is None and key in plain:
+                return (
+                    f"{dotted} comes from a merge key (<<), and a key written in the service would replace "
+                    "the merged value, not add to it: add it where the merged mapping is written"
+                )
+            if pair is None:  # a new key, with what goes under it, after the mapping's last line
                 column = self.column(mapping.children[0].start)
-                self._keys(self.line_after(mapping.end), column, step, path[depth:], addition)
+                self._keys(self.line_after(mapping.end, column), column, step, path[depth:], addition)
                 return None
             key_node, child = pair
+            inner = plain.get(key)
             if child.kind == "alias":
-                return f"`{dotted}` is an alias of a value written elsewhere, which adding to it would change too"
+                return (
+                    f"{dotted} is an alias of a value written elsewhere, which adding to it would change too"
+                )
+            if avoid_anchors and child.anchor is not None:
+                return _shared(dotted, child.anchor)
             if depth == len(path) - 1:
-                return self._extend(child, dotted, addition)
-            if child.kind == "map" and not child.flow:
-                mapping, plain = child, plain.get(key) if isinstance(plain, Mapping) else None
-            elif _empty(child):
-                column = self.column(key_node.start) + step
-                self._keys(self.line_after(child.end), column, step, path[depth + 1 :], addition)
+                return self._extend(child, dotted, addition, inner)
+            if _empty(child):  # `deploy:` with nothing: what goes under it, on the lines after it
+                column = self.column(key_node.start)
+                self._keys(
+                    self.line_after(child.end, column), column + step, step, path[depth + 1 :], addition
+                )
                 return None
-            else:
-                return f"`{dotted}` is written as a flow mapping ({{...}}) or is not a mapping: it takes no lines"
+            if child.kind != "map" or child.flow or not isinstance(inner, Mapping):
+                return (
+                    f"{dotted} is written as a flow mapping ({{...}}) or is not a mapping: it takes no lines"
+                )
+            mapping, plain = child, inner
         return None
 
     def _keys(self, point: int, column: int, step: int, path: tuple[str, ...], addition: Addition) -> None:
@@ -289,10 +346,10 @@ class _Writer:
             tree = tree.setdefault(key, {})
         tree[path[-1]] = addition
 
-    def _extend(self, node: _Node, dotted: str, addition: Addition) -> str | None:
+    def _extend(self, node: Node, dotted: str, addition: Addition, loaded: Any) -> str | None:
         """Items added to the sequence (or the one-item scalar, or the empty value) written at `node`."""
         if not isinstance(addition.value, tuple):
-            return f"`{dotted}` is set already"
+            return f"{dotted} is set already"
         items = ", ".join(_scalar(item) for item in addition.value)
         text = self.text
         if node.kind == "seq" and node.flow:
@@ -304,24 +361,29 @@ class _Writer:
         if node.kind == "seq":
             first = node.children[0].start
             dash = text.rfind("-", text.rfind("\n", 0, first) + 1, first)
-            lines = self.items.setdefault((self.line_after(node.end), self.column(dash)), [])
-            lines.extend(f"-{' ' * (first - dash - 1)}{_scalar(item)}" for item in addition.value)
+            column = self.column(dash)
+            lines = self.items.setdefault((self.line_after(node.end, column), column), [])
+            comment = f"  # {addition.comment}" if addition.comment else ""
+            lines.extend(f"-{' ' * (first - dash - 1)}{_scalar(item)}{comment}" for item in addition.value)
             return None
         if _empty(node):
             self.inline.append((node.start, f" [{items}]"))
             return None
         single_line = "\n" not in text[node.start : node.end]
-        if node.kind == "scalar" and node.style in (None, "'", '"') and single_line and text[node.start] not in "&!":
+        written = node.kind == "scalar" and node.style in (None, "'", '"') and text[node.start] not in "&!"
+        if written and single_line and isinstance(loaded, str):
             self.inline.extend(((node.start, "["), (node.end, f", {items}]")))
             return None
-        return f"`{dotted}` is written in a form --harden does not add to (a block scalar, a tagged value)"
+        return f"{dotted} is written in a form --harden does not add to (null, a block scalar, a tag)"
 
     def result(self) -> str:
         """The text with every insertion made. At one line start, deeper lines go first (they belong to
         the mapping that ends there), and a sequence's new items before new keys at its column."""
         edits = [((offset, 0, 0, order), insert) for order, (offset, insert) in enumerate(self.inline)]
         for (point, column), items in self.items.items():
-            edits.append(((point, 1, -column, 0), self._block([" " * column + item for item in items], point)))
+            edits.append(
+                ((point, 1, -column, 0), self._block([" " * column + item for item in items], point))
+            )
         for (point, column), (step, tree) in self.keys.items():
             edits.append(((point, 1, -column, 1), self._block(list(_rendered(tree, column, step)), point)))
         out, done = [], 0
@@ -344,7 +406,11 @@ def _rendered(tree: dict[str, Any], column: int, step: int) -> Iterator[str]:
             yield f"{' ' * column}{key}:"
             yield from _rendered(value, column + step, step)
             continue
-        shown = f"[{', '.join(_scalar(v) for v in value.value)}]" if isinstance(value.value, tuple) else _scalar(value.value)
+        shown = (
+            f"[{', '.join(_scalar(v) for v in value.value)}]"
+            if isinstance(value.value, tuple)
+            else _scalar(value.value)
+        )
         yield f"{' ' * column}{key}: {shown}" + (f"  # {value.comment}" if value.comment else "")
 
 

@@ -115,8 +115,9 @@ def harden_compose(
     text: str, profile: HardeningProfile = HardeningProfile(), jobs: Collection[str] = ()
 ) -> HardenResult:
     """The hardened baseline added to every service of a Compose file's text but the `jobs`."""
-    from dockwise.fix.compose_edit import insert_settings, with_additions
+    from dockwise.fix.compose_edit import insert_settings, nodes, with_additions
 
+    root = nodes(text)  # first: it says clearly what the loader does not (a second document)
     document = _loaded(text)
     services = document.get("services")
     if not isinstance(services, dict):
@@ -130,11 +131,21 @@ def harden_compose(
     ]
     if not wanted:
         return HardenResult(text, ())
-    edited = insert_settings(text, wanted)
-    if edited.text != text:
-        intended = {name: with_additions(service, edited.applied.get(name, ())) for name, service in services.items()}
-        _check_reloaded(edited.text, document, intended)
-    changes = tuple(f"{name}: {addition.change}" for name, additions in edited.applied.items() for addition in additions)
+    for avoid_anchors in (False, True):
+        edited = insert_settings(text, root, wanted, avoid_anchors=avoid_anchors)
+        applied = edited.applied
+        problem = _reloaded_differently(
+            edited.text,
+            document,
+            {name: with_additions(s, applied.get(name, ())) for name, s in services.items()},
+        )
+        if problem is None:
+            break
+    else:  # an edit that does not load as meant even with nothing added to what an anchor shares
+        raise ComposeError(f"{problem}, so nothing was written: add the hardening by hand")
+    changes = tuple(
+        f"{name}: {addition.change}" for name, additions in edited.applied.items() for addition in additions
+    )
     return HardenResult(edited.text, changes, edited.skipped)
 
 
@@ -151,26 +162,21 @@ def _loaded(text: str) -> dict[str, Any]:
 _FILE = "<compose file>"
 
 
-def _check_reloaded(text: str, before: dict[str, Any], intended: dict[str, Any]) -> None:
-    """Refuse an edit that does not load as the services plus what was meant to be added (and the rest
-    of the file as it was): a fix that cannot be applied safely is not applied."""
+def _reloaded_differently(text: str, before: dict[str, Any], intended: dict[str, Any]) -> str | None:
+    """What does not load as meant once `text` is re-loaded: the services must be the `intended` ones
+    (each with exactly its additions) and the rest of the file as it was. None when all is as meant."""
     try:
         after = _loaded(text)
     except ComposeError as error:
-        raise ComposeError(f"the hardened file would not load ({error}), so it was not written") from None
+        return f"the hardened file would not load ({error})"
     services = after.get("services")
-    differ = sorted(
-        str(name)
-        for name in {*intended, *(services if isinstance(services, dict) else {})}
-        if not isinstance(services, dict) or services.get(name) != intended.get(name)
-    )
-    rest = {key for key in {*before, *after} if key != "services" and before.get(key) != after.get(key)}
-    if differ or rest:
-        what = ", ".join([*(f"service {name}" for name in differ), *(f"`{key}`" for key in sorted(rest))])
-        raise ComposeError(
-            f"the additions would also change {what} (a mapping shared through an anchor?), so nothing was "
-            "written: add the hardening by hand there, or run `dockwise fix --harden` on a copy and compare"
-        )
+    loaded = services if isinstance(services, dict) else {}
+    differ = sorted(str(name) for name in {*intended, *loaded} if loaded.get(name) != intended.get(name))
+    rest = sorted(key for key in {*before, *after} if key != "services" and before.get(key) != after.get(key))
+    if not differ and not rest:
+        return None
+    what = ", ".join([*(f"service {name}" for name in differ), *(f"`{key}`" for key in rest)])
+    return f"the additions would change {what} beyond what was meant"
 
 
 def _has_volume_at(service: Mapping[str, Any], directory: str) -> bool:
@@ -194,8 +200,10 @@ def settings_to_add(service: Mapping[str, Any], profile: HardeningProfile) -> li
     lacks, never a value it states. The writer (`compose_edit`) puts these into the file."""
     additions: list[Addition] = []
 
-    def add(path: str, value: Scalar | tuple[str, ...], change: str, comment: str = "") -> None:
-        additions.append(Addition(tuple(path.split(".")), value, change, comment))
+    def add(
+        path: str, value: Scalar | tuple[str, ...], change: str, comment: str = "", group: str = ""
+    ) -> None:
+        additions.append(Addition(tuple(path.split(".")), value, change, comment, group))
 
     official = official_name(service.get("image"))
     runs_as_image_user = official is not None and "user" not in service
@@ -204,19 +212,28 @@ def settings_to_add(service: Mapping[str, Any], profile: HardeningProfile) -> li
     cap_drop = service.get("cap_drop")
     dropped_all = False
     if cap_drop is None:
-        add("cap_drop", ("ALL",), "cap_drop: [ALL]")
+        add("cap_drop", ("ALL",), "cap_drop: [ALL]", group="capabilities")
         dropped_all = True
     elif isinstance(cap_drop, list) and not any(str(c).upper() == "ALL" for c in cap_drop):
-        add("cap_drop", ("ALL",), "cap_drop += ALL")
+        add("cap_drop", ("ALL",), "cap_drop += ALL", group="capabilities")
         dropped_all = True
     needed = NEEDED_CAPABILITIES.get(official or "", ()) if runs_as_image_user else ()
-    if dropped_all and needed and "cap_add" not in service:
+    cap_add = service.get("cap_add")
+    why = f"dockwise: what the official {official} image's entrypoint needs"
+    if dropped_all and needed and cap_add is None:
         add(
             "cap_add",
             needed,
             f"cap_add: [{', '.join(needed)}] (the {official} image's entrypoint needs them)",
-            f"dockwise: what the official {official} image's entrypoint needs",
+            why,
+            "capabilities",
         )
+    elif dropped_all and needed and isinstance(cap_add, list):  # the file's own cap_add, without those
+        have = {str(c).upper().removeprefix("CAP_") for c in cap_add}
+        lacking = () if "ALL" in have else tuple(c for c in needed if c not in have)
+        if lacking:
+            change = f"cap_add += {', '.join(lacking)} (the {official} image's entrypoint needs them)"
+            add("cap_add", lacking, change, why, "capabilities")
     options = service.get("security_opt")
     wanted = "no-new-privileges:true"
     if options is None:
@@ -225,21 +242,21 @@ def settings_to_add(service: Mapping[str, Any], profile: HardeningProfile) -> li
         add("security_opt", (wanted,), f"security_opt += {wanted}")
     data = DATA_DIRECTORIES.get(official or "") if runs_as_image_user else None
     if "read_only" not in service and (data is None or _has_volume_at(service, data)):
-        add("read_only", True, "read_only: true")
+        add("read_only", True, "read_only: true", group="read-only")
         writable = (
             profile.tmpfs,
             *(RUNTIME_DIRECTORIES.get(official or "", ()) if runs_as_image_user else ()),
         )
         tmpfs = service.get("tmpfs")
         if tmpfs is None:
-            add("tmpfs", writable, f"tmpfs: [{', '.join(writable)}]")
+            add("tmpfs", writable, f"tmpfs: [{', '.join(writable)}]", group="read-only")
         else:
             present = [tmpfs] if isinstance(tmpfs, str) else tmpfs if isinstance(tmpfs, list) else None
             if present is not None:
                 have = {str(t).split(":")[0] for t in present}
                 missing_dirs = tuple(directory for directory in writable if directory not in have)
                 if missing_dirs:
-                    add("tmpfs", missing_dirs, f"tmpfs += {', '.join(missing_dirs)}")
+                    add("tmpfs", missing_dirs, f"tmpfs += {', '.join(missing_dirs)}", group="read-only")
     if "init" not in service:
         add("init", True, "init: true")
     deploy = service.get("deploy")

@@ -307,7 +307,8 @@ def load_compose_text(text: str, file: str, environment: Mapping[str, str]) -> d
     """One Compose file's text as the loader reads it (merge keys applied, `x-` keys left out, strings
     interpolated from `environment`, a missing variable read as empty), before `include` and `extends`:
     what `fix --harden` compares its edit against. Bad input is a `ComposeError` naming `file`."""
-    return _strip(_parsed(text, file, environment, _Positions(), []))
+    document: dict[str, Any] = _strip(_parsed(text, file, environment, _Positions(), []))
+    return document
 
 
 def _parsed(
