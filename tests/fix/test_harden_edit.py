@@ -152,12 +152,38 @@ def test_more_than_one_document_is_refused_clearly(
     assert path.read_text() == text
 
 
-def test_an_edit_that_does_not_reload_as_meant_is_not_applied(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_service_whose_lines_would_not_reload_as_meant_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The writer's output is loaded again and compared with the services plus their additions: a writer
-    that got a value wrong (here every boolean written as a string) is caught and nothing is written."""
+    that got a value wrong (here every boolean written as a string) is caught, and that service is left
+    as it was."""
     scalar = compose_edit._scalar
     monkeypatch.setattr(compose_edit, "_scalar", lambda v: '"yes"' if v is True else scalar(v))
-    with pytest.raises(ComposeError, match=r"would change service app beyond what was meant, so nothing"):
+    text = "services:\n  app:\n    image: shop/app:1\n  db:\n    image: shop/db:1\n    read_only: false\n"
+    text += "    init: true\n"  # db gets no boolean, so its lines load as meant
+    result = harden_compose(text)
+    assert result.skipped == ("app: not hardened: with its lines in, it would not load as itself plus them",)
+    assert result.text.startswith("services:\n  app:\n    image: shop/app:1\n  db:\n"), "app has no lines"
+    assert "db: cap_drop: [ALL]" in result.changes
+
+
+def test_a_block_scalar_ending_a_file_without_a_newline_keeps_its_value() -> None:
+    """Lines after `|` at the very end give its value the final newline it did not have: that service
+    is left alone (found by re-loading the result), the others are hardened."""
+    text = (
+        "services:\n  web:\n    image: shop/web:1\n  job:\n    image: shop/job:1\n    command: |\n      run"
+    )
+    result = harden_compose(text)
+    assert result.skipped == ("job: not hardened: with its lines in, it would not load as itself plus them",)
+    assert result.text.endswith("    command: |\n      run")
+    assert "web: init: true" in result.changes
+
+
+def test_an_edit_that_changes_the_rest_of_the_file_is_not_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = compose_edit._Writer.result
+    monkeypatch.setattr(compose_edit._Writer, "result", lambda self: result(self) + "volumes:\n  extra: {}\n")
+    with pytest.raises(ComposeError, match=r"^`volumes` would change, so nothing was written: add the hard"):
         harden_compose("services:\n  app:\n    image: shop/app:1\n")
 
 

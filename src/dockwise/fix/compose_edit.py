@@ -17,8 +17,10 @@ sequences, wrapped strings, the indentation of sequences, document markers). Her
 What cannot take lines is left alone, and said why: a service written as a flow mapping (`{image: x}`;
 rewriting it whole is what this module exists not to do), a service that is an alias of a mapping
 written elsewhere, a key that comes from a merge key (`<<: *defaults`: a key written in the service
-would replace the merged value, not extend it), a mapping written in flow style. The caller re-loads
-the result and compares it with what it meant to add (`dockwise.fix.harden`).
+would replace the merged value, not extend it), a `deploy` written in flow style, a null written `~`.
+Additions of one group go in together or not at all. The caller re-loads the result and compares it
+with what it meant to add (`dockwise.fix.harden`); when lines added to an anchored mapping changed
+what uses the anchor, it asks again with `avoid_anchors`.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def harden_compose(
     text: str, profile: HardeningProfile = HardeningProfile(), jobs: Collection[str] = ()
 ) -> HardenResult:
     """The hardened baseline added to every service of a Compose file's text but the `jobs`."""
-    from dockwise.fix.compose_edit import insert_settings, nodes, with_additions
+    from dockwise.fix.compose_edit import insert_settings, nodes
 
     root = nodes(text)  # first: it says clearly what the loader does not (a second document)
     document = _loaded(text)
@@ -131,22 +131,30 @@ def harden_compose(
     ]
     if not wanted:
         return HardenResult(text, ())
-    for avoid_anchors in (False, True):
-        edited = insert_settings(text, root, wanted, avoid_anchors=avoid_anchors)
-        applied = edited.applied
-        problem = _reloaded_differently(
-            edited.text,
-            document,
-            {name: with_additions(s, applied.get(name, ())) for name, s in services.items()},
-        )
-        if problem is None:
+    # First everything; then nothing added to what an anchor shares (lines there changed what uses it);
+    # then without the services that still did not load as meant. Past that, nothing is written.
+    left_out: list[str] = []
+    for attempt in ("everything", "no anchors", "left out"):
+        run = [item for item in wanted if item[0] not in left_out]
+        edited = insert_settings(text, root, run, avoid_anchors=attempt != "everything")
+        differ = _reloaded_differently(edited.text, document, services, edited.applied)
+        if not differ:
             break
-    else:  # an edit that does not load as meant even with nothing added to what an anchor shares
-        raise ComposeError(f"{problem}, so nothing was written: add the hardening by hand")
+        if attempt == "no anchors":
+            left_out = [name for name in differ if name in edited.applied]
+    else:
+        raise ComposeError(f"{'; '.join(differ.values())}, so nothing was written: add the hardening by hand")
     changes = tuple(
         f"{name}: {addition.change}" for name, additions in edited.applied.items() for addition in additions
     )
-    return HardenResult(edited.text, changes, edited.skipped)
+    skipped = (
+        *(
+            f"{name}: not hardened: with its lines in, it would not load as itself plus them"
+            for name in left_out
+        ),
+        *edited.skipped,
+    )
+    return HardenResult(edited.text, changes, skipped)
 
 
 def _loaded(text: str) -> dict[str, Any]:
@@ -162,21 +170,31 @@ def _loaded(text: str) -> dict[str, Any]:
 _FILE = "<compose file>"
 
 
-def _reloaded_differently(text: str, before: dict[str, Any], intended: dict[str, Any]) -> str | None:
-    """What does not load as meant once `text` is re-loaded: the services must be the `intended` ones
-    (each with exactly its additions) and the rest of the file as it was. None when all is as meant."""
+def _reloaded_differently(
+    text: str, before: dict[str, Any], services: dict[str, Any], applied: dict[str, list[Addition]]
+) -> dict[str, str]:
+    """What does not load as meant once `text` is re-loaded, by service ("" for the rest of the file):
+    each service must be what it was plus exactly its `applied` additions, the rest as it was."""
+    from dockwise.fix.compose_edit import with_additions
+
+    intended = {
+        name: with_additions(s, applied[name]) if name in applied else s for name, s in services.items()
+    }
     try:
         after = _loaded(text)
     except ComposeError as error:
-        return f"the hardened file would not load ({error})"
-    services = after.get("services")
-    loaded = services if isinstance(services, dict) else {}
-    differ = sorted(str(name) for name in {*intended, *loaded} if loaded.get(name) != intended.get(name))
+        return {"": f"the hardened file would not load ({error})"}
+    now = after.get("services")
+    loaded = now if isinstance(now, dict) else {}
+    differ = {
+        str(name): f"service {name} would not load as meant"
+        for name in {*intended, *loaded}
+        if loaded.get(name) != intended.get(name)
+    }
     rest = sorted(key for key in {*before, *after} if key != "services" and before.get(key) != after.get(key))
-    if not differ and not rest:
-        return None
-    what = ", ".join([*(f"service {name}" for name in differ), *(f"`{key}`" for key in rest)])
-    return f"the additions would change {what} beyond what was meant"
+    if rest:
+        differ[""] = f"{', '.join(f'`{key}`' for key in rest)} would change"
+    return dict(sorted(differ.items()))
 
 
 def _has_volume_at(service: Mapping[str, Any], directory: str) -> bool:
