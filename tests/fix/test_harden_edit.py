@@ -244,3 +244,34 @@ def test_every_corpus_compose_file_gets_additions_only_or_a_stated_reason() -> N
     assert counts["refused"] == 0, counts
     assert counts["in-line"] <= 40, counts
     assert counts["with reasons"] <= 5, counts
+
+
+def test_measured_settings_go_in_first_and_the_guesses_fill_only_the_rest() -> None:
+    """A `verify --learn` profile's settings (dotted key -> value, how it was measured) are added by the
+    same writer, before the baseline, which then guesses nothing they set (no 512m over a measured 96m)."""
+    how = "dockwise: measured by verify --learn"
+    measured = {
+        "db": {
+            "cap_drop": (["ALL"], how),
+            "cap_add": (["CHOWN", "SETUID", "SETGID"], f"{how}: the entrypoint chowns"),
+            "read_only": (True, how),
+            "deploy.resources.limits.memory": ("96m", f"{how}: peak 64m plus half"),
+        }
+    }
+    text = "services:\n  db:\n    image: postgres:16\n    volumes: [pg:/var/lib/postgresql/data]\n"
+    text += "    init: false\n"
+    result = harden_compose(text, measured=measured)
+    assert result.text == text + (
+        f"    cap_drop: [ALL]  # {how}\n"
+        f"    cap_add: [CHOWN, SETUID, SETGID]  # {how}: the entrypoint chowns\n"
+        f"    read_only: true  # {how}\n"
+        "    deploy:\n      resources:\n        limits:\n"
+        f"          memory: 96m  # {how}: peak 64m plus half\n"
+        "          pids: 200  # dockwise: a default, not measured; see dockwise verify\n"
+        "    security_opt: [no-new-privileges:true]\n"
+    ), "the measured read-only root comes without the guessed tmpfs"
+    assert result.changes[:2] == (
+        "db: cap_drop: [ALL] (measured)",
+        "db: cap_add: [CHOWN, SETUID, SETGID] (measured)",
+    )
+    assert harden_compose(result.text, measured=measured).text == result.text

@@ -112,9 +112,14 @@ class HardenResult:
 
 
 def harden_compose(
-    text: str, profile: HardeningProfile = HardeningProfile(), jobs: Collection[str] = ()
+    text: str,
+    profile: HardeningProfile = HardeningProfile(),
+    jobs: Collection[str] = (),
+    measured: Mapping[str, Mapping[str, tuple[object, str]]] | None = None,
 ) -> HardenResult:
-    """The hardened baseline added to every service of a Compose file's text but the `jobs`."""
+    """The hardened baseline added to every service of a Compose file's text but the `jobs`; a service
+    named in `measured` (its settings from a `verify --learn` profile, see `settings_to_add`) gets those
+    first, and the guesses fill only what they leave unset."""
     from dockwise.fix.compose_edit import insert_settings, nodes
 
     root = nodes(text)  # first: it says clearly what the loader does not (a second document)
@@ -126,7 +131,7 @@ def harden_compose(
         (name, service, additions)
         for name, service in services.items()
         if isinstance(service, dict) and name not in jobs
-        for additions in [settings_to_add(service, profile)]
+        for additions in [settings_to_add(service, profile, (measured or {}).get(name, {}))]
         if additions
     ]
     if not wanted:
@@ -213,9 +218,50 @@ def _has_volume_at(service: Mapping[str, Any], directory: str) -> bool:
     return False
 
 
-def settings_to_add(service: Mapping[str, Any], profile: HardeningProfile) -> list[Addition]:
-    """What the hardened baseline adds to one service (as loaded, merge keys applied): only what it
-    lacks, never a value it states. The writer (`compose_edit`) puts these into the file."""
+def settings_to_add(
+    service: Mapping[str, Any],
+    profile: HardeningProfile,
+    measured: Mapping[str, tuple[object, str]] | None = None,
+) -> list[Addition]:
+    """What `--harden` adds to one service (as loaded, merge keys applied): only what it lacks, never a
+    value it states. First what was `measured` (dotted key -> (value, the comment saying how), from a
+    `verify --learn` profile), all of it or none, then the baseline for what that leaves unset. The
+    writer (`compose_edit`) puts these into the file."""
+    from dockwise.fix.compose_edit import with_additions
+
+    first = [
+        Addition(
+            tuple(key.split(".")), _written(value), f"{key}: {_shown(value)} (measured)", comment, "measured"
+        )
+        for key, (value, comment) in (measured or {}).items()
+        if not _states(service, key)
+    ]
+    return [*first, *_baseline(with_additions(service, first) if first else service, profile)]
+
+
+def _written(value: object) -> Scalar | tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value)
+    return value if isinstance(value, str | int | bool) else str(value)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return f"[{', '.join(map(str, value))}]"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _states(service: Mapping[str, Any], dotted: str) -> bool:
+    """Whether the service sets `dotted` (`deploy.resources.limits.memory`) itself."""
+    *parents, last = dotted.split(".")
+    mapping: Any = service
+    for parent in parents:
+        mapping = mapping.get(parent) if isinstance(mapping, Mapping) else None
+    return isinstance(mapping, Mapping) and last in mapping
+
+
+def _baseline(service: Mapping[str, Any], profile: HardeningProfile) -> list[Addition]:
+    """The hardened baseline's additions: the playbook's defaults, kept from what breaks known images."""
     additions: list[Addition] = []
 
     def add(
