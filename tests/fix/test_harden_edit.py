@@ -275,3 +275,12 @@ def test_measured_settings_go_in_first_and_the_guesses_fill_only_the_rest() -> N
         "db: cap_add: [CHOWN, SETUID, SETGID] (measured)",
     )
     assert harden_compose(result.text, measured=measured).text == result.text
+
+
+def test_cli_diff_shows_additions_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_bytes(read(CASES / "comments.yaml").replace("\n", "\r\n").encode())
+    assert main(["fix", "--harden", "--diff", str(path)]) == 1
+    diff = capsys.readouterr().out.splitlines()
+    assert [line for line in diff if line.startswith("-")] == [f"--- {path}"]
+    assert sum(line.startswith("+") for line in diff) == 1 + 31, "the +++ line and the 31 added lines"

@@ -12,9 +12,9 @@ What to add is decided per service (`settings_to_add`, over the service as the C
 it, merge keys applied); `dockwise.fix.compose_edit` inserts it as new lines and touches no line it does
 not add to, so `--diff` shows additions only (see there for the few in-line insertions, and for what it
 leaves alone and why: a service written as a flow mapping, a key that comes from a merge key). The result
-is loaded again and must read as the services plus exactly what was meant to be added; otherwise
-nothing is written. A file that needs nothing is returned unchanged byte for byte, so the fix is
-idempotent.
+is loaded again and must read as the services plus exactly what was meant to be added: a service whose
+lines do not is left as it was, with the reason, and a file whose other parts would change is not
+written. A file that needs nothing is returned unchanged byte for byte, so the fix is idempotent.
 """
 
 from __future__ import annotations
