@@ -12,7 +12,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,8 @@ class FileFix:
     path: str
     outcome: FixOutcome | None = None
     error: str | None = None
+    notes: tuple[str, ...] = ()
+    """What was left undone, and why (shown as warnings)."""
 
     def diff(self) -> str:
         if self.outcome is None or not self.outcome.changed:
@@ -200,5 +202,6 @@ def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[li
             results.append(FileFix(display, error=f"cannot harden: {error}"))
             continue
         applied = tuple(AppliedFix("harden", change, Applicability.UNSAFE) for change in hardened.changes)
-        results.append(_settled(path, FixOutcome(text, hardened.text, applied, ()), write))
+        settled = _settled(path, FixOutcome(text, hardened.text, applied, ()), write)
+        results.append(replace(settled, notes=hardened.skipped) if settled.error is None else settled)
     return results, [f"{problem.path}: {problem.message}" for problem in discovery.problems]

@@ -8,19 +8,22 @@ runs to completion (a migration, a test run): the lint gives jobs no hardening-b
 (`dockwise.runspec.workload`). The change is unsafe (a service that writes outside /tmp, or needs a
 capability, stops working), so it runs only when asked and `--diff` shows it first.
 
-The YAML is edited with ruamel.yaml's round-trip mode, so comments, key order, quoting and anchors
-survive; the file's own indentation is detected and kept. A file that needs nothing is returned
-unchanged byte for byte, so the fix is idempotent.
+What to add is decided per service (`settings_to_add`, over the service as the Compose loader reads
+it, merge keys applied); `dockwise.fix.compose_edit` inserts it as new lines and touches no line it does
+not add to, so `--diff` shows additions only (see there for the few in-line insertions, and for what it
+leaves alone and why: a service written as a flow mapping, a key that comes from a merge key). The result
+is loaded again and must read as the services plus exactly what was meant to be added: a service whose
+lines do not is left as it was, with the reason, and a file whose other parts would change is not
+written. A file that needs nothing is returned unchanged byte for byte, so the fix is idempotent.
 """
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockwise.fix.compose_edit import Addition, Scalar
 from dockwise.runspec.compose import ComposeError
 
 _DATABASE_CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID")
@@ -104,45 +107,102 @@ class HardenResult:
     text: str
     changes: tuple[str, ...]
     """"service: what was added", in file order."""
+    skipped: tuple[str, ...] = ()
+    """"service: not added: what: why", for what the file's form does not let be added as lines."""
 
 
 def harden_compose(
-    text: str, profile: HardeningProfile = HardeningProfile(), jobs: Collection[str] = ()
+    text: str,
+    profile: HardeningProfile = HardeningProfile(),
+    jobs: Collection[str] = (),
+    measured: Mapping[str, Mapping[str, tuple[object, str]]] | None = None,
 ) -> HardenResult:
-    """The hardened baseline added to every service of a Compose file's text but the `jobs`."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.util import load_yaml_guess_indent
+    """The hardened baseline added to every service of a Compose file's text but the `jobs`; a service
+    named in `measured` (its settings from a `verify --learn` profile, see `settings_to_add`) gets those
+    first, and the guesses fill only what they leave unset."""
+    from dockwise.fix.compose_edit import insert_settings, nodes
 
-    try:
-        _, sequence_indent, dash_offset = load_yaml_guess_indent(text)
-        mapping_indent = _mapping_indent(text)
-        yaml = YAML(typ="rt")
-        yaml.preserve_quotes = True
-        yaml.width = 4096
-        yaml.indent(
-            mapping=mapping_indent,
-            sequence=sequence_indent if dash_offset is not None else mapping_indent + 2,
-            offset=dash_offset if dash_offset is not None else mapping_indent,
-        )
-        document = yaml.load(text)
-    except YAMLError as error:
-        raise ComposeError(f"invalid YAML: {error}") from None
-    services = document.get("services") if isinstance(document, dict) else None
+    root = nodes(text)  # first: it says clearly what the loader does not (a second document)
+    document = _loaded(text)
+    services = document.get("services")
     if not isinstance(services, dict):
         return HardenResult(text, ())
-    changes: list[str] = []
-    for name, service in services.items():
-        if isinstance(service, dict) and name not in jobs:
-            changes.extend(f"{name}: {change}" for change in _harden(service, profile))
-    if not changes:
+    wanted = [
+        (name, service, additions)
+        for name, service in services.items()
+        if isinstance(service, dict) and name not in jobs
+        for additions in [settings_to_add(service, profile, (measured or {}).get(name, {}))]
+        if additions
+    ]
+    if not wanted:
         return HardenResult(text, ())
-    out = io.StringIO()
-    yaml.dump(document, out)
-    return HardenResult(out.getvalue(), tuple(changes))
+    # First everything; then nothing added to what an anchor shares (lines there changed what uses it);
+    # then without the services that still did not load as meant. Past that, nothing is written.
+    left_out: list[str] = []
+    for attempt in ("everything", "no anchors", "left out"):
+        run = [item for item in wanted if item[0] not in left_out]
+        edited = insert_settings(text, root, run, avoid_anchors=attempt != "everything")
+        differ = _reloaded_differently(edited.text, document, services, edited.applied)
+        if not differ:
+            break
+        if attempt == "no anchors":
+            left_out = [name for name in differ if name in edited.applied]
+    else:
+        raise ComposeError(f"{'; '.join(differ.values())}, so nothing was written: add the hardening by hand")
+    changes = tuple(
+        f"{name}: {addition.change}" for name, additions in edited.applied.items() for addition in additions
+    )
+    skipped = (
+        *(
+            f"{name}: not hardened: with its lines in, it would not load as itself plus them"
+            for name in left_out
+        ),
+        *edited.skipped,
+    )
+    return HardenResult(edited.text, changes, skipped)
 
 
-def _has_volume_at(service: Any, directory: str) -> bool:
+def _loaded(text: str) -> dict[str, Any]:
+    """The file as the Compose loader reads it, with no variables set (the same for both readings)."""
+    from dockwise.runspec.compose import load_compose_text
+
+    try:
+        return load_compose_text(text, _FILE, {})
+    except ComposeError as error:
+        raise ComposeError(str(error).removeprefix(f"{_FILE}: ")) from None
+
+
+_FILE = "<compose file>"
+
+
+def _reloaded_differently(
+    text: str, before: dict[str, Any], services: dict[str, Any], applied: dict[str, list[Addition]]
+) -> dict[str, str]:
+    """What does not load as meant once `text` is re-loaded, by service ("" for the rest of the file):
+    each service must be what it was plus exactly its `applied` additions, the rest as it was."""
+    from dockwise.fix.compose_edit import with_additions
+
+    intended = {
+        name: with_additions(s, applied[name]) if name in applied else s for name, s in services.items()
+    }
+    try:
+        after = _loaded(text)
+    except ComposeError as error:
+        return {"": f"the hardened file would not load ({error})"}
+    now = after.get("services")
+    loaded = now if isinstance(now, dict) else {}
+    differ = {
+        str(name): f"service {name} would not load as meant"
+        for name in {*intended, *loaded}
+        if loaded.get(name) != intended.get(name)
+    }
+    rest = sorted(key for key in {*before, *after} if key != "services" and before.get(key) != after.get(key))
+    if rest:
+        differ[""] = f"{', '.join(f'`{key}`' for key in rest)} would change"
+    return dict(sorted(differ.items()))
+
+
+def _has_volume_at(service: Mapping[str, Any], directory: str) -> bool:
     """Whether a volume (short or long syntax) is mounted at `directory` or above it."""
     for volume in service.get("volumes") or ():
         if isinstance(volume, str):
@@ -158,25 +218,57 @@ def _has_volume_at(service: Any, directory: str) -> bool:
     return False
 
 
-def _mapping_indent(text: str) -> int:
-    """The file's mapping indentation: the smallest indentation of a nested `key:` line (2 if none)."""
-    indents = [
-        len(line) - len(line.lstrip(" "))
-        for line in text.splitlines()
-        if line.startswith(" ") and re.match(r"\s+[\w.\-\"']+\s*:", line)
+def settings_to_add(
+    service: Mapping[str, Any],
+    profile: HardeningProfile,
+    measured: Mapping[str, tuple[object, str]] | None = None,
+) -> list[Addition]:
+    """What `--harden` adds to one service (as loaded, merge keys applied): only what it lacks, never a
+    value it states. First what was `measured` (dotted key -> (value, the comment saying how), from a
+    `verify --learn` profile), all of it or none, then the baseline for what that leaves unset. The
+    writer (`compose_edit`) puts these into the file."""
+    from dockwise.fix.compose_edit import with_additions
+
+    first = [
+        Addition(
+            tuple(key.split(".")), _written(value), f"{key}: {_shown(value)} (measured)", comment, "measured"
+        )
+        for key, (value, comment) in (measured or {}).items()
+        if not _states(service, key)
     ]
-    return min((i for i in indents if i > 0), default=2)
+    return [*first, *_baseline(with_additions(service, first) if first else service, profile)]
 
 
-def _harden(service: Any, profile: HardeningProfile) -> list[str]:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+def _written(value: object) -> Scalar | tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value)
+    return value if isinstance(value, str | int | bool) else str(value)
 
-    def flow(items: list[Any]) -> CommentedSeq:
-        sequence = CommentedSeq(items)
-        sequence.fa.set_flow_style()
-        return sequence
 
-    changes: list[str] = []
+def _shown(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return f"[{', '.join(map(str, value))}]"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _states(service: Mapping[str, Any], dotted: str) -> bool:
+    """Whether the service sets `dotted` (`deploy.resources.limits.memory`) itself."""
+    *parents, last = dotted.split(".")
+    mapping: Any = service
+    for parent in parents:
+        mapping = mapping.get(parent) if isinstance(mapping, Mapping) else None
+    return isinstance(mapping, Mapping) and last in mapping
+
+
+def _baseline(service: Mapping[str, Any], profile: HardeningProfile) -> list[Addition]:
+    """The hardened baseline's additions: the playbook's defaults, kept from what breaks known images."""
+    additions: list[Addition] = []
+
+    def add(
+        path: str, value: Scalar | tuple[str, ...], change: str, comment: str = "", group: str = ""
+    ) -> None:
+        additions.append(Addition(tuple(path.split(".")), value, change, comment, group))
+
     official = official_name(service.get("image"))
     runs_as_image_user = official is not None and "user" not in service
     # A privileged service keeps `privileged` (removing it is a decision DW710 leaves to a human); the
@@ -184,72 +276,61 @@ def _harden(service: Any, profile: HardeningProfile) -> list[str]:
     cap_drop = service.get("cap_drop")
     dropped_all = False
     if cap_drop is None:
-        service["cap_drop"] = flow(["ALL"])
-        changes.append("cap_drop: [ALL]")
+        add("cap_drop", ("ALL",), "cap_drop: [ALL]", group="capabilities")
         dropped_all = True
     elif isinstance(cap_drop, list) and not any(str(c).upper() == "ALL" for c in cap_drop):
-        cap_drop.append("ALL")
-        changes.append("cap_drop += ALL")
+        add("cap_drop", ("ALL",), "cap_drop += ALL", group="capabilities")
         dropped_all = True
     needed = NEEDED_CAPABILITIES.get(official or "", ()) if runs_as_image_user else ()
-    if dropped_all and needed and "cap_add" not in service:
-        service["cap_add"] = flow(list(needed))
-        service.yaml_add_eol_comment(
-            f"dockwise: what the official {official} image's entrypoint needs", "cap_add"
+    cap_add = service.get("cap_add")
+    why = f"dockwise: what the official {official} image's entrypoint needs"
+    if dropped_all and needed and cap_add is None:
+        add(
+            "cap_add",
+            needed,
+            f"cap_add: [{', '.join(needed)}] (the {official} image's entrypoint needs them)",
+            why,
+            "capabilities",
         )
-        changes.append(f"cap_add: [{', '.join(needed)}] (the {official} image's entrypoint needs them)")
+    elif dropped_all and needed and isinstance(cap_add, list):  # the file's own cap_add, without those
+        have = {str(c).upper().removeprefix("CAP_") for c in cap_add}
+        lacking = () if "ALL" in have else tuple(c for c in needed if c not in have)
+        if lacking:
+            change = f"cap_add += {', '.join(lacking)} (the {official} image's entrypoint needs them)"
+            add("cap_add", lacking, change, why, "capabilities")
     options = service.get("security_opt")
     wanted = "no-new-privileges:true"
     if options is None:
-        service["security_opt"] = flow([wanted])
-        changes.append(f"security_opt: [{wanted}]")
+        add("security_opt", (wanted,), f"security_opt: [{wanted}]")
     elif isinstance(options, list) and not any(str(o).startswith("no-new-privileges") for o in options):
-        options.append(wanted)
-        changes.append(f"security_opt += {wanted}")
+        add("security_opt", (wanted,), f"security_opt += {wanted}")
     data = DATA_DIRECTORIES.get(official or "") if runs_as_image_user else None
     if "read_only" not in service and (data is None or _has_volume_at(service, data)):
-        service["read_only"] = True
-        changes.append("read_only: true")
+        add("read_only", True, "read_only: true", group="read-only")
         writable = (
             profile.tmpfs,
             *(RUNTIME_DIRECTORIES.get(official or "", ()) if runs_as_image_user else ()),
         )
         tmpfs = service.get("tmpfs")
         if tmpfs is None:
-            service["tmpfs"] = flow(list(writable))
-            changes.append(f"tmpfs: [{', '.join(writable)}]")
+            add("tmpfs", writable, f"tmpfs: [{', '.join(writable)}]", group="read-only")
         else:
             present = [tmpfs] if isinstance(tmpfs, str) else tmpfs if isinstance(tmpfs, list) else None
             if present is not None:
                 have = {str(t).split(":")[0] for t in present}
-                missing_dirs = [directory for directory in writable if directory not in have]
-                if missing_dirs and isinstance(tmpfs, str):
-                    service["tmpfs"] = flow([tmpfs, *missing_dirs])
-                elif missing_dirs and isinstance(tmpfs, list):
-                    tmpfs.extend(missing_dirs)
-                changes.extend(f"tmpfs += {directory}" for directory in missing_dirs)
+                missing_dirs = tuple(directory for directory in writable if directory not in have)
+                if missing_dirs:
+                    add("tmpfs", missing_dirs, f"tmpfs += {', '.join(missing_dirs)}", group="read-only")
     if "init" not in service:
-        service["init"] = True
-        changes.append("init: true")
+        add("init", True, "init: true")
     deploy = service.get("deploy")
     resources = deploy.get("resources") if isinstance(deploy, dict) else None
     limits = resources.get("limits") if isinstance(resources, dict) else None
-    missing: dict[str, object] = {}
     memory_known = _repository_name(service.get("image")) not in NO_MEMORY_GUESS
     if memory_known and "mem_limit" not in service and not (isinstance(limits, dict) and "memory" in limits):
-        missing["memory"] = profile.memory
+        memory = profile.memory
+        add("deploy.resources.limits.memory", memory, f"deploy.resources.limits.memory: {memory}", GUESS)
     if "pids_limit" not in service and not (isinstance(limits, dict) and "pids" in limits):
-        missing["pids"] = profile.pids
-    if missing:
-        if not isinstance(deploy, dict):
-            deploy = service["deploy"] = CommentedMap()
-        if not isinstance(resources, dict):
-            resources = deploy["resources"] = CommentedMap()
-        if not isinstance(limits, dict):
-            limits = resources["limits"] = CommentedMap()
-        for key, value in missing.items():
-            limits[key] = value
-            if isinstance(limits, CommentedMap):  # said where it is written: a default, not a measure
-                limits.yaml_add_eol_comment(GUESS, key)
-            changes.append(f"deploy.resources.limits.{key}: {value}")
-    return changes
+        pids = profile.pids
+        add("deploy.resources.limits.pids", pids, f"deploy.resources.limits.pids: {pids}", GUESS)
+    return additions

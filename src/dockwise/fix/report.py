@@ -24,6 +24,7 @@ def render_fixes(results: Sequence[FileFix], *, written: bool, runtime_remaining
         outcome = result.outcome
         if outcome is None:
             continue
+        lines.extend(f"dockwise: warning: {result.path}: {note}" for note in result.notes)
         for broken in outcome.broken:
             lines.append(
                 f"dockwise: warning: {result.path}: the fix {broken.title!r} of {broken.code} would leave a "

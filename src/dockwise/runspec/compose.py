@@ -289,8 +289,6 @@ def _load_file(
     before the tree is built), parse with libyaml (PyYAML's C composer: fast, with line and column of
     every node), and turn the node tree into plain values, interpolated, with the position of every key.
     `extends` is left for `_resolve_extends`."""
-    import yaml
-
     from dockwise.sources import unsaved_text
 
     try:
@@ -302,6 +300,22 @@ def _load_file(
             raise OSError(f"over the {MAX_FILE_BYTES} bytes dockwise reads from one file")
     except (OSError, UnicodeDecodeError) as error:
         raise ComposeError(f"{path}: cannot read: {error}") from None
+    return _parsed(text, str(path), env, positions, missing)
+
+
+def load_compose_text(text: str, file: str, environment: Mapping[str, str]) -> dict[str, Any]:
+    """One Compose file's text as the loader reads it (merge keys applied, `x-` keys left out, strings
+    interpolated from `environment`, a missing variable read as empty), before `include` and `extends`:
+    what `fix --harden` compares its edit against. Bad input is a `ComposeError` naming `file`."""
+    document: dict[str, Any] = _strip(_parsed(text, file, environment, _Positions(), []))
+    return document
+
+
+def _parsed(
+    text: str, path: str, env: Mapping[str, str], positions: _Positions, missing: list[str]
+) -> dict[str, Any]:
+    import yaml
+
     try:
         check_limits(text)
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -315,7 +329,7 @@ def _load_file(
         return {}
     if not isinstance(root, yaml.MappingNode):
         raise ComposeError(f"{path}: a Compose file is a mapping at the top")
-    walker = _NodeWalker(env, positions, str(path), line_starts(text), text, missing)
+    walker = _NodeWalker(env, positions, path, line_starts(text), text, missing)
     plain = walker.value(root, ())
     if not isinstance(plain, dict):  # `!reset` or `!override` on the whole file: nothing to merge into
         raise ComposeError(f"{path}: a Compose file is a mapping at the top, not tagged {root.tag}")
