@@ -241,7 +241,7 @@ _RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeli
 class DockerfileContext(Record):
     """What a Dockerfile rule sees: the parsed file, the options, and a helper to make diagnostics."""
 
-    __slots__ = ("_shell_analysis", "_shells", "dockerfile", "options", "path")
+    __slots__ = ("_commands", "_shell_analysis", "_shells", "dockerfile", "options", "path")
     path: str
     dockerfile: Dockerfile
     options: RuleOptions
@@ -252,6 +252,8 @@ class DockerfileContext(Record):
     """By stage index: the SHELL instructions of the stage and of the stages it is built FROM, as their
     instruction indexes (ascending) and arguments. Rescanning the lineage for every RUN made lint quadratic
     in the number of RUNs (a 1 MB file of them took minutes)."""
+    _commands: dict[bool, tuple[tuple[Instruction, ShellCommand], ...]]
+    """`run_commands_of_file`'s answers, by `shipped_only`."""
 
     def __init__(
         self,
@@ -264,6 +266,7 @@ class DockerfileContext(Record):
         object.__setattr__(self, "options", options)
         object.__setattr__(self, "_shell_analysis", {})
         object.__setattr__(self, "_shells", {})
+        object.__setattr__(self, "_commands", {})
 
     @property
     def final_stage(self) -> Stage | None:
@@ -304,6 +307,21 @@ class DockerfileContext(Record):
             self._shells[stage.index] = shells
         position = bisect_left(shells[0], instruction.index)
         return shells[1][position - 1] if position else ("/bin/sh", "-c")
+
+    def run_commands_of_file(self, shipped_only: bool) -> tuple[tuple[Instruction, ShellCommand], ...]:
+        """Every command of every RUN with its instruction, in order; only the shipped stages' with
+        `shipped_only`. Listed once a lint: a score of package rules walk them all."""
+        found = self._commands.get(shipped_only)
+        if found is None:
+            instructions = self.shipped_instructions() if shipped_only else self.dockerfile.instructions
+            found = tuple(
+                (instruction, command)
+                for instruction in instructions
+                if instruction.keyword == "RUN"
+                for command in self.run_commands(instruction)
+            )
+            self._commands[shipped_only] = found
+        return found
 
     def run_commands(self, instruction: Instruction) -> tuple[ShellCommand, ...]:
         """The commands a RUN runs (empty for other instructions or a non-POSIX SHELL)."""

@@ -133,13 +133,9 @@ def environment(context: DockerfileContext, run: Instruction, command: ShellComm
     return variables
 
 
-def runs(context: DockerfileContext, *, shipped_only: bool) -> Iterator[tuple[Instruction, ShellCommand]]:
+def runs(context: DockerfileContext, *, shipped_only: bool) -> tuple[tuple[Instruction, ShellCommand], ...]:
     """Every command of every RUN, with its instruction; only the shipped stages' with `shipped_only`."""
-    instructions = context.shipped_instructions() if shipped_only else context.dockerfile.instructions
-    for instruction in instructions:
-        if instruction.keyword == "RUN":
-            for command in context.run_commands(instruction):
-                yield instruction, command
+    return context.run_commands_of_file(shipped_only)
 
 
 def _apt_installs(
