@@ -88,10 +88,11 @@ class ShellWord:
 class ShellCommand(Record):
     """A simple command: `apt-get install -y curl` (environment assignments in front are left out)."""
 
-    __slots__ = ("name", "range", "words")
+    __slots__ = ("_static_values", "name", "range", "words")
     _fields = ("words", "range")
     words: tuple[ShellWord, ...]
     range: TextRange
+    _static_values: tuple[str, ...] | None
     name: str | None
     """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static; computed
     once because every package and shell rule asks for it."""
@@ -106,14 +107,20 @@ class ShellCommand(Record):
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "range", range)
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_static_values", None)
 
     @property
     def arguments(self) -> tuple[ShellWord, ...]:
         return self.words[1:]
 
     def values(self) -> list[str]:
-        """The static argument values (dynamic words left out)."""
-        return [word.value for word in self.arguments if word.value is not None]
+        """The static argument values (dynamic words left out): a new list each time, from a tuple worked
+        out once (rules ask several times per command)."""
+        found: tuple[str, ...] | None = self._static_values
+        if found is None:
+            found = tuple([word.value for word in self.words[1:] if word.value is not None])
+            object.__setattr__(self, "_static_values", found)
+        return list(found)
 
 
 class ShellPipeline(Record):
