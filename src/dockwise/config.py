@@ -28,6 +28,9 @@ DW402 = "warning"
 
 [tool.dockwise.per-file-ignores]   # globs relative to the config file's directory
 "legacy/**" = ["DW301"]
+
+[tool.dockwise.multi-stage.runtime-bases]   # `fix --multi-stage`: the runtime stage's base per ecosystem
+go = "registry.example.com/distroless/static-debian12:nonroot"   # go, go-cgo, rust, node, python, java
 ```
 """
 
@@ -66,6 +69,7 @@ _KEYS = frozenset(
         "buildkit-check",
         "package-cache",
         "shellcheck-path",
+        "multi-stage",
     }
 )
 TARGETS = ("compose", "swarm")
@@ -90,6 +94,7 @@ class Settings(Record):
         "package_cache",
         "per_file_ignores",
         "required_labels",
+        "runtime_bases",
         "select",
         "severity",
         "shellcheck_path",
@@ -127,6 +132,9 @@ class Settings(Record):
     """Rules to run besides the selection (or the defaults): how opt-in rules such as ShellCheck are added."""
     shellcheck_path: str | None
     """The ShellCheck executable DW690 runs (None: the one installed with dockwise, else on PATH)."""
+    runtime_bases: tuple[tuple[str, str], ...]
+    """`fix --multi-stage`'s runtime base per ecosystem (go, go-cgo, rust, node, python, java), overriding
+    the distroless defaults: `[multi-stage.runtime-bases]`."""
 
     def __init__(
         self,
@@ -146,6 +154,7 @@ class Settings(Record):
         buildkit_check: str | None = None,
         extend_select: tuple[Selector, ...] = (),
         shellcheck_path: str | None = None,
+        runtime_bases: tuple[tuple[str, str], ...] = (),
     ) -> None:
         set_field = object.__setattr__
         set_field(self, "select", select)
@@ -164,6 +173,7 @@ class Settings(Record):
         set_field(self, "buildkit_check", buildkit_check)
         set_field(self, "extend_select", extend_select)
         set_field(self, "shellcheck_path", shellcheck_path)
+        set_field(self, "runtime_bases", runtime_bases)
 
     @property
     def root(self) -> Path:
@@ -382,7 +392,28 @@ def _from_table(path: Path, table: Mapping[str, Any]) -> Settings:
         package_cache=_package_cache(path, table.get("package-cache", "remove")),
         source=path,
         buildkit_check=_buildkit_check(path, table.get("buildkit-check")),
+        runtime_bases=_runtime_bases(path, table.get("multi-stage", {})),
     )
+
+
+def _runtime_bases(path: Path, value: object) -> tuple[tuple[str, str], ...]:
+    """`[multi-stage.runtime-bases]`: an image per ecosystem (see `dockwise.fix.runtime_bases`)."""
+    from dockwise.fix.runtime_bases import ECOSYSTEMS
+
+    if not isinstance(value, Mapping) or set(value) - {"runtime-bases"}:
+        raise ConfigError(f"{path}: multi-stage must be a table with one key, runtime-bases")
+    bases = value.get("runtime-bases", {})
+    if not isinstance(bases, Mapping):
+        raise ConfigError(f"{path}: multi-stage.runtime-bases must be a table of ecosystem = image")
+    pairs = []
+    for ecosystem, image in bases.items():
+        if ecosystem not in ECOSYSTEMS:
+            known = ", ".join(ECOSYSTEMS)
+            raise ConfigError(f"{path}: multi-stage.runtime-bases: unknown ecosystem {ecosystem!r} (known: {known})")
+        if not isinstance(image, str) or not image.strip():
+            raise ConfigError(f"{path}: multi-stage.runtime-bases.{ecosystem} must be an image name")
+        pairs.append((str(ecosystem), image.strip()))
+    return tuple(pairs)
 
 
 def _buildkit_check(path: Path, value: object) -> str | None:

@@ -118,6 +118,7 @@ def rule_options(settings: Settings, context_dir: Path | None = None) -> RuleOpt
         buildkit_check=settings.buildkit_check,
         package_cache=settings.package_cache,
         shellcheck_path=settings.shellcheck_path,
+        runtime_bases=settings.runtime_bases,
     )
 
 

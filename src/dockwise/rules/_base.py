@@ -199,6 +199,7 @@ class RuleOptions(Record):
         "context_dir",
         "package_cache",
         "required_labels",
+        "runtime_bases",
         "shellcheck_path",
         "strict_labels",
         "trusted_registries",
@@ -215,6 +216,8 @@ class RuleOptions(Record):
     """`Settings.package_cache`: "remove", "mount" or "auto", which fix the package-cache rules offer."""
     shellcheck_path: str | None
     """The ShellCheck executable to run (None: the one installed with dockwise, else on PATH)."""
+    runtime_bases: tuple[tuple[str, str], ...]
+    """`Settings.runtime_bases`: the images DW151's multi-stage rewrite uses for its runtime stage."""
 
     def __init__(
         self,
@@ -225,6 +228,7 @@ class RuleOptions(Record):
         buildkit_check: str | None = None,
         package_cache: str = "remove",
         shellcheck_path: str | None = None,
+        runtime_bases: tuple[tuple[str, str], ...] = (),
     ) -> None:
         object.__setattr__(self, "trusted_registries", trusted_registries)
         object.__setattr__(self, "required_labels", required_labels)
@@ -233,6 +237,7 @@ class RuleOptions(Record):
         object.__setattr__(self, "buildkit_check", buildkit_check)
         object.__setattr__(self, "package_cache", package_cache)
         object.__setattr__(self, "shellcheck_path", shellcheck_path)
+        object.__setattr__(self, "runtime_bases", runtime_bases)
 
 
 _RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeline", ...]]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
+from dockwise.diagnostics import Category, Diagnostic, Fix, Severity, TextRange
 from dockwise.dockerfile.build import Stage
 from dockwise.dockerfile.shell import ShellCommand
 from dockwise.dockerfile.tree import Instruction
 from dockwise.record import Record
-from dockwise.rules._base import DockerfileContext, DockerfileRule, is_base_image
+from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability, is_base_image
 from dockwise.rules.dockerfile.cache import installs_dependencies
 
 #: Official images that are a compiler toolchain, by the last part of their repository.
@@ -173,6 +173,15 @@ class ToolchainInFinalStage(DockerfileRule):
     aliases = ()
     checks_triggers = False
     checks_fragments = False
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Unsafe: the fix (also `dockwise fix --multi-stage`) names the stage `build` and adds a runtime stage "
+        "FROM a distroless or slim base (configurable per ecosystem) that copies only the artefact: the "
+        "binary, the pruned node_modules with the app, a virtualenv or the JAR. The shipped image loses its "
+        "shell, package manager and every file the program may still read from the builder, and runs as a "
+        "non-root user, so it changes behaviour; the finding's notes say what could not be proven. A "
+        "single-stage file it cannot rewrite sensibly gets a note with the reason instead of a fix."
+    )
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         final = context.final_stage
@@ -184,12 +193,28 @@ class ToolchainInFinalStage(DockerfileRule):
         strongest = evidence[-1]
         others = "; ".join(item.text for item in evidence[:-1])
         also = f" (also: {others})" if others else ""
+        fix, notes = self._rewrite(context)
         yield context.diagnostic(
             self,
             strongest.range,
             f"the shipped image {strongest.text}{also}: build in a builder stage and copy only the result "
             "into a slim runtime stage",
+            fix=fix,
+            notes=notes,
         )
+
+    @staticmethod
+    def _rewrite(context: DockerfileContext) -> tuple[Fix | None, tuple[str, ...]]:
+        """`fix --multi-stage`'s rewrite as the fix, with what it could not prove (or why there is none)."""
+        if len(context.dockerfile.build.stages) != 1:
+            return None, ()
+        from dockwise.fix.multistage import rewrite
+
+        options = context.options
+        result = rewrite(context.dockerfile, dict(options.runtime_bases), options.context_dir)
+        if result.status == "refused":
+            return None, (f"no automatic multi-stage rewrite: {result.reason}",)
+        return result.fix(), tuple(f"not proven: {note}" for note in result.notes)
 
     def _evidence(self, context: DockerfileContext, final: Stage) -> Iterator[_Evidence]:
         """Weakest first: a toolchain base, then compilers installed, then a compile step."""
