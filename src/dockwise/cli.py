@@ -158,6 +158,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the hardened baseline to every Compose service (cap_drop ALL, no-new-privileges, "
         "read_only with tmpfs /tmp, init, memory and pids limits); changes behaviour, so try --diff first",
     )
+    fix.add_argument(
+        "--multi-stage",
+        action="store_true",
+        help="split a single-stage Dockerfile into a builder stage and a minimal runtime stage (Go, Rust, "
+        "Node.js, Python, Java); changes behaviour, so try --diff first",
+    )
+    fix.add_argument(
+        "--runtime-base",
+        action="append",
+        default=[],
+        metavar="ECOSYSTEM=IMAGE",
+        help="with --multi-stage: the runtime stage's base for an ecosystem (go, go-cgo, rust, node, python, "
+        "java), over the config's [multi-stage.runtime-bases] and the distroless defaults",
+    )
+    fix.add_argument(
+        "--format", choices=("text", "json"), default="text", help="with --multi-stage: the report's format"
+    )
     _add_selection_arguments(fix)
     from dockwise.commands import changed, graph, images, report, verify
 
@@ -298,6 +315,10 @@ def _fix(arguments: argparse.Namespace) -> int:
     if "-" in arguments.paths:
         raise DockwiseError("fix rewrites files: give paths, not standard input")
     write = not (arguments.diff or arguments.check)
+    if arguments.multi_stage:
+        return _fix_multi_stage(arguments, write)
+    if arguments.runtime_base:
+        raise DockwiseError("--runtime-base goes with --multi-stage")
     runtime_remaining = 0
     if arguments.harden:
         from dockwise.fix.files import harden_paths
@@ -322,6 +343,29 @@ def _fix(arguments: argparse.Namespace) -> int:
         return 2
     changed = any(result.outcome and result.outcome.changed for result in results)
     return 1 if changed and not write else 0
+
+
+def _fix_multi_stage(arguments: argparse.Namespace, write: bool) -> int:
+    """`fix --multi-stage`: exit 1 when a file was refused (or, with --diff/--check, would change)."""
+    from dockwise.fix.multistage_files import multistage_paths, render_json, render_text
+    from dockwise.fix.runtime_bases import parse_runtime_base
+
+    if arguments.harden:
+        raise DockwiseError("--multi-stage and --harden rewrite different files: run them one at a time")
+    bases = dict(parse_runtime_base(text) for text in arguments.runtime_base)
+    results, problems = multistage_paths(arguments.paths, settings_by_file(arguments), bases, write=write)
+    if arguments.format == "json":
+        sys.stdout.write(render_json(results, written=write))
+    else:
+        if arguments.diff:
+            sys.stdout.write("".join(result.diff() for result in results))
+        sys.stderr.write(render_text(results, written=write))
+    for problem in problems:
+        print(f"dockwise: error: {problem}", file=sys.stderr)
+    if problems or any(result.error for result in results):
+        return 2
+    statuses = {result.rewrite.status for result in results if result.rewrite}
+    return 1 if "refused" in statuses or ("rewritten" in statuses and not write) else 0
 
 
 def _lint(arguments: argparse.Namespace) -> int:
