@@ -457,12 +457,24 @@ class _Planner:
         )
         plan.edits.append(Edit.insert(first.command.range.start, f"python3 -m venv {VENV} && "))
         official = self._base_name() == "python"
+        if not official and not configured:
+            raise Refused(
+                "the builder's Python does not come from an official python image, so which runtime has the "
+                "same interpreter at the same path (which the virtualenv links to) is not known; name one with "
+                "--runtime-base python=IMAGE or [multi-stage.runtime-bases]"
+            )
+        if self._is_alpine() and "alpine" not in base:
+            raise Refused(
+                f"the Python packages are installed in a musl (Alpine) builder: its interpreter and compiled "
+                f"modules would not run on {base}; configure an Alpine runtime base (--runtime-base python=IMAGE)"
+            )
         if not official or configured:
             self.notes.append(
                 f"the virtualenv's python links to the builder's interpreter: {base} must have it at the same "
                 "path and version"
             )
-        if not official and not self._installs("python3-venv", "python3-full", "py3-virtualenv"):
+        apt = any(step.command.name in ("apt-get", "apt") for step in self.steps)
+        if not official and apt and not self._installs("python3-venv", "python3-full"):
             self.notes.append("`python3 -m venv` needs the python3-venv package on Debian and Ubuntu builders")
         artefacts = [VENV, *([self.workdir] if self.workdir else [])]
         return self._finish(plan, artefacts, command, steps[-1])
@@ -601,6 +613,11 @@ class _Planner:
         if not first or not words:
             return words
         program = posixpath.basename(words[0])
+        if not has_shell(plan.base) and (program.endswith((".sh", ".bash")) or "entrypoint" in program):
+            raise Refused(
+                f"the command runs the script {words[0]}, which needs a shell, and {plan.base} has none; "
+                "configure a runtime base with a shell (--runtime-base) or run the program directly"
+            )
         if program in ("npm", "yarn", "pnpm") and not has_shell(plan.base):
             words = self._npm_script(words)
             program = "node"
@@ -629,12 +646,17 @@ class _Planner:
     def _check_after(self, ecosystem: str, last: _Step, artefacts: list[str]) -> None:
         """Refuse when a step after the build writes where the runtime stage does not copy from."""
         copies_whole_dir = ecosystem in ("Node.js", "Python")
+        noted: set[int] = set()
         for step in self.steps:
             if (step.instruction.index, step.position) <= (last.instruction.index, last.position):
                 continue
             name = step.command.name or ""
             if name in _RELOCATORS and not copies_whole_dir:
                 continue  # handled by _follow
+            if name == "chown" and step.instruction.index not in noted:
+                noted.add(step.instruction.index)
+                self.notes.append(f"line {step.instruction.start_line}: `{_text(step.command)}` after the build: "
+                                  "COPY --from does not keep ownership (the runtime's files belong to root)")
             if name in _HARMLESS_AFTER and not self._installs_after(step):
                 continue
             if name == "mkdir":
@@ -643,7 +665,9 @@ class _Planner:
                 continue
             where = f"line {step.instruction.start_line}: `{_text(step.command)}` runs after the build"
             if copies_whole_dir:
-                self.notes.append(f"{where}: files it writes outside {', '.join(artefacts)} are not copied")
+                if step.instruction.index not in noted:
+                    noted.add(step.instruction.index)
+                    self.notes.append(f"{where}: files it writes outside {', '.join(artefacts)} are not copied")
                 continue
             raise Refused(f"{where} and may write files the runtime stage would not get; move it before the "
                           "build or split by hand")
@@ -676,7 +700,7 @@ class _Planner:
         if packages:
             self.notes.append(
                 f"packages installed in the builder ({', '.join(_unique(packages))}) are not in the runtime "
-                "image: a library the program loads at run time (libpq for libpq-dev) must come from the base"
+                "image: a library the program loads at run time (libpq5 for libpq-dev, say) must come from the base"
             )
 
     # Helpers ----------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def _from_builder(ecosystem: str, builder: ImageReference | None) -> str | None:
     name = builder.repository.rsplit("/", 1)[-1]
     tag = builder.tag or ""
     if ecosystem == "python" and name == "python":
-        return _python_slim(tag)
+        return builder.raw if "slim" in tag or "alpine" in tag else _python_slim(tag)
     if ecosystem == "node" and name == "node":
         major = tag.split(".", 1)[0].split("-", 1)[0]
         if major in _DISTROLESS_NODE:
