@@ -559,7 +559,7 @@ class _Planner:
         if name in ("root", "0"):
             self.notes.append(f"the original ran as root; the runtime runs as {NONROOT}")
             return NONROOT
-        if name.isdigit() or (name == "nonroot" and is_distroless(base)) or (name == "node" and "node:" in base):
+        if name.isdigit() or name == "nobody" or (name == "nonroot" and is_distroless(base)) or (name == "node" and "node:" in base):
             return user
         self.notes.append(f"USER {user} is a name the runtime base may not define: the runtime runs as {NONROOT}")
         return NONROOT
