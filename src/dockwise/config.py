@@ -409,7 +409,9 @@ def _runtime_bases(path: Path, value: object) -> tuple[tuple[str, str], ...]:
     for ecosystem, image in bases.items():
         if ecosystem not in ECOSYSTEMS:
             known = ", ".join(ECOSYSTEMS)
-            raise ConfigError(f"{path}: multi-stage.runtime-bases: unknown ecosystem {ecosystem!r} (known: {known})")
+            raise ConfigError(
+                f"{path}: multi-stage.runtime-bases: unknown ecosystem {ecosystem!r} (known: {known})"
+            )
         if not isinstance(image, str) or not image.strip():
             raise ConfigError(f"{path}: multi-stage.runtime-bases.{ecosystem} must be an image name")
         pairs.append((str(ecosystem), image.strip()))

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dockwise.diagnostics import Applicability, Edit, Fix
 from dockwise.dockerfile.build import Build, Stage
@@ -41,7 +42,11 @@ _HARMLESS_AFTER = frozenset(
         "gradlew", "apt-get", "apk", "yum", "dnf", "du", "find", "file", "ldd",
     }
 )  # fmt: skip
-_REMOVING = {"apt-get": ("purge", "remove", "autoremove", "clean"), "apk": ("del",), "yum": ("remove", "clean")}
+_REMOVING = {
+    "apt-get": ("purge", "remove", "autoremove", "clean"),
+    "apk": ("del",),
+    "yum": ("remove", "clean"),
+}
 _PACKAGE_MANAGERS = {"apt-get": "install", "apt": "install", "apk": "add", "yum": "install", "dnf": "install"}
 _CERTIFICATES = frozenset({"ca-certificates", "tzdata"})
 _RELOCATORS = frozenset({"cp", "mv", "install"})
@@ -49,7 +54,9 @@ _NATIVE_NODE = frozenset({"node-gyp", "python3", "python", "make", "g++", "build
 _PYTHON_INSTALLERS = frozenset({"poetry", "pipenv", "uv", "pdm", "conda", "micromamba"})
 _KNOWN_WORKDIRS = {"golang": "/go", "gradle": "/home/gradle"}
 _CARRIED = ("LABEL", "ENV", "EXPOSE", "VOLUME", "STOPSIGNAL")
-_SYSTEM_DIRS = frozenset({"/", "/etc", "/usr", "/usr/local", "/usr/local/bin", "/usr/bin", "/bin", "/opt", "/var"})
+_SYSTEM_DIRS = frozenset(
+    {"/", "/etc", "/usr", "/usr/local", "/usr/local/bin", "/usr/bin", "/bin", "/opt", "/var"}
+)
 
 
 class Refused(Exception):
@@ -111,7 +118,9 @@ def rewrite(dockerfile: Dockerfile, bases: Mapping[str, str], context_dir: Path 
         plan = _Planner(build, build.stages[0], bases, context_dir).plan()
     except Refused as refusal:
         return Rewrite("refused", original, reason=str(refusal))
-    return Rewrite("rewritten", original, plan.ecosystem, plan.base, tuple(plan.notes), None, tuple(plan.edits))
+    return Rewrite(
+        "rewritten", original, plan.ecosystem, plan.base, tuple(plan.notes), None, tuple(plan.edits)
+    )
 
 
 @dataclass(slots=True)
@@ -136,7 +145,9 @@ class _Step:
 
 
 class _Planner:
-    def __init__(self, build: Build, stage: Stage, bases: Mapping[str, str], context_dir: Path | None) -> None:
+    def __init__(
+        self, build: Build, stage: Stage, bases: Mapping[str, str], context_dir: Path | None
+    ) -> None:
         self.build = build
         self.stage = stage
         self.bases = bases
@@ -160,10 +171,13 @@ class _Planner:
         builds = self._builds()
         ecosystems = sorted({ecosystem for ecosystem, _ in builds})
         if not ecosystems:
-            raise Refused("no Go, Rust, Node.js, Python or Java build found in the stage (nothing to split off)")
+            raise Refused(
+                "no Go, Rust, Node.js, Python or Java build found in the stage (nothing to split off)"
+            )
         if len(ecosystems) > 1:
             raise Refused(
-                f"the stage builds {' and '.join(ecosystems)}: which artefacts the runtime needs from each is "
+                f"the stage builds {' and '.join(ecosystems)}: which artefacts the runtime needs from each "
+                "is "
                 "not clear; split it by hand (one stage per build)"
             )
         ecosystem = ecosystems[0]
@@ -241,7 +255,7 @@ class _Planner:
         step = builds[-1]
         artefact = self._go_output(step)
         key = "go" if self._cgo_disabled(step) else "go-cgo"
-        base, configured = runtime_base(key, self.stage.base, self.bases)
+        base, _configured = runtime_base(key, self.stage.base, self.bases)
         plan = _Plan("Go", base)
         if key == "go-cgo":
             if self._is_alpine():
@@ -278,7 +292,9 @@ class _Planner:
 
     def _go_package_name(self, step: _Step, packages: list[str]) -> str:
         if len(packages) > 1 or any("..." in p or "@" in p for p in packages):
-            raise Refused("go builds several packages or a remote one: the binary's path is not known; use -o")
+            raise Refused(
+                "go builds several packages or a remote one: the binary's path is not known; use -o"
+            )
         package = packages[0] if packages else "."
         if package.startswith(("./", "../")) and package.rstrip("/") not in (".", ".."):
             return posixpath.basename(package.rstrip("/"))
@@ -321,18 +337,26 @@ class _Planner:
         triple = _flag_value(words, "--target")
         variables = self.build.variables_before(step.instruction)
         if _subcommand(step.command) == "install":
-            root = _flag_value(words, "--root") or variables.get("CARGO_INSTALL_ROOT") or variables.get("CARGO_HOME")
+            root = (
+                _flag_value(words, "--root")
+                or variables.get("CARGO_INSTALL_ROOT")
+                or variables.get("CARGO_HOME")
+            )
             if not root:
-                raise Refused("cargo install without --root or CARGO_HOME: where the binary goes is not known")
+                raise Refused(
+                    "cargo install without --root or CARGO_HOME: where the binary goes is not known"
+                )
             artefact = posixpath.join(root, "bin", name)
         else:
-            profile = _flag_value(words, "--profile") or ("release" if "--release" in words or "-r" in words else "debug")
+            profile = _flag_value(words, "--profile") or (
+                "release" if "--release" in words or "-r" in words else "debug"
+            )
             profile = "debug" if profile == "dev" else profile
             target = _flag_value(words, "--target-dir") or variables.get("CARGO_TARGET_DIR") or "target"
             parts = [target, *([triple] if triple else []), profile, name]
             artefact = self._absolute(step, posixpath.join(*parts))
         key = "go" if triple and "musl" in triple else "rust"
-        base, configured = runtime_base(key, self.stage.base, self.bases)
+        base, _configured = runtime_base(key, self.stage.base, self.bases)
         if key == "rust" and self._is_alpine():
             raise Refused(
                 "a Rust build in a musl (Alpine) builder links musl: it would not run on the glibc runtime; "
@@ -369,7 +393,9 @@ class _Planner:
         step = builds[-1]
         jar = _jar_of(command)
         if jar is None:
-            raise Refused("the command does not run `java -jar FILE`: which JAR (or classpath) to copy is not known")
+            raise Refused(
+                "the command does not run `java -jar FILE`: which JAR (or classpath) to copy is not known"
+            )
         base, configured = runtime_base("java", self.stage.base, self.bases)
         plan = _Plan("Java", base)
         builder_version = self.stage.base and self.stage.base.tag
@@ -392,10 +418,12 @@ class _Planner:
             raise Refused("no npm ci, npm install or yarn install: node_modules is not built in the stage")
         step = installs[-1]
         if step.after_cd or step.workdir != (self.workdir or "/"):
-            raise Refused("the dependencies are installed in another directory than the WORKDIR the app runs in")
+            raise Refused(
+                "the dependencies are installed in another directory than the WORKDIR the app runs in"
+            )
         if self.workdir is None:
             raise Refused("no WORKDIR: the app's files are not in a directory of their own to copy")
-        base, configured = runtime_base(key, self.stage.base, self.bases)
+        base, _configured = runtime_base(key, self.stage.base, self.bases)
         plan = _Plan("Node.js", base)
         native = self._installs(*_NATIVE_NODE) or self._context_has(step, "binding.gyp")
         if native and self._is_alpine():
@@ -409,7 +437,9 @@ class _Planner:
                 "the same Node.js ABI and the C libraries they link"
             )
         if self.stage.base is None or self.stage.base.repository.rsplit("/", 1)[-1] != "node":
-            self.notes.append(f"the builder's Node.js version is not known from its image: {base} must match it")
+            self.notes.append(
+                f"the builder's Node.js version is not known from its image: {base} must match it"
+            )
         self._prune(plan, step)
         return self._finish(plan, [self.workdir], command, steps[-1])
 
@@ -429,8 +459,10 @@ class _Planner:
         if prune is None:
             raise Refused(f"{name} installs the dependencies: dockwise cannot drop the dev ones")
         if name == "yarn":
-            self.notes.append("the dev dependencies are dropped with Yarn 1's `--production`; Yarn 2+ needs "
-                              "`yarn workspaces focus --production` instead")
+            self.notes.append(
+                "the dev dependencies are dropped with Yarn 1's `--production`; Yarn 2+ needs "
+                "`yarn workspaces focus --production` instead"
+            )
         last_run = [i for i in self.stage.instructions if i.keyword == "RUN"][-1]
         plan.edits.append(Edit.insert(_line_end(self.build.dockerfile.render(), last_run), f"RUN {prune}\n"))
 
@@ -440,50 +472,63 @@ class _Planner:
             raise Refused("no pip install: nothing to move into a virtualenv")
         for step in installs:
             words = [w.value or "" for w in step.command.arguments]
-            bad = [w for w in words if w in ("--user", "-t", "--target", "--prefix", "--root") or
-                   w.startswith(("--target=", "--prefix=", "--root="))]
+            bad = [
+                w
+                for w in words
+                if w in ("--user", "-t", "--target", "--prefix", "--root")
+                or w.startswith(("--target=", "--prefix=", "--root="))
+            ]
             if bad:
-                raise Refused(f"line {step.instruction.start_line}: pip install {bad[0]} installs outside a virtualenv")
+                raise Refused(
+                    f"line {step.instruction.start_line}: pip install {bad[0]} installs outside a virtualenv"
+                )
             program = step.command.words[0].value or ""
             if program.startswith("/"):
-                raise Refused(f"line {step.instruction.start_line}: {program} is called by path, so it would "
-                              "bypass the virtualenv")
+                raise Refused(
+                    f"line {step.instruction.start_line}: {program} is called by path, so it would "
+                    "bypass the virtualenv"
+                )
         first = installs[0]
         base, configured = runtime_base("python", self.stage.base, self.bases)
         plan = _Plan("Python", base)
         text = self.build.dockerfile.render()
         plan.edits.append(
-            Edit.insert(_line_start(text, first.instruction), f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"\n')
+            Edit.insert(
+                _line_start(text, first.instruction), f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"\n'
+            )
         )
         plan.edits.append(Edit.insert(first.command.range.start, f"python3 -m venv {VENV} && "))
         official = self._base_name() == "python"
         if not official and not configured:
             raise Refused(
                 "the builder's Python does not come from an official python image, so which runtime has the "
-                "same interpreter at the same path (which the virtualenv links to) is not known; name one with "
+                "same interpreter at the same path (which the virtualenv links to) is not known; name one "
+                "with "
                 "--runtime-base python=IMAGE or [multi-stage.runtime-bases]"
             )
         if self._is_alpine() and "alpine" not in base:
             raise Refused(
                 f"the Python packages are installed in a musl (Alpine) builder: its interpreter and compiled "
-                f"modules would not run on {base}; configure an Alpine runtime base (--runtime-base python=IMAGE)"
+                f"modules would not run on {base}; configure an Alpine runtime base "
+                "(--runtime-base python=IMAGE)"
             )
         if not official or configured:
             self.notes.append(
-                f"the virtualenv's python links to the builder's interpreter: {base} must have it at the same "
+                "the virtualenv's python links to the builder's interpreter: "
+                f"{base} must have it at the same "
                 "path and version"
             )
         apt = any(step.command.name in ("apt-get", "apt") for step in self.steps)
         if not official and apt and not self._installs("python3-venv", "python3-full"):
-            self.notes.append("`python3 -m venv` needs the python3-venv package on Debian and Ubuntu builders")
+            self.notes.append(
+                "`python3 -m venv` needs the python3-venv package on Debian and Ubuntu builders"
+            )
         artefacts = [VENV, *([self.workdir] if self.workdir else [])]
         return self._finish(plan, artefacts, command, steps[-1])
 
     # The runtime stage ------------------------------------------------------------------------------
 
-    def _finish(
-        self, plan: _Plan, artefacts: list[str], command: _Command, last: _Step
-    ) -> _Plan:
+    def _finish(self, plan: _Plan, artefacts: list[str], command: _Command, last: _Step) -> _Plan:
         self._check_after(plan.ecosystem, last, artefacts)
         self._note_packages(plan.base)
         text = self.build.dockerfile.render()
@@ -500,7 +545,9 @@ class _Planner:
         lines.append(f"USER {self._user(plan.base)}")
         lines += self._healthcheck(plan.base)
         lines += self._command_lines(plan, command)
-        plan.edits.append(Edit.insert(len(text), ("" if text.endswith("\n") else "\n") + "\n".join(lines) + "\n"))
+        plan.edits.append(
+            Edit.insert(len(text), ("" if text.endswith("\n") else "\n") + "\n".join(lines) + "\n")
+        )
         plan.notes.extend(self.notes)
         return plan
 
@@ -514,8 +561,10 @@ class _Planner:
             source = text[instruction.range.start : instruction.range.end]
             used = sorted(name for name in args if re.search(rf"\$\{{?{re.escape(name)}\b", source))
             if used:
-                self.notes.append(f"line {instruction.start_line}: {instruction.keyword} uses the build argument "
-                                  f"{used[0]}, which the runtime stage does not declare (it expands to nothing)")
+                self.notes.append(
+                    f"line {instruction.start_line}: {instruction.keyword} uses the build argument "
+                    f"{used[0]}, which the runtime stage does not declare (it expands to nothing)"
+                )
             lines.append(source)
         return lines
 
@@ -524,7 +573,11 @@ class _Planner:
         inside = [self.workdir or "", *artefacts]
         found = []
         for instruction in self.stage.instructions:
-            if instruction.keyword not in ("COPY", "ADD") or instruction.heredocs or len(instruction.arguments) < 2:
+            if (
+                instruction.keyword not in ("COPY", "ADD")
+                or instruction.heredocs
+                or len(instruction.arguments) < 2
+            ):
                 continue
             if instruction.parsed_flags.from_:
                 found.append(self._destination(instruction))
@@ -533,8 +586,10 @@ class _Planner:
             if any(d and (destination == d or destination.startswith(d.rstrip("/") + "/")) for d in inside):
                 continue
             if destination in _SYSTEM_DIRS:
-                self.notes.append(f"line {instruction.start_line}: files copied into {destination} are not carried "
-                                  "over (a system directory): copy them by hand if the program needs them")
+                self.notes.append(
+                    f"line {instruction.start_line}: files copied into {destination} are not carried "
+                    "over (a system directory): copy them by hand if the program needs them"
+                )
                 continue
             found.append(destination)
         return found
@@ -551,17 +606,26 @@ class _Planner:
     def _user(self, base: str) -> str:
         users = [i for i in self.stage.instructions if i.keyword == "USER" and i.arguments]
         if not users:
-            self.notes.append(f"the original ran as root; the runtime runs as {NONROOT}: files it writes "
-                              "outside a volume or tmpfs need a directory it owns")
+            self.notes.append(
+                f"the original ran as root; the runtime runs as {NONROOT}: files it writes "
+                "outside a volume or tmpfs need a directory it owns"
+            )
             return NONROOT
         user = self.build.expand(users[-1], users[-1].arguments[0])
         name = user.split(":", 1)[0]
         if name in ("root", "0"):
             self.notes.append(f"the original ran as root; the runtime runs as {NONROOT}")
             return NONROOT
-        if name.isdigit() or name == "nobody" or (name == "nonroot" and is_distroless(base)) or (name == "node" and "node:" in base):
+        if (
+            name.isdigit()
+            or name == "nobody"
+            or (name == "nonroot" and is_distroless(base))
+            or (name == "node" and "node:" in base)
+        ):
             return user
-        self.notes.append(f"USER {user} is a name the runtime base may not define: the runtime runs as {NONROOT}")
+        self.notes.append(
+            f"USER {user} is a name the runtime base may not define: the runtime runs as {NONROOT}"
+        )
         return NONROOT
 
     def _healthcheck(self, base: str) -> list[str]:
@@ -571,17 +635,23 @@ class _Planner:
         check = checks[-1]
         text = self.build.dockerfile.render()[check.range.start : check.range.end]
         if is_distroless(base) and re.search(r"\b(curl|wget)\b", check.line):
-            self.notes.append(f"line {check.start_line}: the HEALTHCHECK runs curl or wget, which {base} does not "
-                              "have: it will report unhealthy (probe from outside, or add a static probe binary)")
+            self.notes.append(
+                f"line {check.start_line}: the HEALTHCHECK runs curl or wget, which {base} does not "
+                "have: it will report unhealthy (probe from outside, or add a static probe binary)"
+            )
         elif not has_shell(base) and not check.is_exec_form and "NONE" not in check.line.upper():
-            self.notes.append(f"line {check.start_line}: the HEALTHCHECK is in shell form and {base} has no shell")
+            self.notes.append(
+                f"line {check.start_line}: the HEALTHCHECK is in shell form and {base} has no shell"
+            )
         return [text]
 
     def _command_lines(self, plan: _Plan, command: _Command) -> list[str]:
         entrypoint, cmd = command
         lines = []
         node_entry = plan.ecosystem == "Node.js" and "distroless/nodejs" in plan.base
-        interpreter_base = is_distroless(plan.base) and any(n in plan.base for n in ("nodejs", "python", "java"))
+        interpreter_base = is_distroless(plan.base) and any(
+            n in plan.base for n in ("nodejs", "python", "java")
+        )
         if entrypoint is None and interpreter_base:
             lines.append("ENTRYPOINT []")  # these bases start their interpreter: run the command as written
         for instruction in (entrypoint, cmd):
@@ -632,13 +702,19 @@ class _Planner:
         scripts = (json.loads(manifest).get("scripts", {}) if manifest else {}) if _is_json(manifest) else {}
         line = scripts.get(script) if isinstance(scripts, dict) else None
         if not isinstance(line, str):
-            raise Refused(f"the command runs `{' '.join(words)}`, and npm is not in the runtime image; the script "
-                          "could not be read from package.json: run node directly")
+            raise Refused(
+                f"the command runs `{' '.join(words)}`, and npm is not in the runtime image; the script "
+                "could not be read from package.json: run node directly"
+            )
         plain = plain_command_words(line)
         if plain is None or posixpath.basename(plain[0]) != "node":
-            raise Refused(f"the {script} script ({line!r}) is not a plain `node ...` command; run node directly")
-        self.notes.append(f"`{' '.join(words)}` became `{line}` (package.json's {script} script): npm is not in "
-                          "the runtime image")
+            raise Refused(
+                f"the {script} script ({line!r}) is not a plain `node ...` command; run node directly"
+            )
+        self.notes.append(
+            f"`{' '.join(words)}` became `{line}` (package.json's {script} script): npm is not in "
+            "the runtime image"
+        )
         return list(plain)
 
     # Checks -----------------------------------------------------------------------------------------
@@ -655,26 +731,39 @@ class _Planner:
                 continue  # handled by _follow
             if name == "chown" and step.instruction.index not in noted:
                 noted.add(step.instruction.index)
-                self.notes.append(f"line {step.instruction.start_line}: `{_text(step.command)}` after the build: "
-                                  "COPY --from does not keep ownership (the runtime's files belong to root)")
+                self.notes.append(
+                    f"line {step.instruction.start_line}: `{_text(step.command)}` after the build: "
+                    "COPY --from does not keep ownership (the runtime's files belong to root)"
+                )
             if name in _HARMLESS_AFTER and not self._installs_after(step):
                 continue
             if name == "mkdir":
-                self.notes.append(f"line {step.instruction.start_line}: directories made after the build are not "
-                                  "in the runtime image unless under the copied paths")
+                self.notes.append(
+                    f"line {step.instruction.start_line}: directories made after the build are not "
+                    "in the runtime image unless under the copied paths"
+                )
                 continue
             where = f"line {step.instruction.start_line}: `{_text(step.command)}` runs after the build"
             if copies_whole_dir:
                 if step.instruction.index not in noted:
                     noted.add(step.instruction.index)
-                    self.notes.append(f"{where}: files it writes outside {', '.join(artefacts)} are not copied")
+                    self.notes.append(
+                        f"{where}: files it writes outside {', '.join(artefacts)} are not copied"
+                    )
                 continue
-            raise Refused(f"{where} and may write files the runtime stage would not get; move it before the "
-                          "build or split by hand")
+            raise Refused(
+                f"{where} and may write files the runtime stage would not get; move it before the "
+                "build or split by hand"
+            )
         for step in self.steps:
-            if (step.instruction.index, step.position) > (last.instruction.index, last.position) and self._installs_after(step):
-                raise Refused(f"line {step.instruction.start_line}: packages installed after the build are meant for "
-                              "the running image; the runtime base would not have them")
+            if (step.instruction.index, step.position) > (
+                last.instruction.index,
+                last.position,
+            ) and self._installs_after(step):
+                raise Refused(
+                    f"line {step.instruction.start_line}: packages installed after the build are meant for "
+                    "the running image; the runtime base would not have them"
+                )
 
     def _installs_after(self, step: _Step) -> bool:
         verb = _PACKAGE_MANAGERS.get(step.command.name or "")
@@ -700,13 +789,14 @@ class _Planner:
         if packages:
             self.notes.append(
                 f"packages installed in the builder ({', '.join(_unique(packages))}) are not in the runtime "
-                "image: a library the program loads at run time (libpq5 for libpq-dev, say) must come from the base"
+                "image: a library the program loads at run time (libpq5 for libpq-dev, say) must come "
+                "from the base"
             )
 
     # Helpers ----------------------------------------------------------------------------------------
 
     def _follow(self, artefacts: list[str], build_step: _Step) -> list[str]:
-        """The artefact after the cp/mv/install steps that move it (`cp target/release/app /usr/local/bin/`)."""
+        """The artefact after the cp/mv/install steps that move it (`cp target/release/app /bin/`)."""
         current = list(artefacts)
         for step in self.steps:
             if (step.instruction.index, step.position) <= (build_step.instruction.index, build_step.position):
@@ -715,13 +805,17 @@ class _Planner:
                 continue
             words = [w for w in step.command.values() if not w.startswith("-")]
             if len(words) < 2 or step.after_cd:
-                raise Refused(f"line {step.instruction.start_line}: `{_text(step.command)}` after the build is not "
-                              "understood")
+                raise Refused(
+                    f"line {step.instruction.start_line}: `{_text(step.command)}` after the build is not "
+                    "understood"
+                )
             *sources, target = (self._absolute(step, w) for w in words)
             moved = [a for a in current if a in sources]
             if not moved:
-                raise Refused(f"line {step.instruction.start_line}: `{_text(step.command)}` copies files other than "
-                              "the artefact after the build")
+                raise Refused(
+                    f"line {step.instruction.start_line}: `{_text(step.command)}` copies files other than "
+                    "the artefact after the build"
+                )
             for artefact in moved:
                 ends_dir = words[-1].endswith("/") or len(sources) > 1 or target in _SYSTEM_DIRS
                 destination = posixpath.join(target, posixpath.basename(artefact)) if ends_dir else target
@@ -730,8 +824,10 @@ class _Planner:
 
     def _absolute(self, step: _Step, path: str) -> str:
         if step.after_cd and not path.startswith("/"):
-            raise Refused(f"line {step.instruction.start_line}: a relative path after `cd`: the artefact's path is "
-                          "not known")
+            raise Refused(
+                f"line {step.instruction.start_line}: a relative path after `cd`: the artefact's path is "
+                "not known"
+            )
         return self._absolute_at(step.workdir, self.build.expand(step.instruction, path))
 
     @staticmethod
@@ -745,9 +841,9 @@ class _Planner:
     def _installs(self, *packages: str) -> bool:
         wanted = set(packages)
         for step in self.steps:
-            if step.command.name in _PACKAGE_MANAGERS or step.command.name == "npm":
-                if wanted & {v.split("=", 1)[0] for v in step.command.values()}:
-                    return True
+            managed = step.command.name in _PACKAGE_MANAGERS or step.command.name == "npm"
+            if managed and wanted & {v.split("=", 1)[0] for v in step.command.values()}:
+                return True
         return False
 
     def _context_file(self, step: _Step | None, name: str) -> str | None:
@@ -757,13 +853,22 @@ class _Planner:
         directory = step.workdir if step is not None else (self.workdir or "/")
         candidates = []
         for instruction in self.stage.instructions:
-            if instruction.keyword not in ("COPY", "ADD") or instruction.parsed_flags.from_ or instruction.heredocs:
+            if (
+                instruction.keyword not in ("COPY", "ADD")
+                or instruction.parsed_flags.from_
+                or instruction.heredocs
+            ):
                 continue
             if step is not None and instruction.index > step.instruction.index:
                 break
-            destination = self._absolute_at(self.workdir_at.get(instruction.index, "/"), instruction.arguments[-1])
+            destination = self._absolute_at(
+                self.workdir_at.get(instruction.index, "/"), instruction.arguments[-1]
+            )
             for source in instruction.arguments[:-1]:
-                if posixpath.basename(source.rstrip("/")) == name and destination in (directory, posixpath.join(directory, name)):
+                if posixpath.basename(source.rstrip("/")) == name and destination in (
+                    directory,
+                    posixpath.join(directory, name),
+                ):
                     candidates.append(self.context_dir / source)
                 elif destination == directory and "*" not in source:
                     candidates.append(self.context_dir / source / name)
@@ -864,7 +969,7 @@ def _is_json(text: str | None) -> bool:
     return True
 
 
-def _toml(text: str) -> dict[str, object]:
+def _toml(text: str) -> dict[str, Any]:
     import sys
 
     if sys.version_info >= (3, 11):
@@ -872,6 +977,7 @@ def _toml(text: str) -> dict[str, object]:
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
-        return tomllib.loads(text)
+        document: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise Refused(f"Cargo.toml is not valid TOML ({error})") from None
+    return document

@@ -81,11 +81,14 @@ def render_text(results: Sequence[MultiStageResult], *, written: bool) -> str:
             lines.append(f"Refused {result.path}: {outcome.reason} (file left unchanged)")
         else:
             lines.append(f"Left {result.path} alone: {outcome.reason}")
-    counts = {status: sum(1 for r in results if r.rewrite and r.rewrite.status == status) for status in
-              ("rewritten", "refused", "unchanged")}
+    counts = {
+        status: sum(1 for r in results if r.rewrite and r.rewrite.status == status)
+        for status in ("rewritten", "refused", "unchanged")
+    }
     verb = "rewritten" if written else "would be rewritten"
     lines.append(
-        f"{counts['rewritten']} {verb}, {counts['refused']} refused, {counts['unchanged']} already multi-stage."
+        f"{counts['rewritten']} {verb}, {counts['refused']} refused, "
+        f"{counts['unchanged']} already multi-stage."
     )
     return "".join(line + "\n" for line in lines)
 

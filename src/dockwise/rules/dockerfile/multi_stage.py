@@ -175,7 +175,8 @@ class ToolchainInFinalStage(DockerfileRule):
     checks_fragments = False
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (
-        "Unsafe: the fix (also `dockwise fix --multi-stage`) names the stage `build` and adds a runtime stage "
+        "Unsafe: the fix (also `dockwise fix --multi-stage`) names the stage `build` and adds a runtime "
+        "stage "
         "FROM a distroless or slim base (configurable per ecosystem) that copies only the artefact: the "
         "binary, the pruned node_modules with the app, a virtualenv or the JAR. The shipped image loses its "
         "shell, package manager and every file the program may still read from the builder, and runs as a "
