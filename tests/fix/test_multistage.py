@@ -400,3 +400,24 @@ def test_config_with_an_unknown_ecosystem_is_an_error(
     (tmp_path / ".dockwise.toml").write_text('[multi-stage.runtime-bases]\ncobol = "x"\n')
     assert main(["fix", "--multi-stage", str(tmp_path)]) == 2
     assert "multi-stage.runtime-bases: unknown ecosystem 'cobol'" in capsys.readouterr().err
+
+
+def test_rust_for_the_musl_target_is_static(tmp_path: Path) -> None:
+    text = RUST.replace("--release --locked", "--release --target x86_64-unknown-linux-musl --bin api")
+    result = rewrite_text(
+        text.replace('"./target/release/hello-api"', '"./target/x86_64-unknown-linux-musl/release/api"')
+    )
+    assert result.runtime_base == "gcr.io/distroless/static-debian12:nonroot"
+    path = "/usr/src/app/target/x86_64-unknown-linux-musl/release/api"
+    assert f"COPY --from=build {path} {path}\n" in result.text
+    assert not any("links glibc" in note for note in result.notes)
+
+
+def test_an_artefact_moved_after_the_build_is_copied_from_where_it_went() -> None:
+    text = GO.replace(
+        "RUN CGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server",
+        "RUN CGO_ENABLED=0 go build -o bin/server ./cmd/server && cp bin/server /usr/local/bin/",
+    )
+    result = rewrite_text(text)
+    assert "COPY --from=build /usr/local/bin/server /usr/local/bin/server\n" in result.text
+    assert "/src/bin/server" not in result.text

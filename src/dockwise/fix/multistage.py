@@ -26,7 +26,7 @@ from dockwise.diagnostics import Applicability, Edit, Fix
 from dockwise.dockerfile.build import Build, Stage
 from dockwise.dockerfile.shell import ShellCommand, commands_of, plain_command_words
 from dockwise.dockerfile.tree import Dockerfile, Instruction
-from dockwise.fix.runtime_bases import has_shell, is_distroless, runtime_base
+from dockwise.fix.runtime_bases import DEFAULT_RUNTIME_BASES, has_shell, is_distroless, runtime_base
 from dockwise.rules.dockerfile.multi_stage import build_ecosystem, install_ecosystem
 
 TITLE = "Rewrite into a builder stage and a minimal runtime stage"
@@ -355,14 +355,16 @@ class _Planner:
             target = _flag_value(words, "--target-dir") or variables.get("CARGO_TARGET_DIR") or "target"
             parts = [target, *([triple] if triple else []), profile, name]
             artefact = self._absolute(step, posixpath.join(*parts))
-        key = "go" if triple and "musl" in triple else "rust"
-        base, _configured = runtime_base(key, self.stage.base, self.bases)
-        if key == "rust" and self._is_alpine():
+        static = bool(triple and "musl" in triple)
+        base, _configured = runtime_base("rust", self.stage.base, self.bases)
+        if static and "rust" not in self.bases:
+            base = DEFAULT_RUNTIME_BASES["go"]  # a static binary needs no libc
+        if not static and self._is_alpine():
             raise Refused(
                 "a Rust build in a musl (Alpine) builder links musl: it would not run on the glibc runtime; "
                 "build for the musl target explicitly (--target x86_64-unknown-linux-musl)"
             )
-        if key == "rust":
+        if not static:
             self.notes.append(
                 f"the Rust binary links glibc and libgcc dynamically ({base} has them); other C libraries "
                 "its crates link (OpenSSL, libpq) are not in the runtime image"

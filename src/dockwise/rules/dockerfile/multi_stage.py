@@ -138,6 +138,10 @@ class ToolchainInFinalStage(DockerfileRule):
     is a base for others, where the toolchain is the point. Compilers installed and removed in the same RUN
     (the `apk add --virtual .build-deps ... && apk del .build-deps` pattern) do not count.
 
+    `dockwise fix --multi-stage` (or `dockwise fix --unsafe-fixes`, as this rule's fix) makes the split for
+    Go, Rust, Node.js, Python and Java builds: see docs/multi-stage.md. The finding's notes say what that
+    rewrite could not prove, or why there is none for this file.
+
     ## Why is this bad?
     A Go, Rust or Java toolchain is hundreds of megabytes that the running service never uses, and every
     compiler, header and package manager in the image is attack surface and CVE noise. A multi-stage build
