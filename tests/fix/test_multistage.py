@@ -421,3 +421,28 @@ def test_an_artefact_moved_after_the_build_is_copied_from_where_it_went() -> Non
     result = rewrite_text(text)
     assert "COPY --from=build /usr/local/bin/server /usr/local/bin/server\n" in result.text
     assert "/src/bin/server" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("build", "binary"),
+    [
+        ("go build -installsuffix cgo -ldflags '-s -w' -o /out/app .", "/out/app"),
+        ("go build main.go", "/src/main"),
+        ("go build ./cmd/api", "/src/api"),
+    ],
+)
+def test_go_flags_with_values_are_not_taken_for_packages(build: str, binary: str) -> None:
+    text = GO.replace(
+        "CGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server", f"CGO_ENABLED=0 {build}"
+    )
+    result = rewrite_text(text)
+    assert f"COPY --from=build {binary} {binary}\n" in result.text
+
+
+def test_java_builder_without_a_version_in_its_tag_says_so() -> None:
+    result = rewrite_text(JAVA.replace("maven:3.9-eclipse-temurin-21", "maven:3.9"))
+    assert result.runtime_base == "gcr.io/distroless/java17-debian12:nonroot"
+    assert result.notes == (
+        "the builder's JDK version is not in its tag (3.9): the runtime "
+        "gcr.io/distroless/java17-debian12:nonroot must run classes of that version",
+    )
