@@ -84,7 +84,8 @@ EXPOSE 3000
 WORKDIR /app
 COPY --from=build /app /app
 USER 65532:65532
-HEALTHCHECK CMD curl -f http://localhost:3000/health || exit 1
+# HEALTHCHECK left out: gcr.io/distroless/nodejs20-debian12:nonroot has no curl
+# HEALTHCHECK CMD curl -f http://localhost:3000/health || exit 1
 ENTRYPOINT []
 CMD ["/nodejs/bin/node", "dist/server.js"]
 """
@@ -194,7 +195,7 @@ def test_node_prunes_dev_dependencies_and_runs_the_start_script_with_node(tmp_pa
     _project(tmp_path, NODE, package_json=json.dumps(scripts))
     result = rewrite_text(NODE, None, tmp_path)
     assert result.text == NODE_REWRITTEN
-    assert any("HEALTHCHECK runs curl or wget" in note for note in result.notes)
+    assert any("HEALTHCHECK is left out as a comment" in note for note in result.notes)
     assert any("`npm start` became `node dist/server.js`" in note for note in result.notes)
 
 
@@ -446,3 +447,19 @@ def test_java_builder_without_a_version_in_its_tag_says_so() -> None:
         "the builder's JDK version is not in its tag (3.9): the runtime "
         "gcr.io/distroless/java17-debian12:nonroot must run classes of that version",
     )
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ('HEALTHCHECK --interval=5s CMD ["/usr/local/bin/server", "-health"]', True),
+        ('HEALTHCHECK CMD ["wget", "-q", "-O-", "http://localhost:8080/"]', False),
+        ("HEALTHCHECK CMD /usr/local/bin/server -health", False),  # shell form: no shell on distroless
+        ("HEALTHCHECK NONE", True),
+    ],
+)
+def test_a_health_check_the_runtime_cannot_run_becomes_a_comment(check: str, kept: bool) -> None:
+    result = rewrite_text(GO.replace("EXPOSE 8080", f"EXPOSE 8080\n{check}"))
+    runtime = result.text.split("\n\n")[-1]
+    assert (f"\n{check}\n" in runtime) is kept
+    assert (f"\n# {check}\n" in runtime) is not kept

@@ -230,21 +230,27 @@ class StagePlanner:
         return NONROOT
 
     def _healthcheck(self, base: str) -> list[str]:
+        """The last HEALTHCHECK; one the runtime base cannot run (curl or a shell on distroless) becomes a
+        comment, since a check that can never pass marks a working service unhealthy."""
         checks = [i for i in self.stage.instructions if i.keyword == "HEALTHCHECK"]
         if not checks:
             return []
         check = checks[-1]
         text = self.build.dockerfile.render()[check.range.start : check.range.end]
-        if is_distroless(base) and re.search(r"\b(curl|wget)\b", check.line):
-            self.notes.append(
-                f"line {check.start_line}: the HEALTHCHECK runs curl or wget, which {base} does not "
-                "have: it will report unhealthy (probe from outside, or add a static probe binary)"
-            )
-        elif not has_shell(base) and not check.is_exec_form and "NONE" not in check.line.upper():
-            self.notes.append(
-                f"line {check.start_line}: the HEALTHCHECK is in shell form and {base} has no shell"
-            )
-        return [text]
+        words = list(check.arguments[1:]) if check.is_exec_form else " ".join(check.arguments[1:]).split()
+        if not check.arguments or check.arguments[0].upper() != "CMD" or not words:
+            return [text]
+        if is_distroless(base) and posixpath.basename(words[0]) in ("curl", "wget"):
+            why = f"{base} has no {posixpath.basename(words[0])}"
+        elif not has_shell(base) and not check.is_exec_form:
+            why = f"it is in shell form and {base} has no shell"
+        else:
+            return [text]
+        self.notes.append(
+            f"line {check.start_line}: the HEALTHCHECK is left out as a comment because {why}: it could "
+            "never pass (probe from outside, or copy in a static probe binary)"
+        )
+        return [f"# HEALTHCHECK left out: {why}", *(f"# {line}" for line in text.splitlines())]
 
     def _command_lines(self, plan: Plan, command: Command) -> list[str]:
         entrypoint, cmd = command
