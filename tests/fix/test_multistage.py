@@ -463,3 +463,14 @@ def test_a_health_check_the_runtime_cannot_run_becomes_a_comment(check: str, kep
     runtime = result.text.split("\n\n")[-1]
     assert (f"\n{check}\n" in runtime) is kept
     assert (f"\n# {check}\n" in runtime) is not kept
+
+
+def test_unsafe_fixes_apply_the_rewrite_before_fixes_meant_for_the_old_final_stage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DW301 would add a USER to the single stage; after the rewrite that stage is the builder, which needs
+    none: the rewrite is one edit over the stage, so DW301 waits a round and then no longer fires."""
+    dockerfile = _project(tmp_path, GO) / "Dockerfile"
+    assert main(["fix", "--isolated", "--unsafe-fixes", str(dockerfile)]) == 0
+    assert dockerfile.read_text() == _named(GO) + GO_RUNTIME
+    assert "DW301" not in capsys.readouterr().err

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.diagnostics import Applicability, Edit, Fix
+from dockwise.diagnostics import Applicability, Edit, Fix, TextRange
 from dockwise.dockerfile.tree import Dockerfile
 from dockwise.fix.multistage_stage import Refused
 
@@ -27,7 +27,7 @@ TITLE = "Rewrite into a builder stage and a minimal runtime stage"
 
 @dataclass(frozen=True, slots=True)
 class Rewrite:
-    """The outcome for one Dockerfile: the rewritten text, or why there is none.
+    """The outcome for one Dockerfile: the rewritten text, or the original and why it was not rewritten.
 
     `status`: "rewritten", "refused" or "unchanged" (already multi-stage: nothing to do)."""
 
@@ -39,13 +39,17 @@ class Rewrite:
     """What the rewrite could not prove: each a sentence the user should check."""
     reason: str | None = None
     """Why it refused, or why nothing was done."""
-    edits: tuple[Edit, ...] = ()
+    edit: Edit | None = None
+    """The rewrite as one edit of the original: from the end of its FROM line to the end of the file."""
 
     def fix(self) -> Fix | None:
-        """The rewrite as an unsafe fix (DW151 offers it), or None when there is none."""
-        if self.status != "rewritten":
+        """The rewrite as an unsafe fix (DW151 offers it), or None when there is none.
+
+        One edit over the whole stage, so that the fix engine applies the other fixes of the round (a USER
+        for the old final stage, cache mounts) only afterwards, to the builder as it then is."""
+        if self.edit is None:
             return None
-        return Fix(TITLE, self.edits, Applicability.UNSAFE)
+        return Fix(TITLE, (self.edit,), Applicability.UNSAFE)
 
 
 def rewrite_text(
@@ -53,35 +57,24 @@ def rewrite_text(
 ) -> Rewrite:
     """Rewrite a Dockerfile's text (see the module docstring); never raises for a Dockerfile it dislikes."""
     from dockwise.dockerfile import parse
-    from dockwise.fix.engine import apply_fixes
 
-    result = rewrite(parse(text), bases or {}, context_dir)
-    fix = result.fix()
-    if fix is None:
-        return result
-    return Rewrite(
-        result.status,
-        apply_fixes(text, [fix]),
-        result.ecosystem,
-        result.runtime_base,
-        result.notes,
-        result.reason,
-        result.edits,
-    )
+    return rewrite(parse(text), bases or {}, context_dir)
 
 
 def rewrite(dockerfile: Dockerfile, bases: Mapping[str, str], context_dir: Path | None) -> Rewrite:
-    """The rewrite of a parsed Dockerfile; `text` of the result is the original (edits apply to it)."""
+    """The rewrite of a parsed Dockerfile (see `rewrite_text`)."""
+    from dockwise.fix.engine import apply_fixes
+    from dockwise.fix.multistage_builds import Planner
+
     original = dockerfile.render()
     build = dockerfile.build
     if len(build.stages) != 1 or build.references:
         return Rewrite("unchanged", original, reason="already multi-stage: nothing to do")
-    from dockwise.fix.multistage_builds import Planner
-
     try:
         plan = Planner(build, build.stages[0], bases, context_dir).plan()
     except Refused as refusal:
         return Rewrite("refused", original, reason=str(refusal))
-    return Rewrite(
-        "rewritten", original, plan.ecosystem, plan.base, tuple(plan.notes), None, tuple(plan.edits)
-    )
+    text = apply_fixes(original, [Fix(TITLE, tuple(plan.edits))])
+    start = build.stages[0].from_instruction.range.end
+    edit = Edit(TextRange(start, len(original)), text[start:])
+    return Rewrite("rewritten", text, plan.ecosystem, plan.base, tuple(plan.notes), None, edit)
