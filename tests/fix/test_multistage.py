@@ -474,3 +474,19 @@ def test_unsafe_fixes_apply_the_rewrite_before_fixes_meant_for_the_old_final_sta
     assert main(["fix", "--isolated", "--unsafe-fixes", str(dockerfile)]) == 0
     assert dockerfile.read_text() == _named(GO) + GO_RUNTIME
     assert "DW301" not in capsys.readouterr().err
+
+
+def test_the_virtualenv_is_made_before_the_variables_assigned_to_pip() -> None:
+    result = rewrite_text(
+        PYTHON.replace("RUN pip install", "RUN PIP_INDEX_URL=https://pypi.example/simple pip install")
+    )
+    assert (
+        "RUN python3 -m venv /opt/venv && PIP_INDEX_URL=https://pypi.example/simple pip install"
+        in result.text
+    )
+
+
+def test_python_2_is_refused_as_it_has_no_venv() -> None:
+    result = rewrite_text(PYTHON.replace("python:3.12", "python:2.7"))
+    assert result.status == "refused"
+    assert "Python 2 has no venv" in (result.reason or "")

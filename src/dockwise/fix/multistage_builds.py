@@ -333,8 +333,11 @@ class Planner(StagePlanner):
                 line_start(text, first.instruction), f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"\n'
             )
         )
-        plan.edits.append(Edit.insert(first.command.range.start, f"python3 -m venv {VENV} && "))
+        plan.edits.append(Edit.insert(_before_assignments(text, first), f"python3 -m venv {VENV} && "))
         official = self._base_name() == "python"
+        tag = self.stage.base.tag if self.stage.base is not None else None
+        if official and (tag or "").startswith("2"):
+            raise Refused("Python 2 has no venv module: the packages cannot be moved into a virtualenv")
         if not official and not configured:
             raise Refused(
                 "the builder's Python does not come from an official python image, so which runtime has the "
@@ -359,6 +362,14 @@ class Planner(StagePlanner):
             )
         artefacts = [VENV, *([self.workdir] if self.workdir else [])]
         return self._finish(plan, artefacts, command, steps[-1])
+
+
+def _before_assignments(text: str, step: Step) -> int:
+    """Where the command of `step` starts with the variables assigned in front of it (`USER=root pip ...`)."""
+    start = step.command.range.start
+    begin = text.rfind("\n", 0, start) + 1
+    found = re.search(r"(?:[A-Za-z_]\w*=\S*[ \t]+)+$", text[begin:start])
+    return begin + found.start() if found else start
 
 
 def _subcommand(command: ShellCommand) -> str | None:
