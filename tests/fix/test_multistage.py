@@ -490,3 +490,43 @@ def test_python_2_is_refused_as_it_has_no_venv() -> None:
     result = rewrite_text(PYTHON.replace("python:3.12", "python:2.7"))
     assert result.status == "refused"
     assert "Python 2 has no venv" in (result.reason or "")
+
+
+NODE_APP = """\
+FROM node:20-slim
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+WORKDIR /usr/local/app
+COPY package*.json ./
+RUN npm ci
+COPY . .
+CMD ["node", "server.js"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (NODE_APP.replace("RUN npm ci", "RUN npm ci && mv /usr/local/app/node_modules /node_modules"),
+         "puts files outside /usr/local/app"),
+        (NODE_APP.replace('CMD ["node"', 'ENTRYPOINT ["/usr/bin/tini", "--"]\nCMD ["node"'),
+         "runs /usr/bin/tini, which the runtime stage does not get from the builder"),
+        (NODE_APP.replace('CMD ["node", "server.js"]', 'ENTRYPOINT ["tini", "--", "node", "server.js"]'),
+         "comes from a package installed there"),
+        (NODE_APP.replace('CMD ["node", "server.js"]', 'COPY init /init\nCMD ["/init"]'),
+         "copied from the build context: if it is a script"),
+        (NODE_APP.replace("RUN npm ci", "RUN npm ci && bundle install"), "also builds or installs Ruby"),
+        (NODE_APP.replace("node:20-slim", "stefanscherer/node-windows:10"), "Windows image"),
+    ],
+    ids=["node-modules-moved", "tini-by-path", "tini-by-name", "copied-script", "ruby-too", "windows"],
+)  # fmt: skip
+def test_node_refusals(text: str, reason: str) -> None:
+    result = rewrite_text(text)
+    assert result.status == "refused"
+    assert reason in (result.reason or "")
+
+
+def test_node_app_without_the_refused_parts_is_rewritten() -> None:
+    result = rewrite_text(NODE_APP.replace("tini", "ca-certificates"))
+    assert result.status == "rewritten"
+    assert result.runtime_base == "gcr.io/distroless/nodejs20-debian12:nonroot"
+    assert result.text.endswith('ENTRYPOINT []\nCMD ["/nodejs/bin/node", "server.js"]\n')

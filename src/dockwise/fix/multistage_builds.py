@@ -41,6 +41,8 @@ class Planner(StagePlanner):
             raise Refused("the file has no FROM: there is no builder stage to keep")
         if stage.base_stage is not None or stage.is_scratch:
             raise Refused("the stage is not built FROM an image")
+        if stage.base is not None and re.search(r"windows|nanoserver|servercore", stage.base_expanded, re.I):
+            raise Refused("the builder is a Windows image: the runtime bases are Linux images")
         self._read_steps()
         command = self._command()
         builds = self._builds()
@@ -74,6 +76,11 @@ class Planner(StagePlanner):
             ecosystem = build_ecosystem(command) or install_ecosystem(command) or _pip_install(command)
             if ecosystem in _ECOSYSTEM_KEYS:
                 found.append((ecosystem, step))
+            elif ecosystem is not None and ecosystem != "C/C++":  # C builds native extensions of the others
+                raise Refused(
+                    f"line {step.instruction.start_line}: the stage also builds or installs {ecosystem}, "
+                    "which the rewrite does not handle"
+                )
             elif command.name in _PYTHON_INSTALLERS and _subcommand(command) in ("install", "sync", "pip"):
                 raise Refused(
                     f"line {step.instruction.start_line}: installs with {command.name}; only pip installs "

@@ -37,6 +37,8 @@ _PACKAGE_MANAGERS = {"apt-get": "install", "apt": "install", "apk": "add", "yum"
 _CERTIFICATES = frozenset({"ca-certificates", "tzdata"})
 _RELOCATORS = frozenset({"cp", "mv", "install"})
 _KNOWN_WORKDIRS = {"golang": "/go", "gradle": "/home/gradle"}
+#: Programs the runtime bases provide (the interpreter of the ecosystem).
+_INTERPRETERS = frozenset({"node", "nodejs", "python", "python3", "java"})
 _CARRIED = ("LABEL", "ENV", "EXPOSE", "VOLUME", "STOPSIGNAL")
 _SYSTEM_DIRS = frozenset(
     {"/", "/etc", "/usr", "/usr/local", "/usr/local/bin", "/usr/bin", "/bin", "/opt", "/var"}
@@ -141,16 +143,57 @@ class StagePlanner:
             lines.append(f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"')
         if self.workdir:
             lines.append(f"WORKDIR {self.workdir}")
-        for path in _unique(artefacts + self._copied_elsewhere(artefacts)):
+        copied = _unique(artefacts + self._copied_elsewhere(artefacts))
+        for path in copied:
             lines.append(f"COPY --from={self.builder} {_quote(path)} {_quote(path)}")
         lines.append(f"USER {self._user(plan.base)}")
         lines += self._healthcheck(plan.base)
         lines += self._command_lines(plan, command)
+        self._check_program(command, copied, plan.base, artefacts)
         plan.edits.append(
             Edit.insert(len(text), ("" if text.endswith("\n") else "\n") + "\n".join(lines) + "\n")
         )
         plan.notes.extend(self.notes)
         return plan
+
+    def _check_program(self, command: Command, copied: list[str], base: str, artefacts: list[str]) -> None:
+        """Refuse a command whose program the runtime stage does not get: one installed by the package
+        manager (`tini`), a file outside what is copied, or a copied file (a script) on a base without a
+        shell."""
+        entrypoint, cmd = command
+        first = entrypoint or cmd
+        if first is None or not first.arguments:
+            return
+        words = list(first.arguments) if first.is_exec_form else first.arguments[0].split()
+        program = words[0] if words else ""
+        name = posixpath.basename(program)
+        if name in _INTERPRETERS or name in ("npm", "yarn", "pnpm"):
+            return
+        inside = [p for p in copied if program == p or program.startswith(p.rstrip("/") + "/")]
+        packaged = name in self._packages()
+        if packaged or (program.startswith("/") and not inside):
+            raise Refused(
+                f"the command runs {program}, which the runtime stage does not get from the builder"
+                + (" (it comes from a package installed there)" if packaged else "")
+            )
+        built = any(program == a or program.startswith(a.rstrip("/") + "/") for a in artefacts)
+        if program.startswith("/") and not built and not has_shell(base):
+            raise Refused(
+                f"the command runs {program}, copied from the build context: if it is a script, {base} has "
+                "no shell to run it; run the program directly or configure a runtime base with a shell"
+            )
+
+    def _packages(self) -> set[str]:
+        """The packages the stage installs with apt, apk, yum or dnf."""
+        found: set[str] = set()
+        for step in self.steps:
+            verb = _PACKAGE_MANAGERS.get(step.command.name or "")
+            values = step.command.values()
+            if verb is not None and verb in values:
+                found.update(
+                    v.split("=", 1)[0] for v in values[values.index(verb) + 1 :] if not v.startswith("-")
+                )
+        return found
 
     def _carried(self, base: str) -> list[str]:
         text = self.build.dockerfile.render()
@@ -336,6 +379,11 @@ class StagePlanner:
             name = step.command.name or ""
             if name in _RELOCATORS and not copies_whole_dir:
                 continue  # handled by _follow
+            if name in _RELOCATORS and not self._lands_in(step, artefacts):
+                raise Refused(
+                    f"line {step.instruction.start_line}: `{_text(step.command)}` after the install puts "
+                    f"files outside {', '.join(artefacts)}, which the runtime stage copies"
+                )
             if name == "chown" and step.instruction.index not in noted:
                 noted.add(step.instruction.index)
                 self.notes.append(
@@ -371,6 +419,14 @@ class StagePlanner:
                     f"line {step.instruction.start_line}: packages installed after the build are meant for "
                     "the running image; the runtime base would not have them"
                 )
+
+    def _lands_in(self, step: Step, directories: list[str]) -> bool:
+        """Whether the destination of a cp/mv/install step is inside one of `directories`."""
+        words = [w for w in step.command.values() if not w.startswith("-")]
+        if not words or step.after_cd:
+            return False
+        target = self._absolute(step, words[-1])
+        return any(target == d or target.startswith(d.rstrip("/") + "/") for d in directories)
 
     def _installs_after(self, step: Step) -> bool:
         verb = _PACKAGE_MANAGERS.get(step.command.name or "")
