@@ -530,3 +530,17 @@ def test_node_app_without_the_refused_parts_is_rewritten() -> None:
     assert result.status == "rewritten"
     assert result.runtime_base == "gcr.io/distroless/nodejs20-debian12:nonroot"
     assert result.text.endswith('ENTRYPOINT []\nCMD ["/nodejs/bin/node", "server.js"]\n')
+
+
+def test_a_virtualenv_the_stage_makes_itself_is_copied_as_it_is() -> None:
+    text = PYTHON.replace(
+        "COPY requirements.txt .\n",
+        'ENV VIRTUAL_ENV=/srv/venv\nENV PATH="$VIRTUAL_ENV/bin:$PATH"\nRUN python -m venv $VIRTUAL_ENV\n'
+        "COPY requirements.txt .\n",
+    )
+    result = rewrite_text(text)
+    assert result.text.startswith(_named(text))  # no second virtualenv in the builder
+    runtime = result.text.split("\n\nFROM ")[-1]
+    assert "/opt/venv" not in runtime
+    assert 'ENV PATH="$VIRTUAL_ENV/bin:$PATH"\n' in runtime
+    assert "COPY --from=build /srv /srv\n" in runtime  # the virtualenv is inside the WORKDIR copied

@@ -334,13 +334,14 @@ class Planner(StagePlanner):
         first = installs[0]
         base, configured = runtime_base("python", self.stage.base, self.bases)
         plan = Plan("Python", base)
-        text = self.build.dockerfile.render()
-        plan.edits.append(
-            Edit.insert(
-                line_start(text, first.instruction), f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"\n'
-            )
-        )
-        plan.edits.append(Edit.insert(_before_assignments(text, first), f"python3 -m venv {VENV} && "))
+        venv = self._existing_venv(first)
+        if venv is None:
+            venv = VENV
+            text = self.build.dockerfile.render()
+            activate = f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"'
+            plan.edits.append(Edit.insert(line_start(text, first.instruction), activate + "\n"))
+            plan.edits.append(Edit.insert(_before_assignments(text, first), f"python3 -m venv {VENV} && "))
+            plan.env.append(activate)
         official = self._base_name() == "python"
         tag = self.stage.base.tag if self.stage.base is not None else None
         if official and (tag or "").startswith("2"):
@@ -367,8 +368,32 @@ class Planner(StagePlanner):
             self.notes.append(
                 "`python3 -m venv` needs the python3-venv package on Debian and Ubuntu builders"
             )
-        artefacts = [VENV, *([self.workdir] if self.workdir else [])]
+        artefacts = [venv, *([self.workdir] if self.workdir else [])]
         return self._finish(plan, artefacts, command, steps[-1])
+
+    def _existing_venv(self, first_install: Step) -> str | None:
+        """The virtualenv the stage makes itself before installing (`python -m venv /app/.venv`), if any:
+        then its packages are already in one directory to copy, and its ENV lines are carried over."""
+        for step in self.steps:
+            if (step.instruction.index, step.position) >= (
+                first_install.instruction.index,
+                first_install.position,
+            ):
+                return None
+            name = step.command.name or ""
+            values = [
+                w.value if w.value is not None else self.build.expand(step.instruction, w.text)
+                for w in step.command.arguments
+            ]
+            if name.startswith("python") and values[:2] == ["-m", "venv"]:
+                paths = [v for v in values[2:] if not v.startswith("-")]
+            elif name == "virtualenv":
+                paths = [v for v in values if not v.startswith("-")]
+            else:
+                continue
+            if len(paths) == 1:
+                return self._absolute(step, paths[0])
+        return None
 
 
 def _before_assignments(text: str, step: Step) -> int:

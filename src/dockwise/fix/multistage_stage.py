@@ -38,7 +38,7 @@ _CERTIFICATES = frozenset({"ca-certificates", "tzdata"})
 _RELOCATORS = frozenset({"cp", "mv", "install"})
 _KNOWN_WORKDIRS = {"golang": "/go", "gradle": "/home/gradle"}
 #: Programs the runtime bases provide (the interpreter of the ecosystem).
-_INTERPRETERS = frozenset({"node", "nodejs", "python", "python3", "java"})
+_INTERPRETERS = ("node", "python", "java")
 _CARRIED = ("LABEL", "ENV", "EXPOSE", "VOLUME", "STOPSIGNAL")
 _SYSTEM_DIRS = frozenset(
     {"/", "/etc", "/usr", "/usr/local", "/usr/local/bin", "/usr/bin", "/bin", "/opt", "/var"}
@@ -55,6 +55,8 @@ class Plan:
     base: str
     notes: list[str] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    env: list[str] = field(default_factory=list)
+    """ENV lines the runtime stage needs besides the original's (the virtualenv's PATH)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +141,10 @@ class StagePlanner:
             plan.edits.insert(0, Edit.insert(self.stage.from_instruction.range.end, f" AS {BUILDER}"))
         lines = ["", f"FROM {plan.base}"]
         lines += self._carried(plan.base)
-        if plan.ecosystem == "Python":
-            lines.append(f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"')
+        lines += plan.env
         if self.workdir:
             lines.append(f"WORKDIR {self.workdir}")
-        copied = _unique(artefacts + self._copied_elsewhere(artefacts))
+        copied = _outermost(artefacts + self._copied_elsewhere(artefacts))
         for path in copied:
             lines.append(f"COPY --from={self.builder} {_quote(path)} {_quote(path)}")
         lines.append(f"USER {self._user(plan.base)}")
@@ -167,7 +168,9 @@ class StagePlanner:
         words = list(first.arguments) if first.is_exec_form else first.arguments[0].split()
         program = words[0] if words else ""
         name = posixpath.basename(program)
-        if name in _INTERPRETERS or name in ("npm", "yarn", "pnpm"):
+        if name.startswith(_INTERPRETERS) or name in ("npm", "yarn", "pnpm"):
+            return
+        if has_shell(base) and name in ("sh", "bash", "env"):
             return
         inside = [p for p in copied if program == p or program.startswith(p.rstrip("/") + "/")]
         packaged = name in self._packages()
@@ -552,6 +555,12 @@ def _arg_names(instruction: Instruction) -> list[str]:
 
 def _text(command: ShellCommand) -> str:
     return " ".join(word.text for word in command.words)
+
+
+def _outermost(paths: Sequence[str]) -> list[str]:
+    """The paths, each once, without those inside another (copying the directory copies them)."""
+    unique = _unique(paths)
+    return [p for p in unique if not any(o != p and p.startswith(o.rstrip("/") + "/") for o in unique)]
 
 
 def _unique(items: Sequence[str]) -> list[str]:
