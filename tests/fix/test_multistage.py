@@ -544,3 +544,34 @@ def test_a_virtualenv_the_stage_makes_itself_is_copied_as_it_is() -> None:
     assert "/opt/venv" not in runtime
     assert 'ENV PATH="$VIRTUAL_ENV/bin:$PATH"\n' in runtime
     assert "COPY --from=build /srv /srv\n" in runtime  # the virtualenv is inside the WORKDIR copied
+
+
+def test_pip_before_the_stages_own_virtualenv_and_directories_made_elsewhere_are_noted() -> None:
+    text = """\
+FROM python:3.9-alpine
+RUN pip install --upgrade pip
+RUN mkdir -p /var/log/app && touch /var/log/app/err.log
+WORKDIR /home/app
+COPY . .
+ENV VIRTUAL_ENV=/home/app/venv
+RUN python -m venv $VIRTUAL_ENV
+ENV PATH="$VIRTUAL_ENV/bin:$PATH"
+RUN pip install -r requirements.txt
+CMD ["python", "app.py"]
+"""
+    result = rewrite_text(text)
+    runtime = result.text.split("\n\nFROM ")[-1]
+    assert runtime == (
+        "python:3.9-alpine\n"
+        "ENV VIRTUAL_ENV=/home/app/venv\n"
+        'ENV PATH="$VIRTUAL_ENV/bin:$PATH"\n'
+        "WORKDIR /home/app\n"
+        "COPY --from=build /home/app /home/app\n"
+        "USER 65532:65532\n"
+        'CMD ["python", "app.py"]\n'
+    )
+    assert "line 2: pip installs before the stage makes its virtualenv /home/app/venv" in result.notes[0]
+    assert (
+        "line 3: /var/log/app, /var/log/app/err.log made here is not in the runtime image (only the copied "
+        "paths are)"
+    ) in result.notes

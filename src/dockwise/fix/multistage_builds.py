@@ -334,7 +334,14 @@ class Planner(StagePlanner):
         first = installs[0]
         base, configured = runtime_base("python", self.stage.base, self.bases)
         plan = Plan("Python", base)
-        venv = self._existing_venv(first)
+        venv, made = self._existing_venv(installs[-1])
+        if venv is not None and made is not None:
+            early = [s for s in installs if (s.instruction.index, s.position) < made]
+            if early:
+                self.notes.append(
+                    f"line {early[0].instruction.start_line}: pip installs before the stage makes its "
+                    f"virtualenv {venv}: those packages are not copied"
+                )
         if venv is None:
             venv = VENV
             text = self.build.dockerfile.render()
@@ -371,15 +378,13 @@ class Planner(StagePlanner):
         artefacts = [venv, *([self.workdir] if self.workdir else [])]
         return self._finish(plan, artefacts, command, steps[-1])
 
-    def _existing_venv(self, first_install: Step) -> str | None:
-        """The virtualenv the stage makes itself before installing (`python -m venv /app/.venv`), if any:
-        then its packages are already in one directory to copy, and its ENV lines are carried over."""
+    def _existing_venv(self, last_install: Step) -> tuple[str | None, tuple[int, int] | None]:
+        """The virtualenv the stage makes itself before it installs (`python -m venv /app/.venv`), and
+        where: its packages are then already in one directory to copy, and its ENV lines are carried."""
         for step in self.steps:
-            if (step.instruction.index, step.position) >= (
-                first_install.instruction.index,
-                first_install.position,
-            ):
-                return None
+            where = (step.instruction.index, step.position)
+            if where >= (last_install.instruction.index, last_install.position):
+                break
             name = step.command.name or ""
             values = [
                 w.value if w.value is not None else self.build.expand(step.instruction, w.text)
@@ -392,8 +397,8 @@ class Planner(StagePlanner):
             else:
                 continue
             if len(paths) == 1:
-                return self._absolute(step, paths[0])
-        return None
+                return self._absolute(step, paths[0]), where
+        return None, None
 
 
 def _before_assignments(text: str, step: Step) -> int:

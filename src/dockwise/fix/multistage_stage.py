@@ -151,6 +151,7 @@ class StagePlanner:
         lines += self._healthcheck(plan.base)
         lines += self._command_lines(plan, command)
         self._check_program(command, copied, plan.base, artefacts)
+        self._note_made_files(copied)
         plan.edits.append(
             Edit.insert(len(text), ("" if text.endswith("\n") else "\n") + "\n".join(lines) + "\n")
         )
@@ -395,12 +396,8 @@ class StagePlanner:
                 )
             if name in _HARMLESS_AFTER and not self._installs_after(step):
                 continue
-            if name == "mkdir":
-                self.notes.append(
-                    f"line {step.instruction.start_line}: directories made after the build are not "
-                    "in the runtime image unless under the copied paths"
-                )
-                continue
+            if name in ("mkdir", "touch"):
+                continue  # noted by _note_made_files
             where = f"line {step.instruction.start_line}: `{_text(step.command)}` runs after the build"
             if copies_whole_dir:
                 if step.instruction.index not in noted:
@@ -421,6 +418,24 @@ class StagePlanner:
                 raise Refused(
                     f"line {step.instruction.start_line}: packages installed after the build are meant for "
                     "the running image; the runtime base would not have them"
+                )
+
+    def _note_made_files(self, copied: list[str]) -> None:
+        """Directories and files a RUN makes (`mkdir -p /var/log/app`) outside what is copied: the
+        runtime stage does not have them, and the program may expect them."""
+        made: dict[int, list[str]] = {}
+        for step in self.steps:
+            if step.command.name not in ("mkdir", "touch") or step.after_cd:
+                continue
+            paths = [self._absolute(step, v) for v in step.command.values() if not v.startswith("-")]
+            made.setdefault(step.instruction.start_line, []).extend(
+                p for p in paths if not any(p == c or p.startswith(c.rstrip("/") + "/") for c in copied)
+            )
+        for line, paths in made.items():
+            if paths:
+                self.notes.append(
+                    f"line {line}: {', '.join(_unique(paths))} made here is not in the runtime image (only "
+                    "the copied paths are)"
                 )
 
     def _lands_in(self, step: Step, directories: list[str]) -> bool:
