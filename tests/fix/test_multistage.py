@@ -575,3 +575,13 @@ CMD ["python", "app.py"]
         "line 3: /var/log/app, /var/log/app/err.log made here is not in the runtime image (only the copied "
         "paths are)"
     ) in result.notes
+
+
+@pytest.mark.parametrize(
+    ("base", "bases", "noted"),
+    [("node:20-bookworm", {}, False), ("node:latest", {}, True), ("node:20", {"node": "node:20-slim"}, True)],
+)
+def test_node_version_not_known_to_match_is_noted(base: str, bases: dict[str, str], noted: bool) -> None:
+    result = rewrite_text(NODE_APP.replace("node:20-slim", base).replace("tini", "ca-certificates"), bases)
+    assert result.status == "rewritten"
+    assert any(f"Node.js version ({base}) is not known to match" in note for note in result.notes) is noted

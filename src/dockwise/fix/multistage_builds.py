@@ -266,7 +266,7 @@ class Planner(StagePlanner):
             )
         if self.workdir is None:
             raise Refused("no WORKDIR: the app's files are not in a directory of their own to copy")
-        base, _configured = runtime_base(key, self.stage.base, self.bases)
+        base, configured = runtime_base(key, self.stage.base, self.bases)
         plan = Plan("Node.js", base)
         native = self._installs(*_NATIVE_NODE) or self._context_has(step, "binding.gyp")
         if native and self._is_alpine():
@@ -279,9 +279,12 @@ class Planner(StagePlanner):
                 "native modules are compiled in the builder (node-gyp): they load only if the runtime has "
                 "the same Node.js ABI and the C libraries they link"
             )
-        if self.stage.base is None or self.stage.base.repository.rsplit("/", 1)[-1] != "node":
+        tag = (self.stage.base.tag if self.stage.base else None) or ""
+        versioned = self._base_name() == "node" and tag.split(".", 1)[0].split("-", 1)[0].isdigit()
+        if configured or not versioned:
             self.notes.append(
-                f"the builder's Node.js version is not known from its image: {base} must match it"
+                f"the builder's Node.js version ({self.stage.base_name}) is not known to match {base}'s: "
+                "modules built or installed for one may not load on the other"
             )
         self._prune(plan, step)
         return self._finish(plan, [self.workdir], command, steps[-1])
