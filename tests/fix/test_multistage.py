@@ -585,3 +585,23 @@ def test_node_version_not_known_to_match_is_noted(base: str, bases: dict[str, st
     result = rewrite_text(NODE_APP.replace("node:20-slim", base).replace("tini", "ca-certificates"), bases)
     assert result.status == "rewritten"
     assert any(f"Node.js version ({base}) is not known to match" in note for note in result.notes) is noted
+
+
+def test_builds_in_heredocs_are_read() -> None:
+    text = GO.replace(
+        "RUN CGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server",
+        "RUN <<EOF\nset -e\nCGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server\nEOF",
+    )
+    result = rewrite_text(text)
+    assert "COPY --from=build /usr/local/bin/server /usr/local/bin/server\n" in result.text
+    after = text.replace("ENV PORT=8080", "RUN <<EOF\nwget -O /etc/a.conf https://x.example/c\nEOF")
+    assert "runs after the build" in (rewrite_text(after).reason or "")
+
+
+def test_pip_in_a_heredoc_is_refused_rather_than_edited() -> None:
+    text = PYTHON.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt", "RUN <<EOF\npip install -r r.txt\nEOF"
+    )
+    result = rewrite_text(text)
+    assert result.status == "refused"
+    assert "heredoc" in (result.reason or "")

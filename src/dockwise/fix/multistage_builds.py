@@ -338,6 +338,11 @@ class Planner(StagePlanner):
         base, configured = runtime_base("python", self.stage.base, self.bases)
         plan = Plan("Python", base)
         venv, made = self._existing_venv(installs[-1])
+        if venv is None and (first.instruction.is_exec_form or first.instruction.heredocs):
+            raise Refused(
+                f"line {first.instruction.start_line}: the first pip install is in an exec-form RUN or a "
+                "heredoc, where dockwise does not insert the virtualenv"
+            )
         if venv is not None and made is not None:
             early = [s for s in installs if (s.instruction.index, s.position) < made]
             if early:

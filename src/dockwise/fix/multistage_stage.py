@@ -107,8 +107,6 @@ class StagePlanner:
             self.workdir_at[instruction.index] = workdir
             if instruction.keyword != "RUN":
                 continue
-            if instruction.heredocs or instruction.is_exec_form:
-                continue
             after_cd = False
             for position, command in enumerate(commands_of(instruction)):
                 self.steps.append(Step(instruction, command, position, workdir, after_cd))
