@@ -274,6 +274,23 @@ def test_a_configured_base_replaces_the_default_and_go_covers_go_cgo() -> None:
     assert "\nFROM dockwise-test/busybox:latest\n" in result.text
 
 
+@pytest.mark.parametrize(
+    ("base", "cleared"),
+    [
+        ("gcr.io/distroless/static-debian12", False),  # no ENTRYPOINT of its own
+        ("gcr.io/distroless/python3-debian12", True),  # starts python3 with the CMD as its arguments
+        ("python:3.12-slim", False),  # official images hand a command through
+        ("local/python3:1", True),  # a configured base may have any ENTRYPOINT
+    ],
+)
+def test_a_cmd_without_entrypoint_clears_the_runtime_base_entrypoint_unless_it_runs_commands_as_written(
+    base: str, cleared: bool
+) -> None:
+    result = rewrite_text(PYTHON, {"python": base})
+    runtime = result.text.split("\nFROM ", 2)[-1]
+    assert ("\nENTRYPOINT []\nCMD [" in runtime) is cleared
+
+
 @pytest.mark.parametrize("text", [GO, PYTHON, JAVA])
 def test_the_result_parses_lints_without_dw151_and_a_second_run_does_nothing(text: str) -> None:
     result = rewrite_text(text)

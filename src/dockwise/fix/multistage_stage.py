@@ -19,7 +19,7 @@ from dockwise.diagnostics import Edit
 from dockwise.dockerfile.build import Build, Stage
 from dockwise.dockerfile.shell import ShellCommand, commands_of, plain_command_words
 from dockwise.dockerfile.tree import Instruction
-from dockwise.fix.runtime_bases import has_shell, is_distroless
+from dockwise.fix.runtime_bases import has_shell, is_distroless, runs_command_as_written
 
 BUILDER = "build"
 VENV = "/opt/venv"
@@ -301,11 +301,8 @@ class StagePlanner:
         entrypoint, cmd = command
         lines = []
         node_entry = plan.ecosystem == "Node.js" and "distroless/nodejs" in plan.base
-        interpreter_base = is_distroless(plan.base) and any(
-            n in plan.base for n in ("nodejs", "python", "java")
-        )
-        if entrypoint is None and interpreter_base:
-            lines.append("ENTRYPOINT []")  # these bases start their interpreter: run the command as written
+        if entrypoint is None and not runs_command_as_written(plan.base):
+            lines.append("ENTRYPOINT []")  # the base's own would run first: run the command as written
         for instruction in (entrypoint, cmd):
             if instruction is None:
                 continue

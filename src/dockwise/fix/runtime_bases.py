@@ -110,6 +110,17 @@ def is_distroless(image: str) -> bool:
     return "distroless/" in image
 
 
+def runs_command_as_written(image: str) -> bool:
+    """Whether a CMD runs as written on `image` without clearing its ENTRYPOINT: distroless static, base
+    and cc have none, and the official images' entrypoints hand a command through. Distroless
+    interpreter bases start their interpreter, and an image named in the configuration may do anything."""
+    from dockwise.fix.harden import official_name
+
+    if is_distroless(image):
+        return not any(name in image for name in ("nodejs", "python", "java"))
+    return official_name(image) is not None
+
+
 def has_shell(image: str) -> bool:
     """Whether /bin/sh exists in the image, as far as its name tells (distroless: only `:debug` tags)."""
     return not (is_distroless(image) and ":debug" not in image) and image != "scratch"
