@@ -205,6 +205,30 @@ def test_node_npm_start_without_package_json_is_refused() -> None:
     assert "npm is not in the runtime image" in (result.reason or "")
 
 
+@pytest.mark.parametrize(
+    ("base", "start", "expected"),
+    [
+        # a configured base may have no npm (the local test bases do not): the script's command runs
+        ("local/nodejs:1", "node server.js", 'CMD ["node", "server.js"]'),
+        ("local/nodejs:1", "node server.js && echo done", None),  # not plain: refused
+        # the official image has npm: a script that is not plain stays with npm
+        ("node:20-slim", "node server.js && echo done", 'CMD ["npm", "start"]'),
+        ("node:20-slim", "node server.js", 'CMD ["node", "server.js"]'),  # node as PID 1 (DW405)
+    ],
+)
+def test_npm_start_becomes_its_node_command_unless_the_runtime_base_has_npm_to_run_it(
+    tmp_path: Path, base: str, start: str, expected: str | None
+) -> None:
+    _project(tmp_path, NODE, package_json=json.dumps({"scripts": {"start": start}}))
+    result = rewrite_text(NODE.replace("RUN npm run build\n", ""), {"node": base}, tmp_path)
+    if expected is None:
+        assert result.status == "refused"
+        assert "not a plain `node ...` command" in (result.reason or "")
+    else:
+        assert result.status == "rewritten", result.reason
+        assert result.text.endswith(f"{expected}\n")
+
+
 def test_node_native_modules_in_an_alpine_builder_are_refused() -> None:
     text = NODE.replace("node:20-bookworm", "node:20-alpine").replace(
         "RUN npm ci", "RUN apk add --no-cache python3 make g++ && npm ci"

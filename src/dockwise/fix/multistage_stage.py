@@ -19,6 +19,7 @@ from dockwise.diagnostics import Edit
 from dockwise.dockerfile.build import Build, Stage
 from dockwise.dockerfile.shell import ShellCommand, commands_of, plain_command_words
 from dockwise.dockerfile.tree import Instruction
+from dockwise.fix.harden import official_name
 from dockwise.fix.runtime_bases import has_shell, is_distroless, runs_command_as_written
 
 BUILDER = "build"
@@ -337,9 +338,15 @@ class StagePlanner:
                 f"the command runs the script {words[0]}, which needs a shell, and {plan.base} has none; "
                 "configure a runtime base with a shell (--runtime-base) or run the program directly"
             )
-        if program in ("npm", "yarn", "pnpm") and not has_shell(plan.base):
-            words = self._npm_script(words)
-            program = "node"
+        if program in ("npm", "yarn", "pnpm"):
+            # node itself as PID 1 gets SIGTERM (DW405), and only the official node images ship npm:
+            # keep `npm start` only where the script is not a plain `node ...` and npm is there to run it
+            try:
+                words = self._npm_script(words)
+                program = "node"
+            except Refused:
+                if official_name(plan.base) != "node":
+                    raise
         if node_entry and program in ("node", "nodejs"):
             return ["/nodejs/bin/node", *words[1:]]
         return words
