@@ -161,8 +161,8 @@ def learn(options: VerifyOptions, client: Any = None) -> Learned:
         if options.compose is not None:
             spec, options = compose_service(options)
             base = from_runspec(spec, Profile())
-        image, _ = build_or_name(options, session, say)
-        learned.image = image
+        image, build = build_or_name(options, session, say)
+        learned.image = image if build is None else ""  # a build is removed with the session
         config = session.inspect_image(image).get("Config") or {}
         learned.image_user = str(config.get("User") or "")
         has_check = has_health_check((config.get("Healthcheck") or {}).get("Test"), base)
@@ -504,6 +504,6 @@ def render_text(learned: Learned) -> str:
         if learned.confirmed
         else learned.reasons.get("confirmed", "not confirmed")
     )
-    lines.append(f"  docker run {' '.join(learned.docker_run_flags())} {learned.image}")
+    lines.append(f"  docker run {' '.join(learned.docker_run_flags())} {learned.image or 'IMAGE'}")
     lines.append(f"{verdict}; {learned.runs} runs in {learned.seconds:.1f} s")
     return "\n".join(lines) + "\n"
