@@ -366,7 +366,8 @@ def _limits(learned: Learned, seen: list[Observation]) -> None:
         peak = max(peaks)
         learned.memory = memory_limit(peak)
         learned.reasons["memory"] = (
-            f"{size_text(learned.memory)}: peak {peak / MIB:.1f} MiB over {len(peaks)} runs that worked; "
+            f"{size_text(learned.memory)}: peak {peak / MIB:.1f} MiB at start-up, without load, over "
+            f"{len(peaks)} runs that worked; "
             f"rule: {MEMORY_RULE}"
         )
     counts = [max(o.pids or 0, len(o.processes)) for o in seen]
@@ -374,7 +375,8 @@ def _limits(learned: Learned, seen: list[Observation]) -> None:
         peak_pids = max(counts)
         learned.pids = pids_limit(peak_pids)
         learned.reasons["pids"] = (
-            f"{learned.pids}: at most {peak_pids} processes seen over {len(counts)} runs that worked; "
+            f"{learned.pids}: at most {peak_pids} processes and threads at start-up, over {len(counts)} runs "
+            "that worked; "
             f"rule: {PIDS_RULE}"
         )
 
