@@ -4,6 +4,7 @@ into a Compose service through `fix --harden`, starts where the blind `fix --har
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dockwise.cli import main
 from dockwise.engine.observe import Observation, observe
 from dockwise.engine.session import EngineSession, leftovers
 from dockwise.fix.harden import harden_compose, learned_settings
@@ -156,30 +158,46 @@ def test_a_binary_with_a_file_capability_needs_exactly_net_bind_service(
 
 
 def test_a_pid_file_in_var_run_needs_a_tmpfs_and_no_capability(
-    engine: Engine, build: Build, tmp_path: Path
+    engine: Engine, build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A daemon that writes its PID file to /var/run: read-only needs a tmpfs there; it needs no
     capability, but as nobody it cannot write there (the tmpfs takes the image's root-owned directory's
-    mode), so it stays root, without capabilities."""
+    mode), so it stays root, without capabilities. Through the commands a user types: `verify --learn
+    --compose --service --format json`, then `fix --harden --profile`."""
     image = build(
         "pidfile",
         f'FROM {BUSYBOX_IMAGE}\nRUN mkdir -p /var/run\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n',
         {"start.sh": f"set -e\necho $$ > /var/run/daemon.pid\n{RUNS_FOREVER}"},
     )
-    learned = _learn(engine, image, "pidfile")
-    assert learned.works, learned.reasons
-    assert learned.confirmed, learned.reasons
-    assert learned.cap_add == []
-    assert learned.tmpfs == ["/var/run"]
-    assert learned.volumes == []
-    assert learned.user is None
-    assert "Permission denied" in learned.reasons["user"]
-    blind, measured, written = _blind_and_learned(engine, tmp_path, image, learned)
-    assert not blind.works
-    assert "Read-only file system" in blind.logs
+    text = f"services:\n  app:\n    image: {image}\n"
+    blind = tmp_path / "blind" / "compose.yaml"
+    blind.parent.mkdir()
+    blind.write_text(text)
+    assert main(["fix", "--harden", str(blind)]) == 0
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(text)
+    capsys.readouterr()
+    arguments = ["--compose", str(compose), "--service", "app", "--startup-timeout", str(STARTUP)]
+    assert main(["verify", "--learn", *arguments, "--format", "json"]) == 0
+    learned = json.loads(capsys.readouterr().out)
+    TIMINGS["pidfile"] = (learned["seconds"], learned["runs"])
+    assert leftovers(engine.client, learned["run_id"]) == []
+    assert learned["confirmed"], learned["reasons"]
+    assert learned["cap_add"] == []
+    assert learned["tmpfs"] == ["/var/run"]
+    assert learned["volumes"] == []
+    assert learned["user"] is None
+    assert "Permission denied" in learned["reasons"]["user"]
+    profile = tmp_path / "learned.json"
+    profile.write_text(json.dumps(learned))
+    assert main(["fix", "--harden", "--profile", str(profile), str(compose)]) == 0
+    written = compose.read_text()
+    assert "tmpfs: [/var/run]  # dockwise: measured" in written
+    blind_run, measured = _run_service(engine, blind, image), _run_service(engine, compose, image)
+    assert not blind_run.works
+    assert "Read-only file system" in blind_run.logs
     assert measured.works, measured.logs
     assert measured.exit_code is None, "still running"
-    assert "tmpfs: [/var/run]  # dockwise: measured" in written
     print(f"learn (seconds, runs): {TIMINGS}")
 
 
