@@ -80,6 +80,8 @@ def _run_service(engine: Engine, compose: Path, image: str) -> Observation:
 def _blind_and_learned(
     engine: Engine, tmp_path: Path, image: str, learned: Learned
 ) -> tuple[Observation, Observation, str]:
+    """The service hardened blind by `fix --harden` and with the learned profile, each run once; and the
+    learned file's text."""
     text = f"services:\n  app:\n    image: {image}\n"
     blind = tmp_path / "blind.yaml"
     blind.write_text(harden_compose(text).text)

@@ -252,3 +252,23 @@ def test_profile_goes_with_harden(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_learn_does_not_go_with_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "--learn", "--compare", "a", "b"]) == 2
     assert "does not go with --compare" in capsys.readouterr().err
+
+
+def test_a_compose_services_volumes_get_fresh_labelled_volumes_in_its_runs(tmp_path: Path) -> None:
+    """verify and learn run a service with a volume of its own where it names one (a bind mount of a
+    host path is not reproduced), so a read-only service's data directory is writable as in Compose."""
+    from dockwise.runspec.compose import load_compose
+    from dockwise.verify.profile import Profile, container_options, from_runspec
+
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(
+        "services:\n  db:\n    image: db:1\n    read_only: true\n"
+        "    volumes: [data:/var/lib/db, ./conf:/etc/db, /scratch]\nvolumes:\n  data: {}\n"
+    )
+    profile = from_runspec(load_compose([compose]).services["db"], Profile())
+    assert profile.volumes == ("/var/lib/db", "/scratch")
+    mounts = container_options(profile, None, {"dockwise.verify": "abc"})["mounts"]
+    assert [(m["Target"], m["Type"], m["VolumeOptions"]["Labels"]) for m in mounts] == [
+        ("/var/lib/db", "volume", {"dockwise.verify": "abc"}),
+        ("/scratch", "volume", {"dockwise.verify": "abc"}),
+    ]

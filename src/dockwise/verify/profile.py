@@ -110,6 +110,7 @@ def from_runspec(spec: Any, defaults: Profile) -> Profile:
         user=spec.user,
         read_only=bool(spec.read_only),
         tmpfs=tuple(str(t).split(":", 1)[0] for t in spec.tmpfs),
+        volumes=tuple(mount.target for mount in spec.volumes if mount.type == "volume"),
         cap_drop=tuple(spec.cap_drop),
         cap_add=tuple(spec.cap_add),
         no_new_privileges=no_new,
