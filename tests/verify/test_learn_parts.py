@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from dockwise.cli import main
+from dockwise.engine.observe import Observation
 from dockwise.fix.harden import harden_compose, learned_settings
 from dockwise.verify.learn import (
     DEFAULT_CAPABILITIES,
@@ -22,6 +23,7 @@ from dockwise.verify.learn import (
     render_text,
     size_text,
 )
+from dockwise.verify.profile import Profile
 
 MIB = 1024 * 1024
 
@@ -272,3 +274,68 @@ def test_a_compose_services_volumes_get_fresh_labelled_volumes_in_its_runs(tmp_p
         ("/var/lib/db", "volume", {"dockwise.verify": "abc"}),
         ("/scratch", "volume", {"dockwise.verify": "abc"}),
     ]
+
+
+def _fake_learn(image_user: str, starts: Callable[[Profile], bool], written: list[str]) -> Learned:
+    """_learn against a pretend engine: `starts` says whether a run with that profile works."""
+    from dockwise.verify.learn import _learn, _limits
+
+    runs: list[Observation] = []
+
+    def run(profile: Profile) -> Observation:
+        works = starts(profile)
+        observation = Observation(
+            profile=profile,
+            exit_code=None if works else 1,
+            logs="" if works else "Operation not permitted",
+            written=written if not profile.read_only else [],
+            processes=[(0, 0, "app")] if works else [],
+            peak_memory=10 * MIB if works else None,
+            pids=3 if works else None,
+        )
+        runs.append(observation)
+        return observation
+
+    learned = Learned(subject="test", image_user=image_user)
+    _learn(learned, Profile(user=None), {}, run, lambda _: None)
+    _limits(learned, [o for o in runs if o.works])
+    learned.runs = len(runs)
+    return learned
+
+
+def _caps(profile: Profile) -> set[str]:
+    return set(DEFAULT_CAPABILITIES) if not profile.cap_drop else set(profile.cap_add)
+
+
+def test_a_service_that_rewrites_a_file_of_the_image_keeps_a_writable_root() -> None:
+    learned = _fake_learn("app", lambda p: not p.read_only and "CHOWN" in _caps(p), ["/etc", "/etc/app.conf"])
+    assert learned.cap_add == ["CHOWN"]
+    assert not learned.read_only
+    assert learned.reasons["read_only"] == "not kept: it rewrites files of the image (/etc/app.conf)"
+    assert learned.no_new_privileges
+    assert [(m.path, m.kind) for m in learned.mounts] == [("/etc/app.conf", "changed")]
+    assert "--read-only" not in learned.docker_run_flags()
+    assert learned.memory == 64 * MIB
+    assert learned.pids == 32
+    assert learned.user is None
+    assert "USER app" in learned.reasons["user"]
+
+
+def test_a_root_image_that_works_as_nobody_needs_no_capability_as_nobody() -> None:
+    def starts(profile: Profile) -> bool:
+        return profile.user == "65534:65534" or "SETUID" in _caps(profile)
+
+    learned = _fake_learn("", starts, [])
+    assert learned.user == "65534:65534"
+    assert learned.cap_add == [], "as nobody the capability it needed as root is not needed"
+    assert "as root it needed SETUID" in learned.reasons["cap_add"]
+
+
+def test_a_service_that_only_works_unhardened_or_not_at_all_learns_nothing() -> None:
+    learned = _fake_learn("", lambda p: not p.cap_drop and not p.read_only and not p.no_new_privileges
+                          and p.memory is None and p.tmpfs == (), [])  # fmt: skip
+    assert not learned.works
+    assert learned.reasons["works"].startswith("it works unhardened but not with cap_drop ALL plus every")
+    learned = _fake_learn("", lambda p: False, [])
+    assert not learned.works
+    assert learned.reasons["works"].startswith("it does not work even unhardened: exit 1")
