@@ -175,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--format", choices=("text", "json"), default="text", help="with --multi-stage: the report's format"
     )
+    fix.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="with --harden: a profile measured by `dockwise verify --learn --format json`, whose values "
+        "its service gets instead of the guesses",
+    )
     _add_selection_arguments(fix)
     from dockwise.commands import changed, graph, images, report, verify
 
@@ -315,6 +322,8 @@ def _fix(arguments: argparse.Namespace) -> int:
     if "-" in arguments.paths:
         raise DockwiseError("fix rewrites files: give paths, not standard input")
     write = not (arguments.diff or arguments.check)
+    if arguments.profile is not None and not arguments.harden:
+        raise DockwiseError("--profile goes with --harden")
     if arguments.multi_stage:
         return _fix_multi_stage(arguments, write)
     if arguments.runtime_base:
@@ -323,7 +332,7 @@ def _fix(arguments: argparse.Namespace) -> int:
     if arguments.harden:
         from dockwise.fix.files import harden_paths
 
-        results, problems = harden_paths(arguments.paths, write=write)
+        results, problems = harden_paths(arguments.paths, write=write, profile=arguments.profile)
     else:
         from dockwise.discovery import discover_project
         from dockwise.fix.files import runtime_findings

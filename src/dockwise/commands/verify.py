@@ -54,6 +54,12 @@ def add_parser(commands: Any) -> None:
         metavar="DIR",
         help="with --compare: the build context of both (default: each's folder)",
     )
+    verify.add_argument(
+        "--learn",
+        action="store_true",
+        help="learn the least-privilege profile it needs from runs (capabilities, mounts, limits); "
+        "--format json gives the profile for `dockwise fix --harden --profile`",
+    )
     verify.add_argument("--no-cold-build", action="store_true", help="let the first build use the cache")
     verify.add_argument(
         "--no-rebuild", action="store_true", help="skip the cache probe (change a file, rebuild)"
@@ -107,6 +113,8 @@ def run_verify(arguments: argparse.Namespace) -> int:
         Profile(), memory=memory, pids_limit=arguments.pids_limit, stop_grace_period=arguments.stop_timeout
     )
     if arguments.compare is not None:
+        if arguments.learn:
+            raise DockwiseError("--learn learns one service's profile: it does not go with --compare")
         return _run_compare(arguments, profile)
     if arguments.context is not None:
         raise DockwiseError("--context goes with --compare")
@@ -129,6 +137,8 @@ def run_verify(arguments: argparse.Namespace) -> int:
         options = replace(options, context=context, dockerfile=dockerfile)
     elif arguments.path:
         raise DockwiseError("give a PATH to build or --image, not both")
+    if arguments.learn:
+        return _learn(arguments, options)
     report = verify(options)
     render = {"json": render_json, "junit": render_junit}.get(arguments.format, render_text)
     sys.stdout.write(render(report))
@@ -172,6 +182,21 @@ def _run_compare(arguments: argparse.Namespace, profile: Profile) -> int:
     render = {"json": render_json, "junit": render_junit}.get(arguments.format, render_text)
     sys.stdout.write(render(report))
     return 1 if report.failed else 0
+
+
+def _learn(arguments: argparse.Namespace, options: Any) -> int:
+    import json
+
+    from dockwise.verify.learn import learn, render_text
+
+    if arguments.format == "junit":
+        raise DockwiseError("--learn writes text or json")
+    learned = learn(options)
+    if arguments.format == "json":
+        sys.stdout.write(json.dumps(learned.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(learned))
+    return 0 if learned.works and learned.confirmed else 1
 
 
 def _build_paths(path: Path) -> tuple[Path, Path | None]:

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockwise.config import Settings, SettingsByFile
 from dockwise.diagnostics import Diagnostic
@@ -176,8 +176,11 @@ def _jobs(path: Path) -> frozenset[str]:
     return frozenset(name for name, spec in project.services.items() if spec.workload == "job")
 
 
-def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[list[FileFix], list[str]]:
-    """`dockwise fix --harden`: the hardened baseline added to every Compose file found under `paths`."""
+def harden_paths(
+    paths: Iterable[str | Path], *, write: bool = True, profile: Path | None = None
+) -> tuple[list[FileFix], list[str]]:
+    """`dockwise fix --harden`: the hardened baseline added to every Compose file found under `paths`;
+    with `profile` (`verify --learn --format json`), its service gets the measured values."""
     from dockwise.diagnostics import Applicability
     from dockwise.discovery import discover_runtime_files
     from dockwise.fix.engine import AppliedFix
@@ -186,6 +189,7 @@ def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[li
     from dockwise.runspec.embedded import is_ci_file
     from dockwise.runtime_lint import is_script
 
+    learned = read_learned(profile) if profile is not None else None
     discovery = discover_runtime_files(list(paths))
     results = []
     for path in discovery.files:
@@ -197,11 +201,49 @@ def harden_paths(paths: Iterable[str | Path], *, write: bool = True) -> tuple[li
             results.append(FileFix(display, error=problem))
             continue
         try:
-            hardened = harden_compose(text, jobs=_jobs(path))
+            hardened = harden_compose(text, jobs=_jobs(path), measured=_learned_for(path, learned))
         except ComposeError as error:
             results.append(FileFix(display, error=f"cannot harden: {error}"))
             continue
         applied = tuple(AppliedFix("harden", change, Applicability.UNSAFE) for change in hardened.changes)
         settled = _settled(path, FixOutcome(text, hardened.text, applied, ()), write)
         results.append(replace(settled, notes=hardened.skipped) if settled.error is None else settled)
-    return results, [f"{problem.path}: {problem.message}" for problem in discovery.problems]
+    problems = [f"{problem.path}: {problem.message}" for problem in discovery.problems]
+    if learned is not None and not any(_learned_for(path, learned) for path in discovery.files):
+        problems.append(
+            f"--profile {profile}: learned from {learned.get('compose')}, which is not among the files found"
+        )
+    return results, problems
+
+
+def read_learned(path: Path) -> dict[str, Any]:
+    """A profile written by `dockwise verify --learn --format json`, checked enough to be used."""
+    import json
+
+    from dockwise.errors import DockwiseError
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DockwiseError(f"--profile {path}: {error}") from None
+    if not isinstance(document, dict) or "cap_add" not in document or "reasons" not in document:
+        raise DockwiseError(f"--profile {path}: not a profile from `dockwise verify --learn --format json`")
+    if not document.get("service"):
+        raise DockwiseError(f"--profile {path}: it names no Compose service (learn with --compose --service)")
+    if not document.get("works") or not document.get("confirmed"):
+        raise DockwiseError(f"--profile {path}: the learned profile was not confirmed by a run; not applied")
+    return document
+
+
+def _learned_for(
+    path: Path, learned: dict[str, Any] | None
+) -> dict[str, dict[str, tuple[object, str]]] | None:
+    """The profile's settings, keyed by its service, for the Compose file it was learned from."""
+    from dockwise.fix.harden import learned_settings
+
+    if learned is None:
+        return None
+    compose = learned.get("compose")
+    if compose and Path(compose).resolve() != path.resolve():
+        return None  # (the path as given to verify --learn, relative to where it ran)
+    return {str(learned["service"]): learned_settings(learned)}

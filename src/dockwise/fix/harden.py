@@ -67,6 +67,7 @@ NO_MEMORY_GUESS = frozenset({
     "sonarqube", "jenkins", "keycloak", "zookeeper", "cp-zookeeper", "solr", "trino", "spark",
 })  # fmt: skip
 GUESS = "dockwise: a default, not measured; see dockwise verify"
+MEASURED = "dockwise: measured by verify --learn"
 
 
 def official_name(image: object) -> str | None:
@@ -334,3 +335,38 @@ def _baseline(service: Mapping[str, Any], profile: HardeningProfile) -> list[Add
         pids = profile.pids
         add("deploy.resources.limits.pids", pids, f"deploy.resources.limits.pids: {pids}", GUESS)
     return additions
+
+
+def learned_settings(learned: Mapping[str, Any]) -> dict[str, tuple[object, str]]:
+    """The Compose settings (dotted keys) that a `dockwise verify --learn` profile (its JSON) measured,
+    each with the comment that says how: `harden_compose(measured=...)` takes them, and its baseline then
+    fills only what they leave unset."""
+    reasons = learned.get("reasons") or {}
+
+    def why(key: str) -> str:
+        """The reason without the value it starts with (`CHOWN, SETUID: it did not start without...`),
+        which the setting's line already shows."""
+        reason = str(reasons.get(key) or "")
+        if key in ("cap_add", "memory", "pids"):
+            reason = reason.partition(": ")[2]
+        return f"{MEASURED}: {reason}" if reason else MEASURED
+
+    settings: dict[str, tuple[object, str]] = {"cap_drop": (["ALL"], MEASURED)}
+    if learned.get("cap_add"):
+        settings["cap_add"] = (list(learned["cap_add"]), why("cap_add"))
+    if learned.get("no_new_privileges"):
+        settings["security_opt"] = (["no-new-privileges:true"], why("no_new_privileges"))
+    settings["read_only"] = (bool(learned.get("read_only")), why("read_only"))
+    if learned.get("tmpfs"):
+        settings["tmpfs"] = (list(learned["tmpfs"]), f"{MEASURED}: it writes there (docker diff)")
+    if learned.get("volumes"):
+        settings["volumes"] = (list(learned["volumes"]), f"{MEASURED}: data it writes; name these volumes")
+    if learned.get("user"):
+        settings["user"] = (str(learned["user"]), why("user"))
+    if learned.get("memory"):
+        from dockwise.verify.learn import size_text
+
+        settings["deploy.resources.limits.memory"] = (size_text(int(learned["memory"])), why("memory"))
+    if learned.get("pids"):
+        settings["deploy.resources.limits.pids"] = (int(learned["pids"]), why("pids"))
+    return settings

@@ -30,6 +30,8 @@ class Profile:
     """None keeps the image's user (used when the image already names a non-root one)."""
     read_only: bool = True
     tmpfs: tuple[str, ...] = ("/tmp",)
+    volumes: tuple[str, ...] = ()
+    """Directories that get a fresh volume of their own (labelled with the run, removed with it)."""
     cap_drop: tuple[str, ...] = ("ALL",)
     cap_add: tuple[str, ...] = ()
     no_new_privileges: bool = True
@@ -108,6 +110,7 @@ def from_runspec(spec: Any, defaults: Profile) -> Profile:
         user=spec.user,
         read_only=bool(spec.read_only),
         tmpfs=tuple(str(t).split(":", 1)[0] for t in spec.tmpfs),
+        volumes=tuple(mount.target for mount in spec.volumes if mount.type == "volume"),
         cap_drop=tuple(spec.cap_drop),
         cap_add=tuple(spec.cap_add),
         no_new_privileges=no_new,
@@ -125,8 +128,10 @@ def from_runspec(spec: Any, defaults: Profile) -> Profile:
     )
 
 
-def container_options(profile: Profile, network: str | None) -> dict[str, Any]:
-    """docker-py `containers.create` keyword arguments for `profile`."""
+def container_options(
+    profile: Profile, network: str | None, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """docker-py `containers.create` keyword arguments for `profile` (`labels` go on its volumes)."""
     options: dict[str, Any] = {
         "detach": True,
         "read_only": profile.read_only,
@@ -140,6 +145,12 @@ def container_options(profile: Profile, network: str | None) -> dict[str, Any]:
     }
     if profile.user is not None:
         options["user"] = profile.user
+    if profile.volumes:
+        from docker.types import Mount
+
+        options["mounts"] = [
+            Mount(target, None, type="volume", labels=labels or None) for target in profile.volumes
+        ]
     if profile.memory is not None:
         options["mem_limit"] = profile.memory
         options["memswap_limit"] = profile.memory  # no swap: the limit is the limit

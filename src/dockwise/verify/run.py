@@ -93,20 +93,7 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
         report.run_id = session.run_id
         if options.compose is not None:
             profile, options = _compose_service(options, profile)
-        if options.context is not None:
-            say(f"building {subject}")
-            report.build = build_image(
-                options.context,
-                options.dockerfile,
-                options.target,
-                labels=session.labels,
-                no_cache=options.cold_build,
-                on_line=lambda line: _build_line(line, say),
-            )
-            image = report.build.image_id
-        else:
-            assert options.image is not None
-            image = options.image
+        image, report.build = build_or_name(options, session, say)
         report.image = image
         details = session.inspect_image(image)
         config = details.get("Config") or {}
@@ -150,6 +137,25 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
             report.probes.append(_rebuild(options, report.build, session))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def build_or_name(
+    options: VerifyOptions, session: EngineSession, say: Callable[[str], None]
+) -> tuple[str, BuildResult | None]:
+    """The image to run: built from the options' context (labelled with the session), or the one named."""
+    if options.context is None:
+        assert options.image is not None
+        return options.image, None
+    say(f"building {_subject(options)}")
+    build = build_image(
+        options.context,
+        options.dockerfile,
+        options.target,
+        labels=session.labels,
+        no_cache=options.cold_build,
+        on_line=lambda line: _build_line(line, say),
+    )
+    return build.image_id, build
 
 
 def _build_line(line: str, say: Callable[[str], None]) -> None:
@@ -280,6 +286,12 @@ def _first_file(context: Path, source: str) -> Path | None:
 
 
 def _compose_service(options: VerifyOptions, defaults: Profile) -> tuple[Profile, VerifyOptions]:
+    spec, options = compose_service(options)
+    return from_runspec(spec, defaults), options
+
+
+def compose_service(options: VerifyOptions) -> tuple[Any, VerifyOptions]:
+    """The Compose service's RunSpec, and the options that build or name its image."""
     from dockwise.runspec.compose import ComposeError, load_compose
 
     assert options.compose is not None
@@ -291,16 +303,13 @@ def _compose_service(options: VerifyOptions, defaults: Profile) -> tuple[Profile
         known = ", ".join(sorted(project.services)) or "none"
         raise EngineError(f"{options.compose}: no service {options.service!r} (services: {known})")
     spec = project.services[options.service]
-    profile = from_runspec(spec, defaults)
     build = _compose_build(options.compose, options.service)
     if build is not None:
         context, dockerfile, target = build
-        return profile, replace(
-            options, context=context, dockerfile=dockerfile, target=target or options.target
-        )
+        return spec, replace(options, context=context, dockerfile=dockerfile, target=target or options.target)
     if not spec.image:
         raise EngineError(f"{options.compose}: service {options.service!r} has neither image nor build")
-    return profile, replace(options, image=spec.image)
+    return spec, replace(options, image=spec.image)
 
 
 def _compose_build(compose: Path, service: str | None) -> tuple[Path, Path | None, str | None] | None:
