@@ -6,3 +6,5 @@ RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         golang-go python3 python3-venv python3-pip nodejs npm build-essential ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+# As on python:3.12, pip installs outside a virtualenv (Debian's Python refuses them: PEP 668)
+ENV PIP_BREAK_SYSTEM_PACKAGES=1

@@ -114,7 +114,7 @@ def test_chown_then_switch_user_needs_exactly_chown_setuid_setgid(
     assert learned.read_only
     assert learned.no_new_privileges
     assert learned.volumes == ["/data"]
-    assert learned.tmpfs == []
+    assert learned.tmpfs == ["/tmp"]  # never seen in docker diff, always given (see with_scratch)
     assert learned.memory == 64 * 1024 * 1024, "a shell's few MiB, raised to the 64 MiB minimum"
     assert learned.pids == 32, "a few processes, raised to the minimum of 32"
     assert "did not start without each of them" in learned.reasons["cap_add"]
@@ -180,21 +180,23 @@ def test_a_pid_file_in_var_run_needs_a_tmpfs_and_no_capability(
     compose.write_text(text)
     capsys.readouterr()
     arguments = ["--compose", str(compose), "--service", "app", "--startup-timeout", str(STARTUP)]
-    assert main(["verify", "--learn", *arguments, "--format", "json"]) == 0
-    learned = json.loads(capsys.readouterr().out)
+    profile = tmp_path / "learned.json"
+    assert main(["verify", "--learn", *arguments, "--save-profile", str(profile)]) == 0
+    shown = capsys.readouterr().out  # the text, from the same learning as the file
+    learned = json.loads(profile.read_text())
+    assert f"{learned['runs']} runs in" in shown
+    assert "/var/run" in shown
     TIMINGS["pidfile"] = (learned["seconds"], learned["runs"])
     assert leftovers(engine.client, learned["run_id"]) == []
     assert learned["confirmed"], learned["reasons"]
     assert learned["cap_add"] == []
-    assert learned["tmpfs"] == ["/var/run"]
+    assert learned["tmpfs"] == ["/tmp", "/var/run"]
     assert learned["volumes"] == []
     assert learned["user"] is None
     assert "Permission denied" in learned["reasons"]["user"]
-    profile = tmp_path / "learned.json"
-    profile.write_text(json.dumps(learned))
     assert main(["fix", "--harden", "--profile", str(profile), str(compose)]) == 0
     written = compose.read_text()
-    assert "tmpfs: [/var/run]  # dockwise: measured" in written
+    assert "tmpfs: [/tmp, /var/run]  # dockwise: measured" in written
     blind_run, measured = _run_service(engine, blind, image), _run_service(engine, compose, image)
     assert not blind_run.works
     assert "Read-only file system" in blind_run.logs

@@ -293,6 +293,29 @@ def test_refusals_leave_the_text_alone_and_say_why(text: str, reason: str) -> No
     assert reason in (result.reason or "")
 
 
+GO_WITH_CGO_ON = GO.replace("CGO_ENABLED=0 ", "")
+
+
+def test_cgo_is_turned_off_when_no_go_file_of_the_context_imports_c(tmp_path: Path) -> None:
+    _project(tmp_path, GO_WITH_CGO_ON, main_go='package main\n\nimport (\n\t"net/http"\n)\n')
+    result = rewrite_text(GO_WITH_CGO_ON, None, tmp_path)
+    assert "RUN CGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server\n" in result.text
+    assert "\nFROM gcr.io/distroless/static-debian12:nonroot\n" in result.text
+    assert any(note.startswith("cgo turned off for the build") for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['package main\n\n// #include <stdio.h>\nimport "C"\n', 'package db\n\nimport (\n\t"C"\n\t"fmt"\n)\n'],
+)
+def test_cgo_stays_on_when_a_go_file_imports_c(tmp_path: Path, source: str) -> None:
+    _project(tmp_path, GO_WITH_CGO_ON, main_go="package main\n", db_go=source)
+    result = rewrite_text(GO_WITH_CGO_ON, None, tmp_path)
+    assert "CGO_ENABLED=0" not in result.text
+    assert "\nFROM gcr.io/distroless/base-debian12:nonroot\n" in result.text
+    assert any("CGO_ENABLED is not 0" in note for note in result.notes)
+
+
 def test_a_configured_base_replaces_the_default_and_go_covers_go_cgo() -> None:
     result = rewrite_text(GO.replace("CGO_ENABLED=0 ", ""), {"go": "dockwise-test/busybox:latest"})
     assert "\nFROM dockwise-test/busybox:latest\n" in result.text

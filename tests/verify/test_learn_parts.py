@@ -22,6 +22,7 @@ from dockwise.verify.learn import (
     pids_limit,
     render_text,
     size_text,
+    with_scratch,
 )
 from dockwise.verify.profile import Profile
 
@@ -118,6 +119,10 @@ def test_runtime_directories_become_tmpfs_and_data_becomes_a_volume() -> None:
         (["/var", "/var/log", "/var/log/app.log"], ["/var/log/app.log"], [("/var/log", "tmpfs")]),
         (["/var", "/var/cache", "/var/cache/nginx", "/var/cache/nginx/x"], ["/var/cache/nginx/x"],
          [("/var/cache/nginx", "tmpfs")]),  # the image's directory it writes into
+        # `npm start` as root: its debug log and update check under ~/.npm, which the image has
+        (["/root", "/root/.npm", "/root/.npm/_logs", "/root/.npm/_logs/1-debug-0.log",
+          "/root/.npm/_update-notifier-last-checked"],
+         ["/root/.npm/_logs", "/root/.npm/_logs/1-debug-0.log"], [("/root/.npm", "tmpfs")]),
     ],
 )  # fmt: skip
 def test_where_it_writes_becomes_which_mount(
@@ -339,3 +344,20 @@ def test_a_service_that_only_works_unhardened_or_not_at_all_learns_nothing() -> 
     learned = _fake_learn("", lambda p: False, [])
     assert not learned.works
     assert learned.reasons["works"].startswith("it does not work even unhardened: exit 1")
+
+
+def test_save_profile_goes_with_learn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--save-profile", str(tmp_path / "p.json"), str(tmp_path)]) == 2
+    assert "--save-profile goes with --learn" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [
+        ([], ["/tmp"]),
+        ([Mount("/var/run", "tmpfs", "")], ["/tmp", "/var/run"]),
+        ([Mount("/tmp", "volume", "")], ["/tmp"]),  # the image's own VOLUME /tmp stays a volume
+    ],
+)
+def test_a_read_only_root_always_gets_scratch_space_on_tmp(found: list[Mount], expected: list[str]) -> None:
+    assert [mount.path for mount in with_scratch(found)] == expected

@@ -60,6 +60,12 @@ def add_parser(commands: Any) -> None:
         help="learn the least-privilege profile it needs from runs (capabilities, mounts, limits); "
         "--format json gives the profile for `dockwise fix --harden --profile`",
     )
+    verify.add_argument(
+        "--save-profile",
+        type=Path,
+        metavar="FILE",
+        help="with --learn: also write the profile (the JSON `fix --harden --profile` reads) to FILE",
+    )
     verify.add_argument("--no-cold-build", action="store_true", help="let the first build use the cache")
     verify.add_argument(
         "--no-rebuild", action="store_true", help="skip the cache probe (change a file, rebuild)"
@@ -112,6 +118,8 @@ def run_verify(arguments: argparse.Namespace) -> int:
     profile = replace(
         Profile(), memory=memory, pids_limit=arguments.pids_limit, stop_grace_period=arguments.stop_timeout
     )
+    if arguments.save_profile is not None and not arguments.learn:
+        raise DockwiseError("--save-profile goes with --learn")
     if arguments.compare is not None:
         if arguments.learn:
             raise DockwiseError("--learn learns one service's profile: it does not go with --compare")
@@ -192,10 +200,12 @@ def _learn(arguments: argparse.Namespace, options: Any) -> int:
     if arguments.format == "junit":
         raise DockwiseError("--learn writes text or json")
     learned = learn(options)
-    if arguments.format == "json":
-        sys.stdout.write(json.dumps(learned.to_json(), indent=2) + "\n")
-    else:
-        sys.stdout.write(render_text(learned))
+    document = json.dumps(learned.to_json(), indent=2) + "\n"
+    if arguments.save_profile is not None:  # one learning (a few dozen runs) for the text and the file
+        from dockwise.fix.files import write_output
+
+        write_output(arguments.save_profile, document, "the learned profile")
+    sys.stdout.write(document if arguments.format == "json" else render_text(learned))
     return 0 if learned.works and learned.confirmed else 1
 
 

@@ -358,7 +358,10 @@ def learned_settings(learned: Mapping[str, Any]) -> dict[str, tuple[object, str]
         settings["security_opt"] = (["no-new-privileges:true"], why("no_new_privileges"))
     settings["read_only"] = (bool(learned.get("read_only")), why("read_only"))
     if learned.get("tmpfs"):
-        settings["tmpfs"] = (list(learned["tmpfs"]), f"{MEASURED}: it writes there (docker diff)")
+        settings["tmpfs"] = (
+            list(learned["tmpfs"]),
+            f"{MEASURED}: where it writes (docker diff), and /tmp as scratch for a read-only root",
+        )
     if learned.get("volumes"):
         settings["volumes"] = (list(learned["volumes"]), f"{MEASURED}: data it writes; name these volumes")
     if learned.get("user"):

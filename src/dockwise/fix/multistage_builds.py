@@ -3,9 +3,11 @@ runtime base fits, and what the builder stage needs added (a virtualenv for pip,
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from dockwise.diagnostics import Edit
@@ -30,6 +32,11 @@ _GO_FLAGS_WITH_VALUES = (
     "-installsuffix", "-pkgdir", "-overlay", "-buildmode", "-compiler", "-pgo",
 )  # fmt: skip
 _PYTHON_INSTALLERS = frozenset({"poetry", "pipenv", "uv", "pdm", "conda", "micromamba"})
+
+
+_IMPORTS_C = re.compile(r'^\s*(?:import\s+)?"C"\s*(?://.*)?$', re.MULTILINE)
+"""`import "C"`, alone or as a line of an import block: the file uses cgo."""
+_MAX_CONTEXT_FILES = 20_000
 
 
 class Planner(StagePlanner):
@@ -97,9 +104,20 @@ class Planner(StagePlanner):
         step = builds[-1]
         artefact = self._go_output(step)
         key = "go" if self._cgo_disabled(step) else "go-cgo"
+        turned_off = key == "go-cgo" and self._may_turn_cgo_off(step)
+        if turned_off:
+            key = "go"
         base, _configured = runtime_base(key, self.stage.base, self.bases)
         plan = Plan("Go", base)
-        if key == "go-cgo":
+        if turned_off:
+            first_word = step.command.words[0].range.start
+            plan.edits.append(Edit.insert(first_word, "CGO_ENABLED=0 "))
+            self.notes.append(
+                'cgo turned off for the build (CGO_ENABLED=0): no Go file of the build context imports "C", '
+                f"and with cgo on (a C compiler is in the builder) the binary would link glibc and not run "
+                f"on {base}"
+            )
+        elif key == "go-cgo":
             if self._is_alpine():
                 raise Refused(
                     "cgo is on (a C compiler is installed and CGO_ENABLED is not 0) in a musl (Alpine) "
@@ -159,6 +177,31 @@ class Planner(StagePlanner):
             return False
         # Without a C compiler the go command turns cgo off itself (Go 1.20 and later).
         return self._is_alpine() and not self._installs("gcc", "build-base", "musl-dev", "clang")
+
+    def _may_turn_cgo_off(self, step: Step) -> bool:
+        """Whether the build can do without cgo: Go files are in the build context and none imports "C"
+        (then the standard library's pure-Go resolver and user lookup take over). Not when the file asks
+        for cgo, nor in an Alpine builder (refused there), nor when the sources cannot be read."""
+        if self._cgo_explicitly_on(step) or self._is_alpine() or self.context_dir is None:
+            return False
+        sources = []
+        seen = 0
+        for folder, directories, files in os.walk(self.context_dir):
+            directories[:] = [d for d in directories if d not in (".git", "node_modules")]
+            seen += len(files)
+            if seen > _MAX_CONTEXT_FILES:
+                return False  # a tree this large is not read whole (DW151 plans this during a lint)
+            sources += [Path(folder, name) for name in files if name.endswith(".go")]
+        if not sources:
+            return False
+        for path in sources:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return False
+            if _IMPORTS_C.search(text):
+                return False
+        return True
 
     def _cgo_explicitly_off(self, step: Step) -> bool:
         value = self.build.variables_before(step.instruction).get("CGO_ENABLED")

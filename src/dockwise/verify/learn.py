@@ -41,7 +41,11 @@ them in fewer runs."""
 RUNTIME_DIRECTORIES = ("/tmp", "/var/tmp", "/run", "/var/run", "/var/lock", "/run/lock", "/var/log")
 """Where what is written need not outlive the container (PID files, sockets, scratch, logs that belong
 on stdout anyway): a tmpfs."""
-CACHE_NAMES = frozenset({".cache", "cache", "tmp"})
+CACHE_NAMES = frozenset({
+    ".cache", "cache", "tmp", "__pycache__", "_logs", ".npm", ".yarn", ".pnpm-store", ".node-gyp", ".pip",
+})  # fmt: skip
+"""Directories whose contents are rebuilt when lost: caches, and tools' own logs and update checks (npm
+writes `~/.npm/_logs` and `~/.npm/_update-notifier-last-checked` on every start): a tmpfs, not a volume."""
 MIB = 1024 * 1024
 MEMORY_FLOOR = 64 * MIB
 MEMORY_STEP = 32 * MIB
@@ -230,7 +234,7 @@ def _learn(
         learned.reasons["works"] = f"it does not work even unhardened: {_failure(plain)}"
         return
     learned.works = True
-    learned.mounts = mounts(plain.written, plain.added, config.get("Volumes") or {})
+    learned.mounts = with_scratch(mounts(plain.written, plain.added, config.get("Volumes") or {}))
     learned.reasons["mounts"] = "docker diff of the plain run" + (
         f" ({len(plain.written)} paths written)" if plain.written else ": it wrote nothing"
     )
@@ -304,6 +308,8 @@ def _relax(
         if works(DEFAULT_CAPABILITIES, relaxed):
             if not read_only:
                 learned.read_only = False
+                # scratch space on /tmp was for a read-only root (a writable one has /tmp)
+                learned.mounts = [mount for mount in learned.mounts if mount.reason != SCRATCH_REASON]
                 changed = [mount.path for mount in learned.mounts if mount.kind == "changed"]
                 learned.reasons["read_only"] = (
                     f"not kept: it rewrites files of the image ({', '.join(changed[:4])})"
@@ -425,6 +431,21 @@ def mounts(written: Sequence[str], added: Sequence[str], declared: Iterable[str]
     return sorted(found.values(), key=lambda mount: mount.path)
 
 
+SCRATCH = "/tmp"
+SCRATCH_REASON = (
+    "scratch space: programs create and delete temporary files there (gunicorn's worker files, Python's "
+    "tempfile), which docker diff cannot show"
+)
+
+
+def with_scratch(found: list[Mount]) -> list[Mount]:
+    """The mounts plus a tmpfs on /tmp where none covers it: what is created and deleted there never shows
+    in `docker diff`, yet a read-only root without it fails (gunicorn does not start)."""
+    if any(mount.path == SCRATCH or SCRATCH.startswith(mount.path + "/") for mount in found):
+        return found
+    return sorted([*found, Mount(SCRATCH, "tmpfs", SCRATCH_REASON)], key=lambda mount: mount.path)
+
+
 def _mount_for(leaf: str, added: set[str]) -> tuple[str, str, str]:
     path = PurePosixPath(leaf)
     for runtime in RUNTIME_DIRECTORIES:
@@ -449,8 +470,8 @@ def _mount_for(leaf: str, added: set[str]) -> tuple[str, str, str]:
         return (
             leaf,
             "changed",
-            "it rewrites this file of the image: a mount would hide or freeze the image's files, so the root "
-            "stays writable unless the image writes it elsewhere",
+            "it rewrites this file of the image, and a mount would hide or freeze the image's files: "
+            "no mount for it (read_only says whether it runs without writing it)",
         )
     # the shallowest directory it created on this path; a file it created: the directory it is in
     directory = top if top != path or str(path.parent) == "/" else path.parent
