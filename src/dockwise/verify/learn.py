@@ -28,7 +28,7 @@ from typing import Any
 from dockwise.engine.observe import Observation, observe
 from dockwise.engine.session import EngineSession, connect
 from dockwise.verify.profile import NOBODY, Profile, container_options, from_runspec, has_health_check
-from dockwise.verify.run import VerifyOptions, build_or_name, compose_service
+from dockwise.verify.run import VerifyOptions, build_or_name, compose_service, subject_of
 from dockwise.verify.verdicts import is_root
 
 DEFAULT_CAPABILITIES = (
@@ -156,7 +156,7 @@ def learn(options: VerifyOptions, client: Any = None) -> Learned:
     started = time.perf_counter()
     client = client or connect()
     say = options.progress or (lambda _: None)
-    learned = Learned(subject=_subject(options))
+    learned = Learned(subject=subject_of(options))
     if options.compose is not None:
         learned.compose, learned.service = str(options.compose), options.service
     with EngineSession(client) as session:
@@ -492,14 +492,6 @@ def _failure(observation: Observation) -> str:
         return "unhealthy"
     last = observation.logs.strip().splitlines()[-1:] if observation.logs else []
     return f"exit {observation.exit_code}" + (f" ({last[0][:160]})" if last else "")
-
-
-def _subject(options: VerifyOptions) -> str:
-    if options.compose is not None:
-        return f"{options.compose} service {options.service}"
-    if options.context is not None:
-        return str(options.dockerfile or options.context / "Dockerfile")
-    return str(options.image)
 
 
 def render_text(learned: Learned) -> str:

@@ -86,7 +86,7 @@ def verify(options: VerifyOptions, client: Any = None) -> VerifyReport:
     started = time.perf_counter()
     client = client or connect()
     say = options.progress or (lambda _: None)
-    subject = _subject(options)
+    subject = subject_of(options)
     report = VerifyReport(subject)
     profile = options.profile
     with EngineSession(client) as session:
@@ -146,7 +146,7 @@ def build_or_name(
     if options.context is None:
         assert options.image is not None
         return options.image, None
-    say(f"building {_subject(options)}")
+    say(f"building {subject_of(options)}")
     build = build_image(
         options.context,
         options.dockerfile,
@@ -164,7 +164,8 @@ def _build_line(line: str, say: Callable[[str], None]) -> None:
         say(f"build {line}")
 
 
-def _subject(options: VerifyOptions) -> str:
+def subject_of(options: VerifyOptions) -> str:
+    """What a run is about, as reports name it: the Compose service, the Dockerfile or the image."""
     if options.compose is not None:
         return f"{options.compose} service {options.service}"
     if options.context is not None:
