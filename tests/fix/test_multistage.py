@@ -229,6 +229,24 @@ def test_npm_start_becomes_its_node_command_unless_the_runtime_base_has_npm_to_r
         assert result.text.endswith(f"{expected}\n")
 
 
+@pytest.mark.parametrize(
+    ("builder", "runtime"),
+    [
+        ("node:20-bookworm", "gcr.io/distroless/nodejs20-debian12:nonroot"),
+        ("node:20-alpine", "node:20-alpine"),  # musl node_modules (prebuilt native ones too) stay on musl
+        ("node:14.17.3-alpine3.14", "node:14-alpine"),
+        ("node:14.17.3", "node:14-slim"),
+    ],
+)
+def test_the_node_runtime_keeps_the_builders_c_library(tmp_path: Path, builder: str, runtime: str) -> None:
+    _project(tmp_path, NODE, package_json=json.dumps({"scripts": {"start": "node server.js"}}))
+    text = NODE.replace("node:20-bookworm", builder).replace("RUN npm run build\n", "")
+    result = rewrite_text(text, None, tmp_path)
+    assert result.status == "rewritten", result.reason
+    assert f"\nFROM {runtime}\n" in result.text
+    assert any("node itself gets SIGTERM as PID 1" in note for note in result.notes)
+
+
 def test_node_native_modules_in_an_alpine_builder_are_refused() -> None:
     text = NODE.replace("node:20-bookworm", "node:20-alpine").replace(
         "RUN npm ci", "RUN apk add --no-cache python3 make g++ && npm ci"

@@ -352,7 +352,8 @@ class StagePlanner:
         return words
 
     def _npm_script(self, words: list[str]) -> list[str]:
-        """`npm start` → the `node ...` its package.json script runs (npm is not in the runtime image)."""
+        """`npm start` → the `node ...` its package.json script runs: node as PID 1 gets the stop signal,
+        which npm does not pass on, and npm is not in every runtime image (distroless has none)."""
         script = words[2] if len(words) > 2 and words[1] == "run" else (words[1] if len(words) > 1 else "")
         manifest = self._context_file(None, "package.json")
         scripts = (json.loads(manifest).get("scripts", {}) if manifest else {}) if _is_json(manifest) else {}
@@ -361,15 +362,15 @@ class StagePlanner:
             raise Refused(
                 f"the command runs `{' '.join(words)}`, and npm is not in the runtime image; the script "
                 "could not be read from package.json: run node directly"
-            )
+            )  # (kept on an official node base by the caller)
         plain = plain_command_words(line)
         if plain is None or posixpath.basename(plain[0]) != "node":
             raise Refused(
                 f"the {script} script ({line!r}) is not a plain `node ...` command; run node directly"
             )
         self.notes.append(
-            f"`{' '.join(words)}` became `{line}` (package.json's {script} script): npm is not in "
-            "the runtime image"
+            f"`{' '.join(words)}` became `{line}` (package.json's {script} script): node itself gets "
+            "SIGTERM as PID 1 (npm does not pass it on), and no npm is needed in the runtime image"
         )
         return list(plain)
 

@@ -70,6 +70,10 @@ def _from_builder(ecosystem: str, builder: ImageReference | None) -> str | None:
         return builder.raw if "slim" in tag or "alpine" in tag else _python_slim(tag)
     if ecosystem == "node" and name == "node":
         major = tag.split(".", 1)[0].split("-", 1)[0]
+        if "alpine" in tag and major.isdigit():
+            # node_modules keep the builder's C library (prebuilt native modules are downloaded for
+            # musl there): musl stays musl, not distroless or slim (glibc)
+            return f"node:{major}-alpine"
         if major in _DISTROLESS_NODE:
             return f"gcr.io/distroless/nodejs{major}-debian12:nonroot"
         return f"node:{major}-slim" if major.isdigit() else None
