@@ -88,26 +88,50 @@ class ShellWord:
 class ShellCommand(Record):
     """A simple command: `apt-get install -y curl` (environment assignments in front are left out)."""
 
-    __slots__ = ("_static_values", "name", "range", "words")
+    __slots__ = ("_end", "_locate", "_range", "_start", "_static_values", "name", "words")
     _fields = ("words", "range")
     words: tuple[ShellWord, ...]
-    range: TextRange
+    _range: TextRange | None
+    _locate: Callable[[int, int], TextRange] | None
+    _start: int
+    _end: int
     _static_values: tuple[str, ...] | None
     name: str | None
     """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static; computed
     once because every package and shell rule asks for it."""
 
     def __init__(
-        self, words: tuple[ShellWord, ...], range: TextRange, name: str | bool | None = False
+        self,
+        words: tuple[ShellWord, ...],
+        range: TextRange | None,
+        name: str | bool | None = False,
+        locate: Callable[[int, int], TextRange] | None = None,
+        start: int = 0,
+        end: int = 0,
     ) -> None:
-        """`name` when the caller already knows it (a parsed script keeps it); False: worked out here."""
+        """`name` when the caller already knows it (a parsed script keeps it); False: worked out here.
+        `range`, or `locate` and the command's `start`/`end` in its script, mapped when first asked (as
+        `ShellWord`: most commands of a lint are never reported)."""
         if name is False:
             value = words[0].value if words else None
             name = posixpath.basename(value) if value else value
-        object.__setattr__(self, "words", words)
-        object.__setattr__(self, "range", range)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "_static_values", None)
+        set_field = object.__setattr__
+        set_field(self, "words", words)
+        set_field(self, "_range", range)
+        set_field(self, "_locate", locate)
+        set_field(self, "_start", start)
+        set_field(self, "_end", end)
+        set_field(self, "name", name)
+        set_field(self, "_static_values", None)
+
+    @property
+    def range(self) -> TextRange:
+        found = self._range
+        if found is None:
+            assert self._locate is not None, "a ShellCommand needs a range or a way to locate it"
+            found = self._locate(self._start, self._end)
+            object.__setattr__(self, "_range", found)
+        return found
 
     @property
     def arguments(self) -> tuple[ShellWord, ...]:
@@ -384,7 +408,7 @@ def _locate(parsed: _ParsedScript, to_range: Any) -> _Script:
         words = []
         for text, value, start, end in command.words:
             words.append(ShellWord(text, value, None, to_range, start, end))
-        commands.append(ShellCommand(tuple(words), to_range(command.start, command.end), command.name))
+        commands.append(ShellCommand(tuple(words), None, command.name, to_range, command.start, command.end))
     pipelines = tuple(
         ShellPipeline(
             tuple(tuple(commands[index] for index in stage) for stage in pipeline.stages),
