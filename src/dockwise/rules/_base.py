@@ -246,7 +246,7 @@ _RunAnalysis = tuple[Instruction, tuple["ShellCommand", ...], tuple["ShellPipeli
 class DockerfileContext(Record):
     """What a Dockerfile rule sees: the parsed file, the options, and a helper to make diagnostics."""
 
-    __slots__ = ("_commands", "_shell_analysis", "_shells", "dockerfile", "options", "path")
+    __slots__ = ("_commands", "_runs", "_shell_analysis", "_shells", "dockerfile", "options", "path")
     path: str
     dockerfile: Dockerfile
     options: RuleOptions
@@ -258,6 +258,7 @@ class DockerfileContext(Record):
     instruction indexes (ascending) and arguments. Rescanning the lineage for every RUN made lint quadratic
     in the number of RUNs (a 1 MB file of them took minutes)."""
     _commands: dict[bool, tuple[tuple[Instruction, ShellCommand], ...]]
+    _runs: tuple[Instruction, ...] | None
     """`run_commands_of_file`'s answers, by `shipped_only`."""
 
     def __init__(
@@ -272,6 +273,7 @@ class DockerfileContext(Record):
         object.__setattr__(self, "_shell_analysis", {})
         object.__setattr__(self, "_shells", {})
         object.__setattr__(self, "_commands", {})
+        object.__setattr__(self, "_runs", None)
 
     @property
     def final_stage(self) -> Stage | None:
@@ -312,6 +314,14 @@ class DockerfileContext(Record):
             self._shells[stage.index] = shells
         position = bisect_left(shells[0], instruction.index)
         return shells[1][position - 1] if position else ("/bin/sh", "-c")
+
+    def runs(self) -> tuple[Instruction, ...]:
+        """The file's RUN instructions, in order: the rules that read commands walk only these."""
+        found = self._runs
+        if found is None:
+            found = tuple(i for i in self.dockerfile.instructions if i.keyword == "RUN")
+            object.__setattr__(self, "_runs", found)
+        return found
 
     def run_commands_of_file(self, shipped_only: bool) -> tuple[tuple[Instruction, ShellCommand], ...]:
         """Every command of every RUN with its instruction, in order; only the shipped stages' with

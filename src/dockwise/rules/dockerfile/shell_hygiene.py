@@ -25,7 +25,7 @@ _WINDOWS_SHELLS = frozenset({"powershell", "pwsh", "cmd"})
 def _pipelines(context: DockerfileContext) -> Iterator[tuple[Instruction, ShellPipeline]]:
     """Every pipeline of every RUN, with its instruction. A RUN that starts PowerShell or cmd is written
     in their language (Windows images), not in sh's."""
-    for instruction in context.dockerfile.instructions:
+    for instruction in context.runs():
         commands = context.run_commands(instruction)
         if commands and (commands[0].name or "").lower().removesuffix(".exe") in _WINDOWS_SHELLS:
             continue
@@ -110,7 +110,7 @@ class RunWithoutLastingEffect(DockerfileRule):
     aliases = ("DL3003",)
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
-        for instruction in context.dockerfile.instructions:
+        for instruction in context.runs():
             commands = context.run_commands(instruction)
             if not commands or not all(_only_changes_shell_state(command) for command in commands):
                 continue
@@ -553,7 +553,7 @@ class ShellReplacedBySymlink(DockerfileRule):
     aliases = ("DL4005",)
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
-        for instruction in context.dockerfile.instructions:
+        for instruction in context.runs():
             commands = context.run_commands(instruction)
             removed = any(c.name == "rm" and set(c.values()) & _SYSTEM_SHELLS for c in commands)
             for command in commands:
@@ -731,7 +731,7 @@ class CommandPointlessInBuild(DockerfileRule):
     aliases = ("DL3001",)
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
-        for instruction in context.dockerfile.instructions:
+        for instruction in context.runs():
             commands = context.run_commands(instruction)
             if not commands:
                 continue
