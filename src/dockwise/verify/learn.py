@@ -7,7 +7,8 @@ containers in one EngineSession (all removed, however the learning ends):
    (`docker diff`), its peak memory and process count; an image that does not work even then is reported
    as such and nothing is learned;
 2. the paths become tmpfs mounts (runtime directories and caches) or volumes (anything else: data that a
-   restart must keep), and the image's own VOLUMEs stay volumes;
+   restart must keep), and the image's own VOLUMEs stay volumes; a read-only root also gets a tmpfs on
+   /tmp, where files created and deleted (gunicorn's) never show in `docker diff`;
 3. runs with `cap_drop: [ALL]`, read-only root and no-new-privileges, adding back halves of Docker's
    default capability set until the smallest set it starts with is found (each capability in it is
    needed: without it, it did not start);
