@@ -383,8 +383,8 @@ class _Parts:
     """The pieces of one instruction before line and heredoc information is known.
 
     Never changed once built (it is shared through `_SPLIT_LINES`). A plain slotted class: one is built
-    per instruction, and a dataclass or a NamedTuple would cost more to
-    build, and much more to create at import (0.24 ms for a NamedTuple of ten fields).
+    per instruction, and a dataclass or a NamedTuple would cost more to build, and much more to create at
+    import (0.24 ms for a NamedTuple of ten fields).
     """
 
     __slots__ = (

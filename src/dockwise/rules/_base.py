@@ -258,8 +258,9 @@ class DockerfileContext(Record):
     instruction indexes (ascending) and arguments. Rescanning the lineage for every RUN made lint quadratic
     in the number of RUNs (a 1 MB file of them took minutes)."""
     _commands: dict[bool, tuple[tuple[Instruction, ShellCommand], ...]]
-    _runs: tuple[Instruction, ...] | None
     """`run_commands_of_file`'s answers, by `shipped_only`."""
+    _runs: tuple[Instruction, ...] | None
+    """`runs()`'s answer, once asked."""
 
     def __init__(
         self,
