@@ -428,3 +428,20 @@ def test_every_expanded_base_image_in_the_corpus_parses() -> None:
     SUMMARY_LINES.append(f"image references: {checked} corpus stage bases after ARG expansion parsed")
     assert checked > 4000
     assert not refused, "\n".join(refused)
+
+
+@pytest.mark.parametrize(
+    ("text", "official"),
+    [
+        ("postgres:16", "postgres"),
+        ("docker.io/postgres", "postgres"),
+        ("docker.io/library/node:20-slim", "node"),
+        ("postgres:${PG_VERSION}", "postgres"),
+        ("bitnami/redis", None),
+        ("library/x/y", None),
+        ("ghcr.io/library/postgres", None),
+        ("${IMAGE}", None),
+    ],
+)
+def test_official_name(text: str, official: str | None) -> None:
+    assert parse_image_reference(text).official_name == official

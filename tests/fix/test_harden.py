@@ -102,6 +102,20 @@ def test_jobs_are_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert services["migrate"].cap_drop == ()
 
 
+@pytest.mark.parametrize("image", ["docker.io/postgres:16", "index.docker.io/library/postgres", "postgres"])
+def test_an_official_image_is_known_however_its_name_is_written(image: str) -> None:
+    """`docker.io/postgres` is the official postgres too (Docker adds `library/`): it keeps its
+    capabilities. The name used to be split by hand, which missed that spelling."""
+    result = harden_compose(f"services:\n  db:\n    image: {image}\n")
+    assert "cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]" in result.text
+
+
+@pytest.mark.parametrize("image", ["${DB_IMAGE}", "example.com/postgres:16", "bitnami/postgresql:16"])
+def test_a_name_that_only_looks_official_gets_no_capabilities(image: str) -> None:
+    result = harden_compose(f"services:\n  db:\n    image: '{image}'\n")
+    assert "cap_add" not in result.text
+
+
 def test_official_images_keep_what_their_entrypoint_needs() -> None:
     """Dropping every capability of the official postgres image stopped it from starting (its entrypoint
     chowns the data directory and switches user): the capabilities it needs are added back, said so in

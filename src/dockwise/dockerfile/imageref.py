@@ -80,6 +80,15 @@ class ImageReference(Record):
         return official if "/" not in official else self.repository
 
     @property
+    def official_name(self) -> str | None:
+        """The Docker Official Image this names (`postgres` for `postgres:16`, `docker.io/postgres` or
+        `docker.io/library/postgres`), else None (another registry or namespace, `${IMAGE}`)."""
+        if self.registry != DEFAULT_REGISTRY or not self.repository.startswith(_OFFICIAL_PREFIX):
+            return None
+        name = self.repository.removeprefix(_OFFICIAL_PREFIX)
+        return name if "/" not in name else None
+
+    @property
     def full_name(self) -> str:
         """The fully qualified name: `docker.io/library/python`."""
         return f"{self.registry}/{self.repository}"
@@ -98,6 +107,23 @@ class ImageReference(Record):
     def display(self) -> str:
         """The reference as the user wrote it, for messages."""
         return self.raw
+
+
+def reference_or_none(image: object) -> ImageReference | None:
+    """`image` parsed when it is a reference Docker accepts (a Compose `image:` may be anything), else
+    None."""
+    if not isinstance(image, str) or not image:
+        return None
+    try:
+        return parse_image_reference(image)
+    except InvalidImageReference:
+        return None
+
+
+def official_name_of(image: object) -> str | None:
+    """`ImageReference.official_name` of `image` (None too when it is no valid reference)."""
+    reference = reference_or_none(image)
+    return reference.official_name if reference is not None else None
 
 
 def parse_image_reference(text: str) -> ImageReference:

@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockwise.dockerfile.imageref import official_name_of, reference_or_none
 from dockwise.fix.compose_edit import Addition, Scalar
 from dockwise.runspec.compose import ComposeError
 
@@ -70,30 +71,10 @@ GUESS = "dockwise: a default, not measured; see dockwise verify"
 MEASURED = "dockwise: measured by verify --learn"
 
 
-def official_name(image: object) -> str | None:
-    """The name of an official image (`postgres:16`, `docker.io/library/postgres`), else None."""
-    if not isinstance(image, str) or not image:
-        return None
-    reference = image.split("@", 1)[0]
-    path, _, tag = reference.rpartition(":")
-    if "/" in tag:  # a registry port, not a tag
-        path = reference
-    path = path or reference
-    for prefix in ("docker.io/library/", "index.docker.io/library/", "library/"):
-        if path.startswith(prefix):
-            path = path[len(prefix) :]
-    return None if "/" in path else path
-
-
 def _repository_name(image: object) -> str | None:
     """The last part of the repository (`confluentinc/cp-kafka:7` -> `cp-kafka`), for the memory table."""
-    if not isinstance(image, str) or not image:
-        return None
-    reference = image.split("@", 1)[0]
-    path, _, tag = reference.rpartition(":")
-    if not path or "/" in tag:
-        path = reference
-    return path.rsplit("/", 1)[-1]
+    reference = reference_or_none(image)
+    return reference.repository.rsplit("/", 1)[-1] if reference is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +251,7 @@ def _baseline(service: Mapping[str, Any], profile: HardeningProfile) -> list[Add
     ) -> None:
         additions.append(Addition(tuple(path.split(".")), value, change, comment, group))
 
-    official = official_name(service.get("image"))
+    official = official_name_of(service.get("image"))
     runs_as_image_user = official is not None and "user" not in service
     # A privileged service keeps `privileged` (removing it is a decision DW710 leaves to a human); the
     # baseline still adds what takes effect with it (read-only root, init, limits).

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from dockwise.diagnostics import Edit
 from dockwise.dockerfile.build import Build, Stage
+from dockwise.dockerfile.imageref import official_name_of
 from dockwise.dockerfile.shell import ShellCommand, commands_of, plain_command_words
 from dockwise.dockerfile.tree import Instruction
-from dockwise.fix.harden import official_name
 from dockwise.fix.runtime_bases import has_shell, is_distroless, runs_command_as_written
 
 BUILDER = "build"
@@ -345,7 +345,7 @@ class StagePlanner:
                 words = self._npm_script(words)
                 program = "node"
             except Refused:
-                if official_name(plan.base) != "node":
+                if official_name_of(plan.base) != "node":
                     raise
         if node_entry and program in ("node", "nodejs"):
             return ["/nodejs/bin/node", *words[1:]]

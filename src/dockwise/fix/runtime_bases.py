@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from dockwise.dockerfile.imageref import ImageReference
+from dockwise.dockerfile.imageref import ImageReference, official_name_of
 from dockwise.errors import DockwiseError
 
 #: The ecosystems a runtime base can be configured for. `go-cgo`: a Go binary that may link libc.
@@ -118,11 +118,9 @@ def runs_command_as_written(image: str) -> bool:
     """Whether a CMD runs as written on `image` without clearing its ENTRYPOINT: distroless static, base
     and cc have none, and the official images' entrypoints hand a command through. Distroless
     interpreter bases start their interpreter, and an image named in the configuration may do anything."""
-    from dockwise.fix.harden import official_name
-
     if is_distroless(image):
         return not any(name in image for name in ("nodejs", "python", "java"))
-    return official_name(image) is not None
+    return official_name_of(image) is not None
 
 
 def has_shell(image: str) -> bool:
