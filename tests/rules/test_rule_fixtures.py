@@ -22,6 +22,7 @@ from dockwise.diagnostics import Diagnostic
 from dockwise.dockerfile import parse
 from dockwise.fix import fix_text
 from dockwise.lint import FileResult, LintReport, lint_text
+from dockwise.lint import rule_options as options_from_settings
 from dockwise.report.text import render
 from dockwise.rules import DockerfileRule, RuleOptions, all_rules, registered_rules, rule_by_code
 from dockwise.rules.image._base import ImageRule
@@ -81,15 +82,9 @@ def own_diagnostics_of(text: str, path: Path) -> tuple[Diagnostic, ...]:
 
 
 def rule_options(folder: Path) -> RuleOptions:
+    """The options a lint of the fixture folder gets: its `dockwise.toml`, the folder as the context."""
     config = folder / "dockwise.toml"
-    settings = load_settings(config if config.exists() else None)
-    return RuleOptions(
-        trusted_registries=settings.trusted_registries,
-        required_labels=settings.required_labels,
-        strict_labels=settings.strict_labels,
-        context_dir=folder,
-        package_cache=settings.package_cache,
-    )
+    return options_from_settings(load_settings(config if config.exists() else None), folder)
 
 
 def check(path: Path) -> list[str]:
