@@ -247,6 +247,20 @@ def test_the_node_runtime_keeps_the_builders_c_library(tmp_path: Path, builder: 
     assert any("node itself gets SIGTERM as PID 1" in note for note in result.notes)
 
 
+def test_package_json_is_found_through_quoted_and_variable_copy_words(tmp_path: Path) -> None:
+    """The context file is found where the COPY puts it as BuildKit reads the words (quotes removed,
+    variables expanded), the same destination the runtime stage's copies use."""
+    _project(tmp_path, NODE, package_json=json.dumps({"scripts": {"start": "node server.js"}}))
+    text = (
+        NODE.replace("RUN npm run build\n", "")
+        .replace("COPY . .", "COPY server.js ./")
+        .replace("COPY package.json package-lock.json ./", 'ARG APP=/app\nCOPY "package.json" ${APP}/')
+    )
+    result = rewrite_text(text, None, tmp_path)
+    assert result.status == "rewritten", result.reason
+    assert result.text.endswith('CMD ["/nodejs/bin/node", "server.js"]\n')
+
+
 def test_node_native_modules_in_an_alpine_builder_are_refused() -> None:
     text = NODE.replace("node:20-bookworm", "node:20-alpine").replace(
         "RUN npm ci", "RUN apk add --no-cache python3 make g++ && npm ci"

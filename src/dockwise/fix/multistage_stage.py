@@ -245,10 +245,14 @@ class StagePlanner:
         raw = self.build.expand(instruction, instruction.arguments[-1])
         workdir = self.workdir_at.get(instruction.index, "/")
         destination = self._absolute_at(workdir, raw)
-        sources = instruction.arguments[:-1]
+        sources = self._sources(instruction)
         if raw.endswith("/") and len(sources) == 1 and "." in posixpath.basename(sources[0].rstrip("/")):
             destination = posixpath.join(destination, posixpath.basename(sources[0]))
         return destination
+
+    def _sources(self, instruction: Instruction) -> list[str]:
+        """A COPY/ADD's sources as BuildKit reads them: quotes removed, variables expanded."""
+        return [self.build.expand(instruction, raw) for raw in instruction.arguments[:-1]]
 
     def _user(self, base: str) -> str:
         users = [i for i in self.stage.instructions if i.keyword == "USER" and i.arguments]
@@ -545,10 +549,8 @@ class StagePlanner:
                 continue
             if step is not None and instruction.index > step.instruction.index:
                 break
-            destination = self._absolute_at(
-                self.workdir_at.get(instruction.index, "/"), instruction.arguments[-1]
-            )
-            for source in instruction.arguments[:-1]:
+            destination = self._destination(instruction)
+            for source in self._sources(instruction):
                 if posixpath.basename(source.rstrip("/")) == name and destination in (
                     directory,
                     posixpath.join(directory, name),
