@@ -310,7 +310,7 @@ def _relax(
             if not read_only:
                 learned.read_only = False
                 # scratch space on /tmp was for a read-only root (a writable one has /tmp)
-                learned.mounts = [mount for mount in learned.mounts if mount.reason != SCRATCH_REASON]
+                learned.mounts = [mount for mount in learned.mounts if mount != SCRATCH]
                 changed = [mount.path for mount in learned.mounts if mount.kind == "changed"]
                 learned.reasons["read_only"] = (
                     f"not kept: it rewrites files of the image ({', '.join(changed[:4])})"
@@ -432,19 +432,20 @@ def mounts(written: Sequence[str], added: Sequence[str], declared: Iterable[str]
     return sorted(found.values(), key=lambda mount: mount.path)
 
 
-SCRATCH = "/tmp"
-SCRATCH_REASON = (
+SCRATCH = Mount(
+    "/tmp",
+    "tmpfs",
     "scratch space: programs create and delete temporary files there (gunicorn's worker files, Python's "
-    "tempfile), which docker diff cannot show"
+    "tempfile), which docker diff cannot show",
 )
 
 
 def with_scratch(found: list[Mount]) -> list[Mount]:
     """The mounts plus a tmpfs on /tmp where none covers it: what is created and deleted there never shows
     in `docker diff`, yet a read-only root without it fails (gunicorn does not start)."""
-    if any(mount.path == SCRATCH or SCRATCH.startswith(mount.path + "/") for mount in found):
+    if any(SCRATCH.path == mount.path or SCRATCH.path.startswith(mount.path + "/") for mount in found):
         return found
-    return sorted([*found, Mount(SCRATCH, "tmpfs", SCRATCH_REASON)], key=lambda mount: mount.path)
+    return sorted([*found, SCRATCH], key=lambda mount: mount.path)
 
 
 def _mount_for(leaf: str, added: set[str]) -> tuple[str, str, str]:
