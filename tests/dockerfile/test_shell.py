@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockwise.dockerfile import Instruction, parse
-from dockwise.dockerfile.shell import commands_of, pipelines_of, set_options
+from dockwise.dockerfile.shell import ShellCommand, command_fact, commands_of, pipelines_of, set_options
 
 
 def run_of(text: str) -> tuple[str, Instruction]:
@@ -123,3 +123,45 @@ def test_pipefail_from_the_shell_a_script_starts_with() -> None:
     # a heredoc fed to a new shell does not inherit the SHELL's options
     _, new_shell = run_of("RUN sh <<EOF\na | b\nEOF\n")
     assert not pipelines_of(new_shell, ("/bin/bash", "-o", "pipefail", "-c"))[0].pipefail
+
+
+def test_a_command_fact_is_worked_out_once_per_command_text_and_sees_only_words() -> None:
+    calls: list[str] = []
+
+    @command_fact
+    def first_value(command: ShellCommand, suffix: str = "") -> str:
+        calls.append(command.name or "")
+        return command.values()[0] + suffix
+
+    text = "FROM debian:12\nRUN apt-get install -y curl\nRUN apt-get install -y curl\nRUN pip install x\n"
+    runs = [i for i in parse(text).instructions if i.keyword == "RUN"]
+    again = [
+        i for i in parse(text.replace("FROM", "# a new first line\nFROM")).instructions if i.keyword == "RUN"
+    ]
+    commands = [commands_of(run)[0] for run in (*runs, *again)]
+    assert [first_value(c) for c in commands] == ["install"] * 6
+    # once for the apt-get text (two RUNs, two parses: one cached script) and once for pip
+    assert calls == ["apt-get", "pip"]
+    assert first_value(commands[0], "!") == "install!"
+    assert calls == ["apt-get", "pip", "apt-get"]
+    # the positions stay each command's own: a fact never carries them
+    assert len({c.range for c in commands[:2]}) == 2
+    assert commands[0].range != commands[3].range
+    # a command made from words, not a parse, keeps its facts to itself
+    made = ShellCommand(commands[0].words, commands[0].range)
+    assert first_value(made) == "install"
+    assert calls[-1] == "apt-get"
+    assert len(calls) == 4
+
+
+def test_words_of_a_parsed_command_are_made_when_first_asked_and_located() -> None:
+    text, run = run_of("RUN cd /src && make install\n")
+    cd, make = commands_of(run)
+    assert make._words is None
+    assert make.name == "make"
+    assert make.values() == ["install"]
+    assert make._words is None  # name and values come with the parse
+    assert [w.text for w in make.words] == ["make", "install"]
+    assert text[make.words[1].range.start : make.words[1].range.end] == "install"
+    assert make == ShellCommand(make.words, make.range)
+    assert cd != make

@@ -33,6 +33,9 @@ PREDEFINED_PROXY_ARGS = frozenset(
     for name in (base, base.lower())
 )
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*")
+_NOTHING: frozenset[str] = frozenset()
+#: The instructions that can use another stage: COPY --from and RUN --mount=from=.
+_REFERRING = frozenset({"COPY", "RUN"})
 
 
 class BuildProblem(Record):
@@ -178,6 +181,7 @@ class Build:
         self._incomplete_args: set[str] = set()
         """Global ARGs without a value, or whose default needs a missing one: to be given as build args."""
         self._lexer = Lexer(dockerfile.escape)
+        self._escape = dockerfile.escape
         self.global_arg_instructions, self.stages = self._read_stages()
         self._stage_by_instruction: dict[int, Stage] = {}
         for stage in self.stages:
@@ -207,6 +211,8 @@ class Build:
         self, text: str, env: Mapping[str, str], instruction: Instruction
     ) -> tuple[str, frozenset[str]]:
         """The expanded text and the variables it needed but that have no value (build args to give)."""
+        if "$" not in text and "'" not in text and '"' not in text and self._escape not in text:
+            return text, _NOTHING  # nothing to expand or unquote: most ENV and ARG values
         try:
             result = self._lexer.process(text, env)
         except ExpansionError as error:
@@ -239,8 +245,9 @@ class Build:
                 self._make_stage(0, _unknown_from(instructions[0]), None, "", None, instructions, []),
             )
         for instruction in instructions:
-            for problem in instruction.parsed_flags.problems:
-                self.problems.append(BuildProblem(_flag_message(problem), instruction))
+            if instruction.flags:
+                for problem in instruction.parsed_flags.problems:
+                    self.problems.append(BuildProblem(_flag_message(problem), instruction))
             if instruction.keyword == "FROM":
                 close()
                 current = []
@@ -419,7 +426,8 @@ class Build:
             if stage.base_stage is not None:
                 found.append(StageReference("from", stage.from_instruction, stage.base_stage))
             for instruction in stage.instructions:
-                found.extend(self._references_of(stage, instruction))
+                if instruction.flags and instruction.keyword in _REFERRING:
+                    found.extend(self._references_of(stage, instruction))
         return tuple(found)
 
     def _references_of(self, stage: Stage, instruction: Instruction) -> Iterator[StageReference]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache, wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from dockwise.diagnostics import TextRange
 from dockwise.patterns import LazyPattern
@@ -88,9 +88,15 @@ class ShellWord:
 class ShellCommand(Record):
     """A simple command: `apt-get install -y curl` (environment assignments in front are left out)."""
 
-    __slots__ = ("_end", "_locate", "_range", "_start", "_static_values", "name", "words")
+    __slots__ = (
+        "_end", "_facts", "_locate", "_parsed", "_range", "_start", "_static_values", "_words", "name",
+    )  # fmt: skip
     _fields = ("words", "range")
-    words: tuple[ShellWord, ...]
+    _words: tuple[ShellWord, ...] | None
+    _parsed: _ParsedCommand | None
+    """The command of a cached script parse these words come from: they are made from it when asked."""
+    _facts: dict[object, Any]
+    """What `command_fact` functions found about this command's words (see there)."""
     _range: TextRange | None
     _locate: Callable[[int, int], TextRange] | None
     _start: int
@@ -100,29 +106,48 @@ class ShellCommand(Record):
     """The program's base name (`apt-get` for `/usr/bin/apt-get`), None when it is not static; computed
     once because every package and shell rule asks for it."""
 
-    def __init__(
-        self,
-        words: tuple[ShellWord, ...],
-        range: TextRange | None,
-        name: str | bool | None = False,
-        locate: Callable[[int, int], TextRange] | None = None,
-        start: int = 0,
-        end: int = 0,
-    ) -> None:
-        """`name` when the caller already knows it (a parsed script keeps it); False: worked out here.
-        `range`, or `locate` and the command's `start`/`end` in its script, mapped when first asked (as
-        `ShellWord`: most commands of a lint are never reported)."""
-        if name is False:
-            value = words[0].value if words else None
-            name = posixpath.basename(value) if value else value
+    def __init__(self, words: tuple[ShellWord, ...], range: TextRange) -> None:
+        value = words[0].value if words else None
         set_field = object.__setattr__
-        set_field(self, "words", words)
+        set_field(self, "_words", words)
+        set_field(self, "_parsed", None)
         set_field(self, "_range", range)
-        set_field(self, "_locate", locate)
-        set_field(self, "_start", start)
-        set_field(self, "_end", end)
-        set_field(self, "name", name)
+        set_field(self, "_locate", None)
+        set_field(self, "_start", 0)
+        set_field(self, "_end", 0)
+        set_field(self, "name", posixpath.basename(value) if value else value)
         set_field(self, "_static_values", None)
+        set_field(self, "_facts", {})
+
+    @classmethod
+    def _of_parse(cls, parsed: _ParsedCommand, locate: Callable[[int, int], TextRange]) -> ShellCommand:
+        """A parsed command located with `locate` (a script offset range to a source range). Its words,
+        range and static values are worked out when first asked: a lint makes every command of every RUN
+        and rules look at the words of few of them (`command_fact` answers the rest), and the name, the
+        values and the facts come with the cached parse."""
+        command = cls.__new__(cls)
+        set_field = object.__setattr__
+        set_field(command, "_words", None)
+        set_field(command, "_parsed", parsed)
+        set_field(command, "_range", None)
+        set_field(command, "_locate", locate)
+        set_field(command, "_start", parsed.start)
+        set_field(command, "_end", parsed.end)
+        set_field(command, "name", parsed.name)
+        set_field(command, "_static_values", parsed.static_values)
+        set_field(command, "_facts", parsed._facts)
+        return command
+
+    @property
+    def words(self) -> tuple[ShellWord, ...]:
+        found = self._words
+        if found is None:
+            assert self._parsed is not None, "a ShellCommand has words or a parse to make them from"
+            locate = self._locate
+            parsed = self._parsed.words
+            found = tuple([ShellWord(text, value, None, locate, s, e) for text, value, s, e in parsed])
+            object.__setattr__(self, "_words", found)
+        return found
 
     @property
     def range(self) -> TextRange:
@@ -145,6 +170,31 @@ class ShellCommand(Record):
             found = tuple([word.value for word in self.words[1:] if word.value is not None])
             object.__setattr__(self, "_static_values", found)
         return list(found)
+
+
+_Fact = TypeVar("_Fact", bound=Callable[..., Any])
+
+
+def command_fact(function: _Fact) -> _Fact:
+    """`function(command, *hashable_arguments)` worked out once per command text, not once per lint.
+
+    The result is kept with the cached parse of the command's script, which every lint of an unchanged
+    RUN (each keystroke in an editor) and every identical RUN of a file shares. So a fact may read only
+    the command's words (`name`, `values()`, each word's `text` and `value`), never a position, and may
+    not return a `ShellWord`, a `ShellCommand` or a range: those belong to one lint and one place.
+    """
+    missing = object()
+
+    @wraps(function)
+    def remembered(command: ShellCommand, *arguments: Any) -> Any:
+        key = (function, arguments) if arguments else function
+        facts = command._facts
+        found = facts.get(key, missing)
+        if found is missing:
+            found = facts[key] = function(command, *arguments)
+        return found
+
+    return cast("_Fact", remembered)
 
 
 class ShellPipeline(Record):
@@ -200,12 +250,17 @@ def set_options(arguments: Iterable[str | None], options: frozenset[str] = froze
 class _ParsedCommand(Record):
     """A command found in a script, with offsets into that script's text."""
 
-    __slots__ = ("end", "name", "start", "words")
+    __slots__ = ("_facts", "end", "name", "start", "static_values", "words")
+    _fields = ("words", "start", "end")
     words: tuple[tuple[str, str | None, int, int], ...]
     start: int
     end: int
     name: str | None
     """The program's base name, as `ShellCommand.name`: kept with the cached parse, not redone per lint."""
+    static_values: tuple[str, ...]
+    """The static argument values, as `ShellCommand.values()` gives them."""
+    _facts: dict[object, Any]
+    """`command_fact` results for the commands made from this one, kept as long as the parse is cached."""
 
     def __init__(self, words: tuple[tuple[str, str | None, int, int], ...], start: int, end: int) -> None:
         value = words[0][1] if words else None
@@ -213,6 +268,8 @@ class _ParsedCommand(Record):
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "end", end)
         object.__setattr__(self, "name", posixpath.basename(value) if value else value)
+        object.__setattr__(self, "static_values", tuple([w[1] for w in words[1:] if w[1] is not None]))
+        object.__setattr__(self, "_facts", {})
 
 
 class _ParsedPipeline(Record):
@@ -353,16 +410,17 @@ def _scripts(instruction: Instruction, shell: tuple[str, ...]) -> list[_Script]:
         span = instruction.arguments_range
         words = tuple(ShellWord(argument, argument, span) for argument in instruction.arguments)
         return [_Script((ShellCommand(words, span),), ())]
-    if not shell or posixpath.basename(shell[0]).removesuffix(".exe") not in POSIX_SHELLS:
+    started_with = _posix_shell_options(shell)
+    if started_with is None:
         return []
     offsets = instruction.offsets
     base = instruction.arguments_span[0]
     line = _locate(
-        _parse(instruction.arguments[0], set_options(shell[1:])),
+        _parse(instruction.arguments[0], started_with),
         lambda start, end: offsets.range(base + start, base + end),
     )
     # `RUN <<EOF` (or `RUN bash <<EOF`) runs the body as a script; `RUN cat <<EOF >/etc/x` writes data.
-    if any(command.name not in POSIX_SHELLS for command in line.commands):
+    if not instruction.heredocs or any(command.name not in POSIX_SHELLS for command in line.commands):
         return [line]
     scripts = [line]
     for heredoc in instruction.heredocs:
@@ -386,6 +444,15 @@ def _scripts(instruction: Instruction, shell: tuple[str, ...]) -> list[_Script]:
     return scripts
 
 
+@lru_cache(maxsize=64)
+def _posix_shell_options(shell: tuple[str, ...]) -> frozenset[str] | None:
+    """The options a SHELL starts its scripts with (`pipefail` for `bash -o pipefail -c`); None for a
+    shell whose language is not sh's (PowerShell, cmd). Asked for every RUN of every lint."""
+    if not shell or posixpath.basename(shell[0]).removesuffix(".exe") not in POSIX_SHELLS:
+        return None
+    return set_options(shell[1:])
+
+
 def _runs_as_shell(body: str) -> bool:
     """A heredoc body is a shell script unless its shebang names another interpreter."""
     if not body.startswith("#!"):
@@ -401,14 +468,9 @@ def _runs_as_shell(body: str) -> bool:
 
 def _locate(parsed: _ParsedScript, to_range: Any) -> _Script:
     """The parsed script's commands as objects located in the file. Run for every RUN of every lint (the
-    parse itself is cached, this is not), so written as plain loops with positional arguments: the RUN
-    analysis of a 300-line file took 1.8 ms with generator expressions and keyword arguments, 1.4 ms so."""
-    commands = []
-    for command in parsed.commands:
-        words = []
-        for text, value, start, end in command.words:
-            words.append(ShellWord(text, value, None, to_range, start, end))
-        commands.append(ShellCommand(tuple(words), None, command.name, to_range, command.start, command.end))
+    parse itself is cached, this is not), so a command is made with no words: they come when asked."""
+    of_parse = ShellCommand._of_parse
+    commands = [of_parse(command, to_range) for command in parsed.commands]
     pipelines = tuple(
         ShellPipeline(
             tuple(tuple(commands[index] for index in stage) for stage in pipeline.stages),

@@ -397,7 +397,7 @@ class Dockerfile:
         """An argument as BuildKit reads it once its quotes and escapes are removed (`"/etc/app/"` is
         `/etc/app/`), with `$VARIABLE` references left as written; the text itself where BuildKit's
         lexer cannot read it."""
-        if not any(special in text for special in ("'", '"', self.escape)):
+        if "'" not in text and '"' not in text and self.escape not in text:
             return text
         from dockwise.dockerfile.lexer import ExpansionError, Lexer
 

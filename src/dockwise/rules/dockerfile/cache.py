@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Applicability, Category, Diagnostic, Edit, Fix, Severity, TextRange
-from dockwise.dockerfile.shell import ShellCommand
+from dockwise.dockerfile.shell import ShellCommand, command_fact
 from dockwise.dockerfile.tree import Instruction
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
 from dockwise.rules.dockerfile.cache_split import split_broad_copy
@@ -33,6 +33,7 @@ _MANIFEST_INSTALLS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+@command_fact
 def installs_dependencies(command: ShellCommand) -> bool:
     """Whether a command installs what the manifests list (not named packages, not the project itself)."""
     name = command.name or ""

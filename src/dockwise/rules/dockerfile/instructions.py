@@ -220,7 +220,7 @@ class AddRemoteWithoutChecksum(DockerfileRule):
 
 def _starts_with_home(value: str) -> bool:
     """Whether a path, as written, starts with `~` or `~user` (which only a shell expands)."""
-    return _HOME_PATH.match(value.strip("\"'")) is not None
+    return "~" in value and _HOME_PATH.match(value.strip("\"'")) is not None
 
 
 class TildeInPath(DockerfileRule):

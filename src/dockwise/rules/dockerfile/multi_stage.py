@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Fix, Severity, TextRange
 from dockwise.dockerfile.build import Stage
-from dockwise.dockerfile.shell import ShellCommand
+from dockwise.dockerfile.shell import ShellCommand, command_fact
 from dockwise.dockerfile.tree import Instruction
 from dockwise.record import Record
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability, is_base_image
@@ -61,6 +61,7 @@ def _arguments(command: ShellCommand) -> list[str]:
     return [value for value in command.values() if not value.startswith("-")]
 
 
+@command_fact
 def build_ecosystem(command: ShellCommand) -> str | None:
     """The ecosystem a compile or bundle command builds for (`go build` → Go), else None."""
     name = command.name or ""
@@ -77,6 +78,7 @@ def build_ecosystem(command: ShellCommand) -> str | None:
     return ecosystem if words else None  # `javac Main.java` compiles, `javac --version` does not
 
 
+@command_fact
 def install_ecosystem(command: ShellCommand) -> str | None:
     """The ecosystem whose dependencies a manifest install fetches (`npm ci` → Node.js), else None."""
     if not installs_dependencies(command):
@@ -322,10 +324,20 @@ class SerialIndependentBuilds(DockerfileRule):
         return None
 
     @staticmethod
-    def _steps(context: DockerfileContext, instruction: Instruction) -> Iterator[tuple[ShellCommand, str]]:
+    def _steps(context: DockerfileContext, instruction: Instruction) -> list[tuple[ShellCommand, str]]:
         if instruction.keyword != "RUN":
-            return
+            return []
+        found = []
         for command in context.run_commands(instruction):
-            ecosystem = install_ecosystem(command) or build_ecosystem(command)
-            if ecosystem is not None and ecosystem != "C/C++":  # native extensions build inside others
-                yield command, ecosystem
+            ecosystem = _step_ecosystem(command)
+            if ecosystem is not None:
+                found.append((command, ecosystem))
+        return found
+
+
+@command_fact
+def _step_ecosystem(command: ShellCommand) -> str | None:
+    """The ecosystem whose install or build the command is, C/C++ left out (native extensions build
+    inside the other ecosystems' steps)."""
+    ecosystem = install_ecosystem(command) or build_ecosystem(command)
+    return None if ecosystem == "C/C++" else ecosystem

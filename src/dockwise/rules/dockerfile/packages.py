@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import ClassVar
 
 from dockwise.diagnostics import Applicability, Category, Diagnostic, Edit, Fix, Severity
-from dockwise.dockerfile.shell import ShellCommand, ShellWord
+from dockwise.dockerfile.shell import ShellCommand, ShellWord, command_fact
 from dockwise.dockerfile.tree import Instruction
 from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule, FixAvailability
@@ -51,6 +51,7 @@ def operands(words: Sequence[ShellWord], options_with_value: Collection[str] = (
     return result
 
 
+@command_fact
 def subcommand(
     command: ShellCommand, options_with_value: Collection[str] = APT_OPTIONS_WITH_VALUE
 ) -> str | None:
@@ -70,6 +71,7 @@ def arguments_after(
     return []
 
 
+@command_fact
 def option_value(command: ShellCommand, names: Collection[str]) -> str | None:
     """The value given to one of the options `names` (`--type=pattern` or `-t pattern`), None if absent
     or dynamic."""
@@ -83,6 +85,7 @@ def option_value(command: ShellCommand, names: Collection[str]) -> str | None:
     return None
 
 
+@command_fact
 def has_option(command: ShellCommand, long: Collection[str] = (), short: str = "") -> bool:
     """Whether the command has one of the `long` options (also as `--name=value`) or one of the `short`
     letters, alone or in a cluster (`-y`, `-qy`)."""
@@ -95,6 +98,7 @@ def has_option(command: ShellCommand, long: Collection[str] = (), short: str = "
     return False
 
 
+@command_fact
 def _short_flags(command: ShellCommand) -> str:
     """All letters of short option clusters (`-yqq` gives "yqq")."""
     return "".join(
@@ -102,6 +106,7 @@ def _short_flags(command: ShellCommand) -> str:
     )
 
 
+@command_fact
 def _removes_apt_lists(command: ShellCommand) -> bool:
     """`rm -rf /var/lib/apt/lists/*`, or `apt-get dist-clean` (apt 2.7+, Debian trixie): the same."""
     if command.name == "rm":

@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Iterator
 
 from dockwise.diagnostics import Category, Diagnostic, Severity
-from dockwise.dockerfile.shell import POSIX_SHELLS, ShellCommand
+from dockwise.dockerfile.shell import POSIX_SHELLS, ShellCommand, command_fact
 from dockwise.dockerfile.tree import Instruction
 from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule
@@ -137,6 +137,7 @@ _INSTALLS: dict[str, tuple[str, ...]] = {
 _IGNORED_FAILURE = LazyPattern(r"\s*\|\|\s*(?:(?:true|exit\s+0|/bin/true)\b|:(?![^\s;&|)]))")
 
 
+@command_fact
 def installs(command: ShellCommand) -> bool:
     subcommands = _INSTALLS.get(command.name or "")
     return subcommands is not None and subcommand(command) in subcommands
@@ -168,9 +169,10 @@ class InstallFailureIgnored(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         text = context.dockerfile.text
-        for run in context.dockerfile.instructions:
-            if run.keyword != "RUN":
-                continue
+        for run in context.runs():
+            span = run.source_range
+            if text.find("||", span.start, span.end + 40) < 0:
+                continue  # what is read after each command below lies in here: no `||`, nothing to find
             for command in context.run_commands(run):
                 if not installs(command):
                     continue

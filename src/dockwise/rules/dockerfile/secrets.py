@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
 from dockwise.dockerfile.build import Stage
@@ -42,9 +43,16 @@ _CREDENTIAL_VALUE = re.compile(
 _URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@$]+@", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def _is_secret_name(name: str) -> bool:
     tokens = [token for token in re.split(r"[_\W]+", name.lower()) if token]
     return any(t in _SECRET_TOKENS for t in tokens) and not any(t in _NOT_SECRET_TOKENS for t in tokens)
+
+
+@lru_cache(maxsize=4096)
+def _holds_credential(value: str) -> bool:
+    """A credential-like value or a URL with a password in it."""
+    return bool(_CREDENTIAL_VALUE.search(value) or _URL_WITH_PASSWORD.search(value))
 
 
 class SecretInArgOrEnv(DockerfileRule):
@@ -84,7 +92,7 @@ class SecretInArgOrEnv(DockerfileRule):
             else:
                 continue
             for name, value in pairs:
-                if _CREDENTIAL_VALUE.search(value) or _URL_WITH_PASSWORD.search(value):
+                if _holds_credential(value):
                     yield context.diagnostic(
                         self,
                         _name_range(instruction, name),
@@ -156,6 +164,7 @@ _HARMLESS_ENV_SUFFIXES = (".example", ".sample", ".template", ".dist", ".default
 _SECRET_PATHS = (".aws/credentials", ".docker/config.json", ".ssh/", ".kube/config", ".gnupg/")
 
 
+@lru_cache(maxsize=4096)
 def is_secret_file(source: str) -> bool:
     path = source.strip("\"'").rstrip("/")
     if "://" in path:
@@ -243,6 +252,7 @@ _PUBLIC_KEY_PLACES = (
 )
 
 
+@lru_cache(maxsize=4096)
 def _public_key_destination(destination: str) -> bool:
     """Whether the COPY destination says the file is a public key (`x.pub`, `x.asc`, `x.gpg`, a keyring
     directory): a release-signing key named `vendor.key` is then no credential."""
@@ -253,6 +263,7 @@ def _public_key_destination(destination: str) -> bool:
     return any(place in (path if path.endswith("/") else path + "/") for place in _PUBLIC_KEY_PLACES)
 
 
+@lru_cache(maxsize=4096)
 def _is_ssh_key(source: str) -> bool:
     name = posixpath.basename(source.strip("\"'").rstrip("/"))
     return name.startswith("id_") or ".ssh" in source or name.endswith(("_rsa", "_ed25519"))

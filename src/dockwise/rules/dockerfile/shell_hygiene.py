@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from dockwise.diagnostics import Category, Diagnostic, Severity, TextRange
-from dockwise.dockerfile.shell import POSIX_SHELLS, ShellCommand, ShellPipeline, ShellWord
+from dockwise.dockerfile.shell import POSIX_SHELLS, ShellCommand, ShellPipeline, ShellWord, command_fact
 from dockwise.dockerfile.tree import Instruction
 from dockwise.patterns import LazyPattern
 from dockwise.rules._base import DockerfileContext, DockerfileRule
@@ -168,6 +168,8 @@ class CdInsteadOfWorkdir(DockerfileRule):
             for instruction in stage.instructions:
                 if instruction.keyword == "WORKDIR" and instruction.arguments:
                     workdir = posixpath.join(workdir, build.expand(instruction, instruction.arguments[0]))
+                    continue
+                if instruction.keyword != "RUN":
                     continue
                 commands = _without_set(context.run_commands(instruction))
                 if len(commands) < 2 or commands[0].name != "cd" or len(commands[0].arguments) != 1:
@@ -338,6 +340,7 @@ def _is_inline_program(name: str, value: str | None) -> bool:
     return short_c or (name not in POSIX_SHELLS and value in _INLINE_PROGRAM)
 
 
+@command_fact
 def _script_reader(command: ShellCommand) -> str | None:
     """The shell or interpreter, when the command runs a script read from standard input."""
     name, arguments = _unwrapped(command)
@@ -372,6 +375,13 @@ def _script_argument(command: ShellCommand) -> tuple[str, ShellWord] | None:
     return None
 
 
+@command_fact
+def _runs_dynamic_code(command: ShellCommand) -> bool:
+    """Whether the code the command runs (`-c`'s argument, `eval`'s word ...) is known only when it runs."""
+    found = _script_argument(command)
+    return found is not None and found[1].value is None
+
+
 def _short_option_value(command: ShellCommand, letter: str) -> str | None:
     """The value of a one-letter option, also at the end of a cluster: `-o file`, `-fsSLo file`, `-qO-`."""
     words = command.arguments
@@ -385,6 +395,7 @@ def _short_option_value(command: ShellCommand, letter: str) -> str | None:
     return None
 
 
+@command_fact
 def _downloads_to_stdout(command: ShellCommand) -> bool:
     """curl without an output file, or wget told to write to standard output (`-O -`, `-qO-`)."""
     name, _ = _unwrapped(command)
@@ -454,13 +465,14 @@ class UnverifiedRemoteScript(DockerfileRule):
                     where = TextRange(download.range.start, outer[0].range.end)
                     yield self._found(context, download, where, reader)
                     break
-        for instruction in context.dockerfile.instructions:
+        for instruction in context.runs():
             # `bash <(curl ...)`, `sh -c "$(curl ...)"`, `eval "$(wget -qO- ...)"`
             commands = context.run_commands(instruction)
             for runner in commands:
-                found = _script_argument(runner)
-                if found is None or found[1].value is not None:
+                if not _runs_dynamic_code(runner):
                     continue
+                found = _script_argument(runner)
+                assert found is not None
                 inside = (
                     c for c in commands if _contains(found[1].range, c.range) and _downloads_to_stdout(c)
                 )
@@ -555,10 +567,12 @@ class ShellReplacedBySymlink(DockerfileRule):
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.runs():
             commands = context.run_commands(instruction)
-            removed = any(c.name == "rm" and set(c.values()) & _SYSTEM_SHELLS for c in commands)
+            removed: bool | None = None
             for command in commands:
                 if command.name != "ln" or has_option(command, ("--target-directory",), "t"):
                     continue
+                if removed is None:
+                    removed = any(c.name == "rm" and set(c.values()) & _SYSTEM_SHELLS for c in commands)
                 paths = operands(command.arguments)
                 if len(paths) < 2 or paths[-1].value not in _SYSTEM_SHELLS:
                     continue
@@ -666,26 +680,50 @@ def _pointless(
     instruction: Instruction, commands: Sequence[ShellCommand]
 ) -> Iterator[tuple[ShellCommand, str]]:
     """The commands of one RUN that cannot do anything useful in a build, with the reason."""
+    if not any(_suspect(command) for command in commands):
+        return
     mount_types = {mount.type for mount in instruction.mounts}
     insecure = instruction.parsed_flags.security == "insecure"
     work = _without_set(commands)
     for command in commands:
-        name = command.name or ""
-        values = [word.value or "" for word in command.arguments]
-        if name in _POINTLESS:
-            yield command, _POINTLESS[name]
-        elif name in _EDITORS and not any(_SCRIPTED_EDITOR.fullmatch(value) for value in values):
+        suspect = _suspect(command)
+        if suspect is None:
+            continue
+        if suspect == "pointless":
+            yield command, _POINTLESS[command.name or ""]
+        elif suspect == "editor":
             yield command, "an interactive editor waits for a terminal the build does not have: edit with sed"
-        elif name == "ssh" and "ssh" not in mount_types:
+        elif suspect == "ssh" and "ssh" not in mount_types:
             yield command, "the build has no SSH keys or agent: use RUN --mount=type=ssh"
-        elif name in ("mount", "umount") and values and not insecure:
+        elif suspect == "mount" and not insecure:
             yield command, "a build may not mount file systems: use RUN --mount"
-        elif name in _KILLERS and work and command is work[0]:
+        elif suspect == "kill" and work and command is work[0]:
             yield command, "no process of an earlier RUN is still running to stop"
         elif _starts_service(command) and command is commands[-1]:
             yield command, "the service stops when this RUN ends: start it in CMD or ENTRYPOINT"
 
 
+@command_fact
+def _suspect(command: ShellCommand) -> str | None:
+    """What may make the command pointless in a build, from its words alone (the RUN's mounts and the
+    command's place in it decide the rest): "pointless", "editor", "ssh", "mount", "kill" or "service";
+    None when nothing can (the test every RUN of every lint makes, so kept with the parse)."""
+    name = command.name or ""
+    values = [word.value or "" for word in command.arguments]
+    if name in _POINTLESS:
+        return "pointless"
+    if name in _EDITORS and not any(_SCRIPTED_EDITOR.fullmatch(value) for value in values):
+        return "editor"
+    if name == "ssh":
+        return "ssh"
+    if name in ("mount", "umount") and values:
+        return "mount"
+    if name in _KILLERS:
+        return "kill"
+    return "service" if _starts_service(command) else None
+
+
+@command_fact
 def _starts_service(command: ShellCommand) -> bool:
     values = command.values()
     if command.name == "service":

@@ -160,8 +160,8 @@ class AmbiguousLegacyKeyValue(DockerfileRule):
         for instruction in context.dockerfile.instructions:
             if instruction.keyword not in ("ENV", "LABEL"):
                 continue
-            arguments = text[instruction.arguments_range.start : instruction.arguments_range.end]
-            parts = arguments.split(None, 1)
+            span = instruction.arguments_range
+            parts = text[span.start : span.end].split(None, 1)
             if len(parts) < 2 or "=" in parts[0]:
                 continue
             first, value = parts
@@ -169,7 +169,7 @@ class AmbiguousLegacyKeyValue(DockerfileRule):
                 continue
             yield context.diagnostic(
                 self,
-                instruction.arguments_range,
+                span,
                 (
                     f"{instruction.keyword} {first} sets one value to the whole rest of the line, "
                     "including what looks like KEY=value: use KEY=value for every setting"
@@ -275,6 +275,8 @@ class EnvReferencesSameStatement(DockerfileRule):
         for instruction in context.dockerfile.instructions:
             if instruction.keyword != "ENV":
                 continue
+            if len(instruction.arguments) < 4:
+                continue  # one pair: nothing set earlier in the statement to read
             pairs = list(zip(instruction.arguments[::2], instruction.arguments[1::2], strict=False))
             for index, (key, value) in enumerate(pairs):
                 expanded = _SINGLE_QUOTED.sub("", value)  # BuildKit expands nothing in single quotes
