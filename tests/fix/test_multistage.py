@@ -4,6 +4,7 @@ the command line (diff that `git apply` accepts, JSON, idempotence, a result tha
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -346,6 +347,19 @@ def test_cgo_stays_on_when_a_go_file_imports_c(tmp_path: Path, source: str) -> N
     assert "CGO_ENABLED=0" not in result.text
     assert "\nFROM gcr.io/distroless/base-debian12:nonroot\n" in result.text
     assert any("CGO_ENABLED is not 0" in note for note in result.notes)
+
+
+def test_a_go_file_that_starts_importing_c_is_read_again(tmp_path: Path) -> None:
+    """The sources are read once and kept by modification time and size (DW151 plans this rewrite on
+    every language-server keystroke): an edit that adds `import "C"` must still be seen."""
+    _project(tmp_path, GO_WITH_CGO_ON, main_go="package main\n", db_go="package db\n")
+    assert "CGO_ENABLED=0" in rewrite_text(GO_WITH_CGO_ON, None, tmp_path).text
+    db = next(tmp_path.rglob("db.go"))
+    db.write_text('package db\n\nimport "C"\n')
+    assert "CGO_ENABLED=0" not in rewrite_text(GO_WITH_CGO_ON, None, tmp_path).text
+    db.write_text('package db\n\nimport "X"\n')  # the same size: told apart by the modification time
+    os.utime(db, ns=(db.stat().st_atime_ns, db.stat().st_mtime_ns + 1_000_000))
+    assert "CGO_ENABLED=0" in rewrite_text(GO_WITH_CGO_ON, None, tmp_path).text
 
 
 def test_a_configured_base_replaces_the_default_and_go_covers_go_cgo() -> None:
