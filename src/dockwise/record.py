@@ -79,3 +79,10 @@ class Record:
         factory: Any = type(self)
         copy: R = factory(**values)
         return copy
+
+
+def slot_setters(cls: type[Record], *names: str) -> tuple[Any, ...]:
+    """The setters of these slots of a record class, for the few constructors that run a thousand times a
+    lint (an instruction, a text range): calling a slot's own setter skips the name lookup that
+    `object.__setattr__` makes each time, which halves the cost of setting twenty fields."""
+    return tuple(cls.__dict__[name].__set__ for name in names)

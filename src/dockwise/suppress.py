@@ -174,6 +174,8 @@ def read_suppressions(dockerfile: Dockerfile, buildkit_check: str | None = None)
                 file_selectors.extend(parse_selectors([pragma[2]]))
     instructions = dockerfile.instructions
     for position, instruction in enumerate(instructions):
+        if not instruction.comments:
+            continue  # pragmas are comments directly above an instruction
         selectors: list[Selector] = []
         stage_selectors: list[Selector] = []
         for comment in instruction.comments:
@@ -297,6 +299,8 @@ def filter_diagnostics(
     BuildKit's `error=true` check option, the findings of BuildKit's checks are errors, as they fail the
     build."""
     diagnostics = list(diagnostics)
+    if not diagnostics:
+        return diagnostics
     check = dockerfile.directives.check if buildkit_check is None else buildkit_check
     if check and _errors_on_warnings(check):
         diagnostics = [_as_build_error(diagnostic) for diagnostic in diagnostics]

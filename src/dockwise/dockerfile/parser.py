@@ -243,18 +243,16 @@ class _Parser:
         if end_line == 1 and self.has_bom:
             end_column -= 1
         onbuild = None
-        common = (start_line, end_line, end_column, content_end, heredocs, offsets)
         if parts.onbuild is not None:
             inner_start = offsets.offset(parts.onbuild.keyword_span[0])
             onbuild = parts.onbuild.to_instruction(
-                *common, self._column(inner_start),
-                source_range=TextRange(inner_start, max(inner_start, content_end)),
-                comments=(), index=position,
+                start_line, end_line, end_column, content_end, heredocs, offsets, self._column(inner_start),
+                TextRange(inner_start, max(inner_start, content_end)), (), position, None,
             )  # fmt: skip
         instruction = parts.to_instruction(
-            *common, self._column(offsets.offset(parts.keyword_span[0])),
-            source_range=TextRange(source_start, self.starts[end_line]), comments=comments,
-            index=position, onbuild=onbuild,
+            start_line, end_line, end_column, content_end, heredocs, offsets,
+            self._column(offsets.offset(parts.keyword_span[0])),
+            TextRange(source_start, self.starts[end_line]), comments, position, onbuild,
         )  # fmt: skip
         return instruction, next_index
 
@@ -433,13 +431,13 @@ class _Parts:
         heredocs: tuple[Heredoc, ...],
         offsets: OffsetMap,
         start_column: int,
-        *,
         source_range: TextRange,
         comments: tuple[str, ...],
         index: int,
-        onbuild: Instruction | None = None,
+        onbuild: Instruction | None,
     ) -> Instruction:
-        # Positional arguments in field order: keyword arguments make this call twice as slow.
+        # Positional arguments in field order, here and by the callers: keyword arguments make a call of
+        # this many arguments twice as slow.
         return Instruction(
             self.keyword, self.keyword_text, self.line, start_line, end_line, start_column, end_column,
             source_range, self.flags, self.arguments, self.is_exec_form, heredocs, onbuild, comments, index,

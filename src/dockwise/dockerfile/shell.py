@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from dockwise.diagnostics import TextRange
 from dockwise.patterns import LazyPattern
-from dockwise.record import Record
+from dockwise.record import Record, slot_setters
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.tree import Instruction
@@ -126,16 +126,16 @@ class ShellCommand(Record):
         and rules look at the words of few of them (`command_fact` answers the rest), and the name, the
         values and the facts come with the cached parse."""
         command = cls.__new__(cls)
-        set_field = object.__setattr__
-        set_field(command, "_words", None)
-        set_field(command, "_parsed", parsed)
-        set_field(command, "_range", None)
-        set_field(command, "_locate", locate)
-        set_field(command, "_start", parsed.start)
-        set_field(command, "_end", parsed.end)
-        set_field(command, "name", parsed.name)
-        set_field(command, "_static_values", parsed.static_values)
-        set_field(command, "_facts", parsed._facts)
+        words, parse, range_, locator, start, end, name, values, facts = _COMMAND_SETTERS
+        words(command, None)
+        parse(command, parsed)
+        range_(command, None)
+        locator(command, locate)
+        start(command, parsed.start)
+        end(command, parsed.end)
+        name(command, parsed.name)
+        values(command, parsed.static_values)
+        facts(command, parsed._facts)
         return command
 
     @property
@@ -172,6 +172,10 @@ class ShellCommand(Record):
         return list(found)
 
 
+_COMMAND_SETTERS = slot_setters(
+    ShellCommand, "_words", "_parsed", "_range", "_locate", "_start", "_end", "name", "_static_values",
+    "_facts",
+)  # fmt: skip
 _Fact = TypeVar("_Fact", bound=Callable[..., Any])
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
 from dockwise.diagnostics import Position, SourceText, TextRange
-from dockwise.record import Record
+from dockwise.record import Record, slot_setters
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.build import Build, Stage
@@ -249,28 +249,33 @@ class Instruction(Record):
         flag_spans: tuple[tuple[int, int], ...],
         arguments_span: tuple[int, int],
     ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "keyword", keyword)
-        set_field(self, "keyword_as_written", keyword_as_written)
-        set_field(self, "line", line)
-        set_field(self, "start_line", start_line)
-        set_field(self, "end_line", end_line)
-        set_field(self, "start_column", start_column)
-        set_field(self, "end_column", end_column)
-        set_field(self, "source_range", source_range)
-        set_field(self, "flags", flags)
-        set_field(self, "arguments", arguments)
-        set_field(self, "is_exec_form", is_exec_form)
-        set_field(self, "heredocs", heredocs)
-        set_field(self, "onbuild", onbuild)
-        set_field(self, "comments", comments)
-        set_field(self, "index", index)
-        set_field(self, "content_end", content_end)
-        set_field(self, "offsets", offsets)
-        set_field(self, "_parsed_flags", None)
-        set_field(self, "keyword_span", keyword_span)
-        set_field(self, "flag_spans", flag_spans)
-        set_field(self, "arguments_span", arguments_span)
+        (
+            set_keyword, set_keyword_as_written, set_line, set_start_line, set_end_line, set_start_column,
+            set_end_column, set_source_range, set_flags, set_arguments, set_is_exec_form, set_heredocs,
+            set_onbuild, set_comments, set_index, set_content_end, set_offsets, set_parsed_flags,
+            set_keyword_span, set_flag_spans, set_arguments_span,
+        ) = _INSTRUCTION_SETTERS  # fmt: skip
+        set_keyword(self, keyword)
+        set_keyword_as_written(self, keyword_as_written)
+        set_line(self, line)
+        set_start_line(self, start_line)
+        set_end_line(self, end_line)
+        set_start_column(self, start_column)
+        set_end_column(self, end_column)
+        set_source_range(self, source_range)
+        set_flags(self, flags)
+        set_arguments(self, arguments)
+        set_is_exec_form(self, is_exec_form)
+        set_heredocs(self, heredocs)
+        set_onbuild(self, onbuild)
+        set_comments(self, comments)
+        set_index(self, index)
+        set_content_end(self, content_end)
+        set_offsets(self, offsets)
+        set_parsed_flags(self, None)
+        set_keyword_span(self, keyword_span)
+        set_flag_spans(self, flag_spans)
+        set_arguments_span(self, arguments_span)
 
     @property
     def range(self) -> TextRange:
@@ -330,6 +335,13 @@ class Instruction(Record):
 
 
 Node = Instruction | Trivia
+
+
+_INSTRUCTION_SETTERS = slot_setters(
+    Instruction, "keyword", "keyword_as_written", "line", "start_line", "end_line", "start_column",
+    "end_column", "source_range", "flags", "arguments", "is_exec_form", "heredocs", "onbuild", "comments",
+    "index", "content_end", "offsets", "_parsed_flags", "keyword_span", "flag_spans", "arguments_span",
+)  # fmt: skip
 
 
 class Dockerfile:

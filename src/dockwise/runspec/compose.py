@@ -344,7 +344,10 @@ def _mark(error: Any) -> str:
 def line_starts(text: str) -> list[int]:
     """The offset where each line of `text` begins (YAML marks give lines and columns)."""
     starts = [0]
-    starts.extend(index + 1 for index, char in enumerate(text) if char == "\n")
+    found = text.find("\n")
+    while found >= 0:
+        starts.append(found + 1)
+        found = text.find("\n", found + 1)
     return starts
 
 
