@@ -143,15 +143,17 @@ def test_a_command_fact_is_worked_out_once_per_command_text_and_sees_only_words(
     # once for the apt-get text (two RUNs, two parses: one cached script) and once for pip
     assert calls == ["apt-get", "pip"]
     assert first_value(commands[0], "!") == "install!"
+    assert first_value(commands[3], "!") == "install!"
     assert calls == ["apt-get", "pip", "apt-get"]
+    assert first_value(commands[0], suffix="!") == "install!"  # given by name: a key of its own
+    assert calls == ["apt-get", "pip", "apt-get", "apt-get"]
     # the positions stay each command's own: a fact never carries them
     assert len({c.range for c in commands[:2]}) == 2
     assert commands[0].range != commands[3].range
     # a command made from words, not a parse, keeps its facts to itself
     made = ShellCommand(commands[0].words, commands[0].range)
     assert first_value(made) == "install"
-    assert calls[-1] == "apt-get"
-    assert len(calls) == 4
+    assert len(calls) == 5
 
 
 def test_words_of_a_parsed_command_are_made_when_first_asked_and_located() -> None:

@@ -190,12 +190,12 @@ def command_fact(function: _Fact) -> _Fact:
     missing = object()
 
     @wraps(function)
-    def remembered(command: ShellCommand, *arguments: Any) -> Any:
-        key = (function, arguments) if arguments else function
+    def remembered(command: ShellCommand, *arguments: Any, **named: Any) -> Any:
+        key = (function, arguments, tuple(sorted(named.items()))) if arguments or named else function
         facts = command._facts
         found = facts.get(key, missing)
         if found is missing:
-            found = facts[key] = function(command, *arguments)
+            found = facts[key] = function(command, *arguments, **named)
         return found
 
     return cast("_Fact", remembered)
