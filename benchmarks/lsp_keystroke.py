@@ -1,10 +1,9 @@
 """`dockwise lsp`: how long after a keystroke the editor gets the new diagnostics of a 300-line Dockerfile.
 
 A real LSP client (pygls) starts `dockwise lsp` over stdio, opens the file, then sends one `didChange` a
-keystroke (a character typed into a RUN line near the top, alternately added and removed, sent as the
-server's capabilities ask, as editors do) and waits for the `publishDiagnostics` that answers it:
-the figure is the whole round trip, JSON-RPC included. Prints the
-median and the 95th percentile.
+keystroke (a word typed into a RUN line near the top, one letter a keystroke, so every text is new; sent
+as the server's capabilities ask, as editors do) and waits for the `publishDiagnostics` that answers it:
+the figure is the whole round trip, JSON-RPC included. Prints the median and the 95th percentile.
 
     python benchmarks/lsp_keystroke.py [--changes N]
 """
@@ -70,24 +69,24 @@ async def measure(changes: int, python: Path, timings: Path) -> list[float]:
         client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
         await published.get()
         seconds = []
-        # The keystroke types an "x" after "tool7" on its RUN line, the next one deletes it, sent the way
-        # the server asked for in its capabilities, as editors do: the whole text, or only the change.
+        # Each keystroke types the next letter of a word after "tool7" on its RUN line (a text the server
+        # has not seen), sent the way the server asked for in its capabilities: the whole text, or the change.
         line = next(number for number, content in enumerate(text.splitlines()) if "tool7 " in content)
         column = text.splitlines()[line].index("tool7 ") + len("tool7")
         incremental = sync_kind == types.TextDocumentSyncKind.Incremental
+        typed = ""
         for version in range(2, changes + 2):
-            typing = version % 2 == 0
+            letter = "abcdefghijklmnopqrstuvwxyz"[version % 26]
             change: types.TextDocumentContentChangeEvent
             if incremental:
-                end = types.Position(line=line, character=column + (0 if typing else 1))
-                change = types.TextDocumentContentChangePartial(
-                    range=types.Range(start=types.Position(line=line, character=column), end=end),
-                    text="x" if typing else "",
-                )
+                at = types.Position(line=line, character=column + len(typed))
+                where = types.Range(start=at, end=at)
+                change = types.TextDocumentContentChangePartial(range=where, text=letter)
             else:
                 change = types.TextDocumentContentChangeWholeDocument(
-                    text=text.replace("tool7 ", "tool7x ") if typing else text
+                    text=text.replace("tool7 ", f"tool7{typed}{letter} ")
                 )
+            typed += letter
             started = time.perf_counter()
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(

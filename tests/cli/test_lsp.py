@@ -59,6 +59,42 @@ async def test_diagnostics_on_open_and_on_every_change(client: LanguageClient, t
 
 
 @pytest.mark.asyncio
+async def test_findings_and_fixes_move_with_the_text_between_keystrokes(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """What a lint keeps for the next keystroke (the parse of a RUN's script and what rules found about
+    its commands) carries no position: two identical RUNs, then the same file a line lower."""
+    path = tmp_path / "Dockerfile"
+    text = "FROM alpine:3.20\nRUN apk add git\nRUN apk add git\nCMD app\n"
+    found = await _open(client, path, text)
+    assert sorted(d.range.start.line for d in found if d.code == "DW204") == [1, 2]
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=path.as_uri(), version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text="# a comment\n" + text)],
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    moved = [d for d in client.diagnostics[path.as_uri()] if d.code == "DW204"]
+    assert sorted((d.range.start.line, d.range.start.character) for d in moved) == [(2, 4), (3, 4)]
+    last = max(moved, key=lambda d: d.range.start.line)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            range=last.range,
+            context=types.CodeActionContext(diagnostics=[last]),
+        )
+    )
+    assert actions
+    fix = actions[0]
+    assert isinstance(fix, types.CodeAction)
+    assert fix.edit is not None
+    assert fix.edit.changes is not None
+    [edit] = fix.edit.changes[path.as_uri()]
+    assert (edit.range.start, edit.new_text) == (types.Position(line=3, character=11), " --no-cache")
+
+
+@pytest.mark.asyncio
 async def test_the_nearest_configuration_is_used(client: LanguageClient, tmp_path: Path) -> None:
     (tmp_path / ".dockwise.toml").write_text('ignore = ["DW204"]\n')
     found = await _open(client, tmp_path / "Dockerfile", BAD)
