@@ -182,6 +182,9 @@ class Build:
         """Global ARGs without a value, or whose default needs a missing one: to be given as build args."""
         self._lexer = Lexer(dockerfile.escape)
         self._escape = dockerfile.escape
+        self._global_env_made: dict[str, str] | None = None
+        self._stages_by_reference: dict[str, Stage] | None = None
+        self._dependencies: dict[int, tuple[Stage, ...]] | None = None
         self.global_arg_instructions, self.stages = self._read_stages()
         self._stage_by_instruction: dict[int, Stage] = {}
         for stage in self.stages:
@@ -200,8 +203,13 @@ class Build:
         return {prefix + key: value for prefix in ("TARGET", "BUILD") for key, value in values.items()}
 
     def _global_env(self) -> dict[str, str]:
-        env = dict(self.automatic_args)
-        env.update({k: v for k, v in self.global_args.items() if v is not None})
+        """The automatic and global ARGs with a value: made once for all the stages (a file of sixty stages
+        asked for it some two hundred times a lint), again only after a global ARG changed. Read only."""
+        env = self._global_env_made
+        if env is None:
+            env = self.automatic_args
+            env.update({k: v for k, v in self.global_args.items() if v is not None})
+            self._global_env_made = env
         return env
 
     def _expand(self, text: str, env: Mapping[str, str], instruction: Instruction) -> str:
@@ -264,6 +272,7 @@ class Build:
                         if value is None or missing:
                             self._incomplete_args.add(name)
                         self.global_args[name] = value
+                        self._global_env_made = None
                 else:
                     self.problems.append(
                         BuildProblem(
@@ -398,7 +407,7 @@ class Build:
         """The ARG and ENV values visible to `instruction` (for FROM: the global ARGs)."""
         stage = self.stage_of(instruction)
         if stage is None or instruction.keyword == "FROM":
-            return self._global_env()
+            return dict(self._global_env())
         return dict(self._scope(stage).before.get(instruction.index, {}))
 
     def environment(self, stage: Stage) -> dict[str, str]:
@@ -412,8 +421,19 @@ class Build:
     # Stage graph ------------------------------------------------------------------------------------
 
     def stage(self, reference: str) -> Stage | None:
-        """The stage a `--from`/`--target` value names (by name or index), or None for an image."""
-        return next((s for s in self.stages if s.matches(reference)), None)
+        """The stage a `--from`/`--target` value names (by name or index), or None for an image: the first
+        stage that `matches` it, looked up in a table made once (a COPY --from each, in files of sixty
+        stages)."""
+        table = self._stages_by_reference
+        if table is None:
+            table = {}
+            for stage in reversed(self.stages):  # the first stage to match wins: written last
+                table[str(stage.index)] = stage
+                if stage.name is not None:
+                    table[stage.name.lower()] = stage
+            self._stages_by_reference = table
+        found = table.get(reference.lower())
+        return found if found is not None and found.matches(reference) else None
 
     @property
     def references(self) -> tuple[StageReference, ...]:
@@ -479,12 +499,20 @@ class Build:
         state[stage.index] = 2
 
     def dependencies(self, stage: Stage) -> tuple[Stage, ...]:
-        """The stages `stage` uses directly."""
-        seen: dict[int, Stage] = {}
-        for reference in self.references:
-            if self.stage_of(reference.instruction) is stage:
-                seen.setdefault(reference.target.index, reference.target)
-        return tuple(sorted(seen.values(), key=lambda s: s.index))
+        """The stages `stage` uses directly (worked out for every stage at once, on the first call: the
+        walk to a target asks it of every stage)."""
+        table = self._dependencies
+        if table is None:
+            seen: dict[int, dict[int, Stage]] = {}
+            for reference in self.references:
+                user = self.stage_of(reference.instruction)
+                if user is not None:
+                    seen.setdefault(user.index, {}).setdefault(reference.target.index, reference.target)
+            table = {
+                index: tuple(sorted(used.values(), key=lambda s: s.index)) for index, used in seen.items()
+            }
+            self._dependencies = table
+        return table.get(stage.index, ())
 
     def target_stage(self, target: str | None = None) -> Stage | None:
         """The stage `--target` selects (default: the last stage)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from dockwise.diagnostics import TextRange
 from dockwise.dockerfile.lexer import GO_SPACE, GO_SPACE_CLASS, Lexer
@@ -321,29 +321,12 @@ class _Parser:
 
     def _heredoc_markers(
         self, line: str, start_line: int, end_line: int
-    ) -> list[tuple[str, bool, bool, int]]:
+    ) -> tuple[tuple[str, bool, bool, int], ...]:
         """BuildKit's heredocsFromLine: every word shaped `[n]<<[-]WORD`, in order."""
-        markers = []
-        for word in Lexer("\\", raw_quotes=True, raw_escapes=True, skip_unset=True).words(line):
-            match = _HEREDOC_MARKER.fullmatch(word)
-            if match is None or not match.group(3):
-                continue
-            rest = match.group(3)
-            try:
-                plain = Lexer("\\", skip_unset=True).process(rest).words
-                raw = Lexer("\\", skip_unset=True, raw_quotes=True).process(rest).words
-            except ValueError as error:
-                raise self.error(str(error), start_line, end_line=end_line) from None
-            if len(plain) != 1:
-                continue
-            if len(raw) != len(plain):
-                raise self.error(
-                    f"internal lexing of heredoc produced inconsistent results: {rest}", start_line
-                )
-            expand = plain[0].count("'") + plain[0].count('"') == raw[0].count("'") + raw[0].count('"')
-            descriptor = int(match.group(1)) if match.group(1) and len(match.group(1)) < 20 else 0
-            markers.append((plain[0], match.group(2) == "-", expand, descriptor))
-        return markers
+        try:
+            return _heredoc_markers(line)
+        except _MarkerError as error:
+            raise self.error(str(error), start_line, end_line=end_line if error.spans else None) from None
 
     def _read_heredoc(
         self, name: str, strip_tabs: bool, expand: bool, descriptor: int, index: int, start_line: int
@@ -443,6 +426,41 @@ class _Parts:
             source_range, self.flags, self.arguments, self.is_exec_form, heredocs, onbuild, comments, index,
             content_end, offsets, self.keyword_span, self.flag_spans, self.arguments_span,
         )  # fmt: skip
+
+
+class _MarkerError(ValueError):
+    """A heredoc marker BuildKit's lexer fails on; `spans`: the error names the instruction's last line."""
+
+    def __init__(self, message: str, spans: bool) -> None:
+        super().__init__(message)
+        self.spans = spans
+
+
+@lru_cache(maxsize=1024)
+def _heredoc_markers(line: str) -> tuple[tuple[str, bool, bool, int], ...]:
+    """The heredoc markers of a logical line: name, `<<-`, whether the body expands, file descriptor.
+    Cached by the line's text, as the line's split is (`_SPLIT_LINES`): every keystroke re-parses the file."""
+    markers = []
+    for word in Lexer("\\", raw_quotes=True, raw_escapes=True, skip_unset=True).words(line):
+        match = _HEREDOC_MARKER.fullmatch(word)
+        if match is None or not match.group(3):
+            continue
+        rest = match.group(3)
+        try:
+            plain = Lexer("\\", skip_unset=True).process(rest).words
+            raw = Lexer("\\", skip_unset=True, raw_quotes=True).process(rest).words
+        except ValueError as error:
+            raise _MarkerError(str(error), spans=True) from None
+        if len(plain) != 1:
+            continue
+        if len(raw) != len(plain):
+            raise _MarkerError(
+                f"internal lexing of heredoc produced inconsistent results: {rest}", spans=False
+            )
+        expand = plain[0].count("'") + plain[0].count('"') == raw[0].count("'") + raw[0].count('"')
+        descriptor = int(match.group(1)) if match.group(1) and len(match.group(1)) < 20 else 0
+        markers.append((plain[0], match.group(2) == "-", expand, descriptor))
+    return tuple(markers)
 
 
 class _ArgumentError(ValueError):
