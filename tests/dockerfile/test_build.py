@@ -108,6 +108,20 @@ def test_stage_graph_and_target_reachability() -> None:
     assert build.stage("0") is build.stages[0]
 
 
+def test_a_stage_is_found_by_name_in_any_case_or_by_its_exact_index_the_first_one_winning() -> None:
+    build = parse("FROM alpine AS Build\nFROM alpine AS build\nFROM alpine AS 0x\nFROM build\n").build
+    first, second, third, fourth = build.stages
+    assert build.stage("BUILD") is first  # a duplicate name (a build error) means the first stage
+    assert build.stage("1") is second
+    assert build.stage("0X") is third
+    assert build.stage("01") is None  # an index is written as BuildKit counts: no leading zero
+    assert build.stage("3") is fourth
+    assert build.stage("4") is None
+    assert build.stage("alpine") is None
+    assert build.dependencies(fourth) == (second,)  # FROM takes the nearest stage of that name
+    assert build.dependencies(first) == ()
+
+
 def test_copy_from_an_image_is_not_a_stage_reference() -> None:
     build = parse("FROM alpine AS a\nFROM alpine\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\n").build
     assert build.references == ()
