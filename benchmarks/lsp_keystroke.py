@@ -5,7 +5,10 @@ keystroke (a word typed into a RUN line near the top, one letter a keystroke, so
 as the server's capabilities ask, as editors do) and waits for the `publishDiagnostics` that answers it:
 the figure is the whole round trip, JSON-RPC included. Prints the median and the 95th percentile.
 
-    python benchmarks/lsp_keystroke.py [--changes N]
+    python benchmarks/lsp_keystroke.py [--changes N] [--file DOCKERFILE_OR_COMPOSE_FILE]
+
+With `--file`, the keystrokes type into a comment line added at the end of a copy of that file (a
+Dockerfile or a Compose file, told apart by its name as the server does), alone in a folder.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def three_hundred_lines() -> str:
     return "\n".join(lines) + "\n"
 
 
-async def measure(changes: int, python: Path, timings: Path) -> list[float]:
+async def measure(changes: int, python: Path, timings: Path, file: Path | None = None) -> list[float]:
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -62,17 +65,26 @@ async def measure(changes: int, python: Path, timings: Path) -> list[float]:
     sync = result.capabilities.text_document_sync
     sync_kind = sync.change if isinstance(sync, types.TextDocumentSyncOptions) else sync
     client.initialized(types.InitializedParams())
-    text = three_hundred_lines()
-    with tempfile.TemporaryDirectory() as folder:
-        uri = (Path(folder) / "Dockerfile").as_uri()
-        item = types.TextDocumentItem(uri=uri, language_id="dockerfile", version=1, text=text)
-        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
-        await published.get()
-        seconds = []
+    from dockwise.lsp import kind_of
+
+    if file is None:
+        name, text = "Dockerfile", three_hundred_lines()
         # Each keystroke types the next letter of a word after "tool7" on its RUN line (a text the server
         # has not seen), sent the way the server asked for in its capabilities: the whole text, or the change.
         line = next(number for number, content in enumerate(text.splitlines()) if "tool7 " in content)
         column = text.splitlines()[line].index("tool7 ") + len("tool7")
+    else:
+        name, text = file.name, file.read_text(encoding="utf-8").rstrip("\n") + "\n# \n"
+        line, column = text.count("\n") - 1, 2  # into a comment at the end: the file means the same
+    with tempfile.TemporaryDirectory() as folder:
+        uri = (Path(folder) / name).as_uri()
+        kind = kind_of(uri) or ("compose" if name.endswith((".yml", ".yaml")) else "dockerfile")
+        language = "dockerfile" if kind == "dockerfile" else "dockercompose"
+        item = types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+        await published.get()
+        seconds = []
+        lines = text.split("\n")
         incremental = sync_kind == types.TextDocumentSyncKind.Incremental
         typed = ""
         for version in range(2, changes + 2):
@@ -83,8 +95,9 @@ async def measure(changes: int, python: Path, timings: Path) -> list[float]:
                 where = types.Range(start=at, end=at)
                 change = types.TextDocumentContentChangePartial(range=where, text=letter)
             else:
+                typed_line = lines[line][:column] + typed + letter + lines[line][column:]
                 change = types.TextDocumentContentChangeWholeDocument(
-                    text=text.replace("tool7 ", f"tool7{typed}{letter} ")
+                    text="\n".join([*lines[:line], typed_line, *lines[line + 1 :]])
                 )
             typed += letter
             started = time.perf_counter()
@@ -104,14 +117,21 @@ async def measure(changes: int, python: Path, timings: Path) -> list[float]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=300)
+    parser.add_argument(
+        "--file", type=Path, help="a Dockerfile or Compose file (default: a 300-line Dockerfile)"
+    )
     arguments = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dockwise-install-") as folder:
         timings = Path(folder) / "timings.txt"
-        seconds = asyncio.run(measure(arguments.changes, regular_install(Path(folder)), timings))
+        python = regular_install(Path(folder))
+        seconds = asyncio.run(measure(arguments.changes, python, timings, arguments.file))
         in_server = [float(line) for line in timings.read_text().split()][1:]  # the first is the open
     machine = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
     print(f"{datetime.date.today()}, {machine}")
-    print(f"{len(seconds)} keystrokes on a 300-line Dockerfile:")
+    subject = "a 300-line Dockerfile"
+    if arguments.file is not None:
+        subject = f"{arguments.file} ({arguments.file.read_text(encoding='utf-8').count(chr(10))} lines)"
+    print(f"{len(seconds)} keystrokes on {subject}:")
     print(f"  in the server (text received -> diagnostics ready): {_figures(in_server)}")
     print(f"  round trip in the client (JSON-RPC over stdio included): {_figures(seconds)}")
     return 0
