@@ -46,8 +46,8 @@ def _imports_c(path: str) -> bool:
     """Whether a Go file imports "C" (True when it cannot be read: cgo is then not ruled out).
 
     DW151 plans the rewrite in every lint, and `dockwise lsp` lints on every keystroke: a file is read
-    again only when its modification time or size changed (3,000 Go files: 72 ms a keystroke, read each
-    time; 9 ms, stat only)."""
+    again only when its modification time or size changed (a build context of 3,000 Go files: 72 ms a
+    keystroke with every file read, 23 ms with the walk and a stat of each)."""
     try:
         status = os.stat(path)
     except OSError:
