@@ -327,6 +327,11 @@ class Instruction(Record):
     def is_shell_form(self) -> bool:
         return not self.is_exec_form
 
+    @property
+    def copies_files(self) -> bool:
+        """A COPY or ADD of sources to a destination (one whose content is a heredoc body is not)."""
+        return self.keyword in ("COPY", "ADD") and not self.heredocs and len(self.arguments) >= 2
+
     def walk(self) -> Iterator[Instruction]:
         """This instruction and, for ONBUILD, the one it wraps."""
         yield self

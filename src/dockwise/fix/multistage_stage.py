@@ -220,11 +220,7 @@ class StagePlanner:
         inside = [self.workdir or "", *artefacts]
         found = []
         for instruction in self.stage.instructions:
-            if (
-                instruction.keyword not in ("COPY", "ADD")
-                or instruction.heredocs
-                or len(instruction.arguments) < 2
-            ):
+            if not instruction.copies_files:
                 continue
             if instruction.parsed_flags.from_:
                 found.append(self._destination(instruction))

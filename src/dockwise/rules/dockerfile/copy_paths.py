@@ -21,8 +21,7 @@ _WILDCARDS = frozenset("*?[")
 def _copies(context: DockerfileContext) -> Iterator[Instruction]:
     """COPY and ADD instructions with sources and a destination (heredoc bodies left out)."""
     for instruction in context.dockerfile.instructions:
-        is_copy = instruction.keyword in ("COPY", "ADD") and not instruction.heredocs
-        if is_copy and len(instruction.arguments) >= 2:
+        if instruction.copies_files:
             yield instruction
 
 

@@ -212,11 +212,7 @@ class SecretFileCopied(DockerfileRule):
 
     def check(self, context: DockerfileContext) -> Iterator[Diagnostic]:
         for instruction in context.dockerfile.instructions:
-            if (
-                instruction.keyword not in ("COPY", "ADD")
-                or instruction.heredocs
-                or len(instruction.arguments) < 2
-            ):
+            if not instruction.copies_files:
                 continue
             if instruction.parsed_flags.from_:
                 continue  # from another stage or image, not from the build context
