@@ -44,14 +44,7 @@ def rewrite(project: Path, folder: Path) -> Path:
     shutil.copytree(project, copy)
     shutil.copyfile(copy / "Dockerfile", copy / "Dockerfile.rewritten")
     bases = [argument for base in RUNTIME_BASES for argument in ("--runtime-base", base)]
-    completed = subprocess.run(
-        [sys.executable, "-m", "dockwise", "fix", "--multi-stage", *bases, "Dockerfile.rewritten"],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = _dockwise(copy, "fix", "--multi-stage", *bases, "Dockerfile.rewritten", timeout=120)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 rewritten" in completed.stderr, completed.stderr
     return copy
@@ -117,15 +110,8 @@ def test_a_rewrite_that_breaks_the_service_fails_the_comparison(
     text = (project / "Dockerfile.rewritten").read_text(encoding="utf-8")
     assert good in text
     (project / "Dockerfile.broken").write_text(text.replace(good, bad), encoding="utf-8")
-    command = ["verify", "--compare", "Dockerfile", "Dockerfile.broken", "--format", "json"]
-    completed = subprocess.run(
-        [sys.executable, "-m", "dockwise", *command, "--no-cold-build", "--startup-timeout", "20"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    arguments = ["Dockerfile", "Dockerfile.broken", "--format", "json", "--startup-timeout", "20"]
+    completed = _compare_cli(project, *arguments, timeout=600)
     assert completed.returncode == 1, completed.stderr
     assert "Traceback" not in completed.stderr
     document = json.loads(completed.stdout)
@@ -138,13 +124,18 @@ def test_a_rewrite_that_breaks_the_service_fails_the_comparison(
     assert_nothing_left(engine, document["original"]["run_id"], document["rewritten"]["run_id"])
 
 
-def _compare_cli(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def _compare_cli(folder: Path, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return _dockwise(folder, "verify", "--compare", *arguments, "--no-cold-build", timeout=timeout)
+
+
+def _dockwise(folder: Path, *arguments: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """`dockwise ARGUMENTS` run in `folder`, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "dockwise", "verify", "--compare", *arguments, "--no-cold-build"],
+        [sys.executable, "-m", "dockwise", *arguments],
         cwd=folder,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
 

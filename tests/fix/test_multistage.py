@@ -524,13 +524,16 @@ def test_rust_for_the_musl_target_is_static(tmp_path: Path) -> None:
     assert not any("links glibc" in note for note in result.notes)
 
 
+GO_BUILD = "RUN CGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server"
+GO_SERVER_COPIED = "COPY --from=build /usr/local/bin/server /usr/local/bin/server\n"
+
+
 def test_an_artefact_moved_after_the_build_is_copied_from_where_it_went() -> None:
     text = GO.replace(
-        "RUN CGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server",
-        "RUN CGO_ENABLED=0 go build -o bin/server ./cmd/server && cp bin/server /usr/local/bin/",
+        GO_BUILD, "RUN CGO_ENABLED=0 go build -o bin/server ./cmd/server && cp bin/server /usr/local/bin/"
     )
     result = rewrite_text(text)
-    assert "COPY --from=build /usr/local/bin/server /usr/local/bin/server\n" in result.text
+    assert GO_SERVER_COPIED in result.text
     assert "/src/bin/server" not in result.text
 
 
@@ -698,12 +701,9 @@ def test_node_version_not_known_to_match_is_noted(base: str, bases: dict[str, st
 
 
 def test_builds_in_heredocs_are_read() -> None:
-    text = GO.replace(
-        "RUN CGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server",
-        "RUN <<EOF\nset -e\nCGO_ENABLED=0 go build -o /usr/local/bin/server ./cmd/server\nEOF",
-    )
+    text = GO.replace(GO_BUILD, "RUN <<EOF\nset -e\n" + GO_BUILD.removeprefix("RUN ") + "\nEOF")
     result = rewrite_text(text)
-    assert "COPY --from=build /usr/local/bin/server /usr/local/bin/server\n" in result.text
+    assert GO_SERVER_COPIED in result.text
     after = text.replace("ENV PORT=8080", "RUN <<EOF\nwget -O /etc/a.conf https://x.example/c\nEOF")
     assert "runs after the build" in (rewrite_text(after).reason or "")
 
